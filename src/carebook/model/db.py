@@ -1,0 +1,457 @@
+"""Opening, creating and backing up the encrypted register (数据库).
+
+The register is one SQLCipher 4 file, ``<data_dir>/carebook.db`` (see
+:mod:`carebook.model.paths`), keyed with the raw 32-byte key of :mod:`carebook.model.keys`
+(``PRAGMA key = "x'<64 hex>'"``: no PBKDF2 cost per connection). Every connection gets
+``PRAGMA foreign_keys=ON``, ``journal_mode=WAL``, ``synchronous=FULL`` and a busy timeout, and
+SQLAlchemy emits ``BEGIN`` itself so that DDL, savepoints and reads are transactional (the
+recipe of SQLAlchemy's SQLite documentation, "Enabling Non-Legacy SQLite Transactional Modes").
+
+On opening, the schema revision is read with reads only. A revision this Carebook does not
+know (written by a newer Carebook) is refused with :class:`NewerSchemaError` before anything
+is written. An older one is upgraded with Alembic (:mod:`carebook.model.migrations`) after a
+verified backup (SQLite online backup API) into ``<data_dir>/backups/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from carebook.model import migrations
+from carebook.model.errors import CarebookError
+from carebook.model.keys import (
+    Keystore,
+    WrongKeyError,
+    create_keystore,
+    forget_keystore,
+    unlock_keystore,
+)
+from carebook.model.paths import DataPaths
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a connection waits for another writer before ``database is locked`` (ms)."""
+
+_SQLITE_NOTADB = 26
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class DatabaseNotFound(CarebookError):
+    """There is no register in the data directory (and creation was not asked for)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"在 {path.parent} 没有找到 Carebook 数据库。"
+            "请先运行 carebook init 建立，或用 --data-dir 指定正确的数据目录。",
+            f"No Carebook database in {path.parent}. Run 'carebook init' first, or give the "
+            "right data directory with --data-dir.",
+        )
+
+
+class DatabaseExists(CarebookError):
+    """Refusing to create a register where one (or its key information) already exists."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} 已经存在，不会覆盖。如需新建，请换一个数据目录（--data-dir）。",
+            f"{path} already exists and will not be overwritten. Use another data directory "
+            "(--data-dir) for a new one.",
+        )
+
+
+class NewerSchemaError(CarebookError):
+    """The register was written by a newer Carebook (unknown schema revision). Nothing was
+    changed."""
+
+    def __init__(self, revisions: list[str]) -> None:
+        self.revisions = revisions
+        shown = ", ".join(revisions)
+        super().__init__(
+            f"这个数据库由更新版本的 Carebook 建立（结构版本 {shown}），当前版本无法打开。"
+            "请先更新 Carebook；数据没有任何改动。",
+            f"This database was written by a newer Carebook (schema {shown}) and this version "
+            "cannot open it. Update Carebook first; nothing was changed.",
+        )
+
+
+class NotACarebookDatabase(CarebookError):
+    """The file opens with the key but holds tables and no Carebook schema revision."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} 不是 Carebook 数据库（没有结构版本信息），不会改动它。",
+            f"{path} is not a Carebook database (no schema revision); it was left untouched.",
+        )
+
+
+class DatabaseUnreadable(CarebookError):
+    """The key matches ``keyinfo.json`` but does not open the database file: the file is
+    damaged or belongs to another installation."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"数据库文件 {path} 无法用本机密钥打开：文件可能已损坏，"
+            "或与密钥信息不属于同一个安装。请从备份恢复。",
+            f"The database file {path} does not open with this installation's key: it is "
+            "damaged or belongs to another installation. Restore from a backup.",
+        )
+
+
+class BackupError(CarebookError):
+    """A backup could not be written or did not verify."""
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def connect_sqlcipher(path: Path, key: bytes) -> Any:
+    """Open ``path`` with SQLCipher, set the raw key and check it, with reads only.
+
+    Returns a ``sqlcipher3.dbapi2.Connection`` in autocommit mode (``isolation_level=None``),
+    usable from any thread (``check_same_thread=False``), with ``busy_timeout`` set. A missing
+    file is created empty by SQLite: callers check existence first.
+
+    Raises:
+        WrongKeyError: the key does not open the file (``SQLITE_NOTADB``); nothing was written.
+    """
+    conn = sqlcipher.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")  # no decryption noise on stderr
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except sqlcipher.DatabaseError as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
+            raise WrongKeyError() from None
+        raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _read_revisions(conn: Any) -> tuple[list[str], bool]:
+    """Return (revisions in alembic_version, whether any table exists), with reads only."""
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "alembic_version" not in names:
+        return [], bool(names)
+    revisions = [str(row[0]) for row in conn.execute("SELECT version_num FROM alembic_version")]
+    return revisions, True
+
+
+def _make_engine(path: Path, key: bytes) -> Engine:
+    def creator() -> Any:
+        conn = connect_sqlcipher(path, key)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),
+        module=sqlcipher,
+        creator=creator,
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=5,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:  # SQLAlchemy emits BEGIN (see module docstring)
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+# --------------------------------------------------------------------------- database
+
+
+@dataclass
+class Database:
+    """An open register (登记册数据库).
+
+    ``engine`` is a SQLAlchemy :class:`~sqlalchemy.Engine` over SQLCipher; ``sessionmaker``
+    makes ORM sessions (``expire_on_commit=False``); ``keystore`` holds the unlocked key and
+    the small-secret API (:meth:`Keystore.store_secret`). ``schema_revision`` is the
+    revision after opening. Call :meth:`close` (or use ``with``) when done.
+    """
+
+    paths: DataPaths
+    keystore: Keystore
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+    schema_revision: str | None = None
+    pre_migration_backup: Path | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def path(self) -> Path:
+        """The database file, ``<data_dir>/carebook.db``."""
+        return self.paths.database
+
+    def close(self) -> None:
+        """Close every pooled connection (the last one checkpoints and removes the WAL)."""
+        if not self._closed:
+            self.engine.dispose()
+            self._closed = True
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _paths(data_dir: Path | str | DataPaths | None) -> DataPaths:
+    if isinstance(data_dir, DataPaths):
+        return data_dir
+    return DataPaths.resolve(data_dir)
+
+
+def _database(paths: DataPaths, keystore: Keystore, engine: Engine, revision: str | None) -> Database:
+    return Database(
+        paths=paths,
+        keystore=keystore,
+        engine=engine,
+        sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
+        schema_revision=revision,
+    )
+
+
+def _remove_database_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(path) + suffix).unlink()
+
+
+def create_database(
+    data_dir: Path | str | DataPaths | None,
+    *,
+    passphrase: str | None = None,
+    ask_passphrase: Callable[[], str | None] | None = None,
+    use_keyring: bool | None = None,
+) -> Database:
+    """Create a new, empty register at the newest schema in ``data_dir``.
+
+    A new random key is made (:func:`carebook.model.keys.create_keystore`: keyring when it
+    works, else the passphrase). Nothing existing is ever overwritten.
+
+    Raises:
+        DatabaseExists: ``carebook.db`` or ``keyinfo.json`` already exists.
+        PassphraseRequired / PassphraseTooShort: see :mod:`carebook.model.keys`.
+    """
+    paths = _paths(data_dir)
+    for existing in (paths.database, paths.keyinfo):
+        if existing.exists():
+            raise DatabaseExists(existing)
+    paths.ensure_dirs()
+    keystore = create_keystore(
+        paths, passphrase=passphrase, ask_passphrase=ask_passphrase, use_keyring=use_keyring
+    )
+    engine: Engine | None = None
+    try:
+        try:
+            paths.database.open("xb").close()  # exclusive: never overwrite a racing creation
+        except FileExistsError:
+            raise DatabaseExists(paths.database) from None
+        engine = _make_engine(paths.database, keystore.database_key)
+        with engine.connect() as conn:
+            migrations.upgrade(conn)
+            revision = migrations.current_revision(conn)
+            conn.rollback()
+    except BaseException:
+        if engine is not None:
+            engine.dispose()
+        _remove_database_files(paths.database)
+        forget_keystore(keystore)
+        raise
+    return _database(paths, keystore, engine, revision)
+
+
+def open_database(
+    data_dir: Path | str | DataPaths | None,
+    *,
+    passphrase: str | None = None,
+    create: bool = False,
+    ask_passphrase: Callable[[], str | None] | None = None,
+    migrate: bool = True,
+) -> Database:
+    """Open the register in ``data_dir`` (``None``: ``$CAREBOOK_DATA_DIR`` or the platform
+    default), upgrading its schema when ``migrate`` is true.
+
+    Args:
+        passphrase: used when the key is not in the keyring; else ``$CAREBOOK_PASSPHRASE``,
+            else ``ask_passphrase()``.
+        create: create a new register (:func:`create_database`) when none exists.
+        migrate: upgrade an older schema to the newest (after a backup into ``backups/``).
+            With ``False`` the schema is left as found (still refused if newer).
+
+    Raises:
+        DatabaseNotFound: no ``carebook.db`` and ``create`` is false.
+        PassphraseRequired, WrongKeyError, KeyringUnavailable, KeyMissingFromKeyring,
+        KeyInfoError: the key could not be recovered (see :mod:`carebook.model.keys`);
+            nothing on disk was changed.
+        NewerSchemaError: the database comes from a newer Carebook; nothing was changed.
+        NotACarebookDatabase: tables but no schema revision; nothing was changed.
+        DatabaseUnreadable: the key does not open the file (damaged / mismatched).
+        BackupError: the pre-migration backup failed; the database was not migrated.
+    """
+    paths = _paths(data_dir)
+    if not paths.database.exists():
+        if create:
+            return create_database(paths, passphrase=passphrase, ask_passphrase=ask_passphrase)
+        raise DatabaseNotFound(paths.database)
+    keystore = unlock_keystore(paths, passphrase=passphrase, ask_passphrase=ask_passphrase)
+    key = keystore.database_key
+
+    try:
+        probe = connect_sqlcipher(paths.database, key)
+    except WrongKeyError:
+        raise DatabaseUnreadable(paths.database) from None
+    try:
+        revisions, has_tables = _read_revisions(probe)
+    finally:
+        probe.close()
+    unknown = migrations.unknown_revisions(revisions)
+    if unknown:
+        raise NewerSchemaError(unknown)
+    if not revisions and has_tables:
+        raise NotACarebookDatabase(paths.database)
+
+    head = migrations.head_revision()
+    current = revisions[0] if len(revisions) == 1 else None
+    backup: Path | None = None
+    needs_upgrade = migrate and revisions != ([head] if head else [])
+    if needs_upgrade and revisions:
+        paths.ensure_dirs()
+        backup = _backup_file(paths.database, key, _pre_migration_name(paths, revisions, head))
+    engine = _make_engine(paths.database, key)
+    try:
+        with engine.connect() as conn:
+            if needs_upgrade:
+                migrations.upgrade(conn)
+            current = migrations.current_revision(conn)
+            conn.rollback()
+    except BaseException:
+        engine.dispose()
+        raise
+    db = _database(paths, keystore, engine, current)
+    db.pre_migration_backup = backup
+    return db
+
+
+# --------------------------------------------------------------------------- backups
+
+
+def _utc_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _pre_migration_name(paths: DataPaths, revisions: list[str], head: str | None) -> Path:
+    base = f"carebook-{_utc_stamp()}-before-{head or 'none'}-from-{'+'.join(revisions)}"
+    candidate = paths.backups / f"{base}.db"
+    counter = 1
+    while candidate.exists():
+        counter += 1
+        candidate = paths.backups / f"{base}-{counter}.db"
+    return candidate
+
+
+def default_backup_name() -> str:
+    """Return an ASCII file name for a backup taken now: ``carebook-<UTC stamp>.db``."""
+    return f"carebook-{_utc_stamp()}.db"
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _backup_file(source: Path, key: bytes, dest: Path) -> Path:
+    """Copy ``source`` into ``dest`` with the SQLite backup API, keyed with the same key,
+    in rollback-journal mode, verified with ``PRAGMA quick_check`` before being renamed into
+    place. Never overwrites ``dest``."""
+    if dest.exists():
+        raise BackupError(f"备份文件 {dest} 已存在，不会覆盖。", f"Backup file {dest} already exists.")
+    partial = dest.with_name(dest.name + ".part")
+    _remove_database_files(partial)
+    try:
+        src = connect_sqlcipher(source, key)
+        try:
+            dst = connect_sqlcipher(partial, key)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE").fetchone()
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        check = connect_sqlcipher(partial, key)
+        try:
+            result = check.execute("PRAGMA quick_check").fetchall()
+        finally:
+            check.close()
+        if result != [("ok",)]:
+            raise BackupError(
+                f"备份 {dest} 校验失败：{result[:3]}。数据库没有改动。",
+                f"Backup {dest} failed verification: {result[:3]}. The database was not changed.",
+            )
+        _fsync_file(partial)
+        if dest.exists():
+            raise BackupError(f"备份文件 {dest} 已存在，不会覆盖。", f"Backup file {dest} already exists.")
+        os.replace(partial, dest)
+    except (OSError, sqlcipher.Error, WrongKeyError) as exc:
+        _remove_database_files(partial)
+        raise BackupError(
+            f"无法写入备份 {dest}：{exc}。请检查磁盘空间和权限。",
+            f"Could not write the backup {dest}: {exc}. Check disk space and permissions.",
+        ) from exc
+    except BaseException:
+        _remove_database_files(partial)
+        raise
+    return dest
+
+
+def backup_database(db: Database, dest: Path) -> Path:
+    """Write a verified, encrypted copy of the open register and return its path.
+
+    Args:
+        db: an open register.
+        dest: a file path, or an existing directory (the file is then named
+            :func:`default_backup_name`). An existing file is never overwritten.
+
+    The copy is a consistent snapshot (SQLite online backup API, including committed WAL
+    content), keyed with the same key, in rollback-journal mode so it is one self-contained
+    file, and checked with ``PRAGMA quick_check`` before being renamed into place.
+
+    Raises:
+        BackupError: ``dest`` exists, cannot be written, or the copy does not verify.
+    """
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / default_backup_name()
+    return _backup_file(db.path, db.keystore.database_key, dest)
+
+
+def open_backup(path: Path, keystore: Keystore) -> Any:
+    """Open a backup file read-write with ``keystore``'s key and return the raw SQLCipher
+    connection (for verification and restore tools). Raises :class:`WrongKeyError`."""
+    return connect_sqlcipher(Path(path), keystore.database_key)

@@ -1,0 +1,186 @@
+"""Schema migrations of the register (Alembic, run programmatically).
+
+The revisions live in ``versions/`` inside the package (shipped with it), oldest first:
+``0001_initial`` creates the first schema. No ``alembic.ini`` is used at run time.
+
+To add a revision after changing the mapped classes in :mod:`carebook.model.schema`::
+
+    .venv/bin/python -m carebook.model.migrations revision -m "add foo to children" --rev-id 0002_foo
+
+which autogenerates it against an empty database upgraded to the current head (review it, then
+run the tests: ``tests/test_migrations.py`` fails while the models and the migrations differ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, MetaData, create_engine, event, text
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+"""Directory holding ``env.py``, ``script.py.mako`` and ``versions/``."""
+
+
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows whose foreign keys point nowhere (a bug in the migration)."""
+
+
+def target_metadata() -> MetaData | None:
+    """Return ``Base.metadata`` with every table registered, or ``None`` before the schema
+    module exists."""
+    try:
+        import carebook.model.schema  # noqa: F401  (registers the tables)
+    except ModuleNotFoundError as exc:
+        if exc.name in {"carebook.model.schema", "carebook.model.base"}:
+            return None
+        raise
+    from carebook.model.base import Base
+
+    return Base.metadata
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Return an Alembic ``Config`` pointing at this package; ``connection`` (if given) is
+    handed to ``env.py`` through ``config.attributes["connection"]``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    """Return the Alembic script directory of Carebook's revisions."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str | None:
+    """Return the newest revision this Carebook knows (``None`` if there is none)."""
+    return script_directory().get_current_head()
+
+
+def revisions_oldest_first() -> list[str]:
+    """Return every known revision id, oldest first."""
+    return [script.revision for script in reversed(list(script_directory().walk_revisions()))]
+
+
+def is_known_revision(revision: str) -> bool:
+    """Return whether ``revision`` is one of this Carebook's revisions (``False`` for one
+    written by a newer Carebook)."""
+    try:
+        return script_directory().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def unknown_revisions(revisions: Iterable[str]) -> list[str]:
+    """Return those of ``revisions`` that this Carebook does not know."""
+    return [rev for rev in revisions if not is_known_revision(rev)]
+
+
+def current_revision(connection: Connection) -> str | None:
+    """Return the revision recorded in the database's ``alembic_version`` (``None`` if none)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(connection: Connection, target: str = "head") -> None:
+    """Upgrade the database behind ``connection`` to ``target``, all revisions in ONE
+    transaction (SQLite DDL is transactional once BEGIN is emitted, see
+    :mod:`carebook.model.db`).
+
+    ``connection`` must not be inside a transaction. On SQLite, foreign keys are switched off
+    while batch migrations rebuild tables (as SQLite's ALTER TABLE documentation requires),
+    checked with ``PRAGMA foreign_key_check`` before commit, and switched on again.
+
+    Raises:
+        ForeignKeyViolation: the migrated data breaks a foreign key (nothing is committed).
+    """
+    if connection.in_transaction():
+        raise RuntimeError("upgrade() needs a connection outside any transaction")
+    sqlite = connection.dialect.name == "sqlite"
+    dbapi = connection.connection.dbapi_connection
+    if sqlite and dbapi is not None:
+        dbapi.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            command.upgrade(alembic_config(connection), target)
+            if sqlite:
+                bad = connection.execute(text("PRAGMA foreign_key_check")).fetchall()
+                if bad:
+                    raise ForeignKeyViolation(f"migration to {target} broke foreign keys: {bad[:5]}")
+    finally:
+        if sqlite and dbapi is not None:
+            dbapi.execute("PRAGMA foreign_keys=ON")
+
+
+def _memory_engine_at_head() -> tuple[Connection, object]:
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+
+    @event.listens_for(engine, "connect")
+    def _no_legacy_tx(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    connection = engine.connect()
+    upgrade(connection)
+    return connection, engine
+
+
+def make_revision(message: str, rev_id: str) -> Path:
+    """Autogenerate a new revision (developer tool) against an in-memory database upgraded to
+    the current head, and return the new file's path. Review the result before committing."""
+    connection, _engine = _memory_engine_at_head()
+    try:
+        with connection.begin():
+            config = alembic_config(connection)
+            script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+    finally:
+        connection.close()
+    if script is None or isinstance(script, list):
+        raise RuntimeError("alembic produced no single revision")
+    return Path(script.path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m carebook.model.migrations")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    rev = sub.add_parser("revision", help="autogenerate a new revision from the models")
+    rev.add_argument("-m", "--message", required=True)
+    rev.add_argument("--rev-id", required=True, help="e.g. 0002_add_foo")
+    sub.add_parser("heads", help="print the head revision")
+    args = parser.parse_args(argv)
+    if args.cmd == "revision":
+        print(make_revision(args.message, args.rev_id))
+    else:
+        print(head_revision())
+    return 0
+
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "ForeignKeyViolation",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "is_known_revision",
+    "make_revision",
+    "revisions_oldest_first",
+    "script_directory",
+    "target_metadata",
+    "unknown_revisions",
+    "upgrade",
+]
