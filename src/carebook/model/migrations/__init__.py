@@ -13,6 +13,9 @@ run the tests: ``tests/test_migrations.py`` fails while the models and the migra
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,6 +29,10 @@ from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 """Directory holding ``env.py``, ``script.py.mako`` and ``versions/``."""
+
+VERSION_LOCATIONS: list[Path] = [MIGRATIONS_DIR / "versions"]
+"""Directories searched for revisions. Carebook ships one; tests append a directory of
+throw-away revisions to exercise upgrades and newer-schema refusal."""
 
 
 class ForeignKeyViolation(RuntimeError):
@@ -50,9 +57,12 @@ def alembic_config(connection: Connection | None = None) -> Config:
     """Return an Alembic ``Config`` pointing at this package; ``connection`` (if given) is
     handed to ``env.py`` through ``config.attributes["connection"]``."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    # ConfigParser interpolates "%": escape it in paths
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "%%(rev)s")  # versions/0002_add_foo.py
+    locations = os.pathsep.join(str(p) for p in VERSION_LOCATIONS)
+    config.set_main_option("version_locations", locations.replace("%", "%%"))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -150,10 +160,14 @@ def make_revision(message: str, rev_id: str) -> Path:
         connection.close()
     if script is None or isinstance(script, list):
         raise RuntimeError("alembic produced no single revision")
-    return Path(script.path)
+    path = Path(script.path)
+    for args in (["format", "--quiet"], ["check", "--fix", "--quiet"]):  # house style, if ruff is here
+        subprocess.run([sys.executable, "-m", "ruff", *args, str(path)], check=False)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Developer command line: ``revision -m MESSAGE --rev-id ID`` or ``heads``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m carebook.model.migrations")
@@ -172,11 +186,13 @@ def main(argv: list[str] | None = None) -> int:
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "VERSION_LOCATIONS",
     "ForeignKeyViolation",
     "alembic_config",
     "current_revision",
     "head_revision",
     "is_known_revision",
+    "main",
     "make_revision",
     "revisions_oldest_first",
     "script_directory",
