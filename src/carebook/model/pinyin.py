@@ -1,0 +1,47 @@
+"""Pinyin search keys for Chinese names.
+
+A search for ``zsy`` finds 张思远. Many surname characters have several readings (单 shan/dan,
+曾 zeng/ceng, 解 xie/jie, 区 ou/qu, 仇 qiu/chou, 朴 piao/pu …), and pypinyin's default reading of
+some of them as surnames is wrong (DESIGN.md), so every reading of every character is indexed:
+a search by any of them finds the child. Characters pypinyin cannot read (CJK Extension B, e.g.
+𠮷) contribute nothing, so the other characters still match.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pypinyin import Style, lazy_pinyin, pinyin
+
+#: At most this many reading combinations are indexed per name (a 4-character name with three
+#: readings each would otherwise give 81).
+MAX_VARIANTS = 32
+
+
+def _readings(char: str, style: Style) -> list[str]:
+    result = pinyin(char, style=style, heteronym=True, errors="ignore")
+    options = [r for r in result[0] if r] if result else []
+    return sorted(set(options)) or [""]
+
+
+def initials_variants(name: str) -> list[str]:
+    """Every combination of the first letters of the readings of ``name`` (lower-case ASCII),
+    at most :data:`MAX_VARIANTS`, e.g. ``曾思远`` → ``["csy", "zsy"]``."""
+    per_char = [[r[:1] for r in _readings(c, Style.NORMAL)] for c in name if not c.isspace()]
+    per_char = [sorted(set(options)) for options in per_char]
+    variants = {"".join(combo) for combo in itertools.islice(itertools.product(*per_char), MAX_VARIANTS)}
+    return sorted(v for v in variants if v)
+
+
+def full_pinyin(name: str) -> str:
+    """The name in toneless pinyin with pypinyin's usual reading of each character, e.g.
+    ``zhangsiyuan``; characters without a reading are left out."""
+    return "".join(lazy_pinyin(name.replace(" ", ""), errors="ignore"))
+
+
+def search_key(name: str) -> str:
+    """The text stored in ``child.search_initials``: the initials variants and the full pinyin,
+    space-separated and space-framed (``" csy zsy cengsiyuan "``), so ``LIKE '% q%'`` matches
+    prefixes and ``LIKE '%q%'`` substrings of one variant without crossing into another."""
+    parts = [*initials_variants(name), full_pinyin(name)]
+    return " " + " ".join(p for p in parts if p) + " "

@@ -1,0 +1,1 @@
+"""Read queries: plain dataclasses out, never live ORM objects (STYLE.md rule 2)."""

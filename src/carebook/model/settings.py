@@ -1,0 +1,107 @@
+"""Register settings: category thresholds, visit frequencies, entrustment warning period.
+
+Rules that vary by province are settings (DOMAIN.md). Settings are stored per installation in
+the ``setting`` table under the key ``register_settings`` as JSON, and are not synced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from carebook.model.changelog import Setting
+
+SETTINGS_KEY = "register_settings"
+
+
+def _default_category_intervals() -> dict[str, int]:
+    return {"key_child": 30, "de_facto_unsupported": 30, "orphan": 30, "in_difficulty": 60, "left_behind": 90}
+
+
+def _default_risk_intervals() -> dict[str, int]:
+    return {"red": 15, "yellow": 30, "blue": 60, "green": 90}
+
+
+@dataclass
+class RegisterSettings:
+    """Settings of the register. Ages are completed years; intervals are days.
+
+    Category thresholds (DOMAIN.md, the policy in ``shared/seed/``):
+        left_behind_max_age: a left-behind child is *under* this age (16).
+        left_behind_requires_rural: only rural household registration counts (True).
+        minor_age: other categories are *under* this age (18).
+        away_min_months: a parent counts as away after this many months (6), when the date they
+            left is known.
+        missing_min_months: a parent counts as missing after this many months (6), when known.
+        de_facto_max_age_in_study: a de facto unsupported child in full-time study stays in the
+            category until this age (18 = no extension).
+        de_facto_counts_revoked / de_facto_counts_deported: whether guardianship revoked by a court
+            and deportation count as de facto unsupported situations (many provinces add them).
+    Visits:
+        visit_interval_by_category / visit_interval_by_risk: days between visits; a child gets
+            the shortest interval that applies, else ``default_visit_interval``.
+        due_soon_days: a visit due within this many days is listed as due (7: this week).
+    Entrustments:
+        entrustment_expiring_days: a signed confirmation is *expiring* this many days before
+            the end of its period (30).
+    """
+
+    left_behind_max_age: int = 16
+    left_behind_requires_rural: bool = True
+    minor_age: int = 18
+    away_min_months: int = 6
+    missing_min_months: int = 6
+    de_facto_max_age_in_study: int = 18
+    de_facto_counts_revoked: bool = True
+    de_facto_counts_deported: bool = True
+    visit_interval_by_category: dict[str, int] = field(default_factory=_default_category_intervals)
+    visit_interval_by_risk: dict[str, int] = field(default_factory=_default_risk_intervals)
+    default_visit_interval: int = 90
+    due_soon_days: int = 7
+    entrustment_expiring_days: int = 30
+
+    def to_json(self) -> str:
+        """The settings as a JSON object."""
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RegisterSettings:
+        """Settings from JSON; unknown keys are ignored, missing ones take their defaults."""
+        data: dict[str, Any] = json.loads(text)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def load_settings(session: Session) -> RegisterSettings:
+    """Read the settings of this installation (defaults if none were saved)."""
+    row = session.get(Setting, SETTINGS_KEY)
+    return RegisterSettings.from_json(row.value) if row else RegisterSettings()
+
+
+def save_settings(session: Session, settings: RegisterSettings) -> None:
+    """Write the settings (in the caller's transaction)."""
+    row = session.get(Setting, SETTINGS_KEY)
+    if row is None:
+        session.add(Setting(key=SETTINGS_KEY, value=settings.to_json()))
+    else:
+        row.value = settings.to_json()
+
+
+def get_value(session: Session, key: str, default: Any = None) -> Any:
+    """Read one local value stored as JSON under ``key``."""
+    row = session.get(Setting, key)
+    return json.loads(row.value) if row else default
+
+
+def set_value(session: Session, key: str, value: Any) -> None:
+    """Store one local value as JSON under ``key`` (in the caller's transaction)."""
+    text = json.dumps(value, ensure_ascii=False)
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
