@@ -255,7 +255,7 @@ def keyring_backend_usable() -> bool:
             return False
         if isinstance(backend, chainer.ChainerBackend):
             return len(backend.backends) > 0
-        return float(backend.priority) > 0
+        return True
     except Exception:  # third-party backends raise anything while probing
         return False
 
