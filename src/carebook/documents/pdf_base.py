@@ -1,0 +1,418 @@
+"""Common page furniture of Carebook forms: page template, QR code, footer, tables, file output.
+
+Every page carries, in its top-right corner, a QR code whose content is
+:meth:`DocumentRef.qr_payload` (UTF-8 JSON bytes, byte mode, error correction M) and, in its
+footer, the document id, the record version and the page number, so that a signed scan can be
+matched back to its record (DESIGN.md "Paper").
+
+Forms are rendered to bytes first and written atomically (temporary file, fsync, rename): a
+form that fails (e.g. :class:`~carebook.documents.errors.MissingGlyphError`) leaves no PDF.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepInFrame,
+    PageTemplate,
+    Table,
+    TableStyle,
+)
+
+from carebook.documents.cjk_text import CJKText, TextStyle, draw_string
+from carebook.documents.fonts import FontSet, default_font_set
+from carebook.documents.form_data import DocumentRef
+
+# Sizes in points (GB/T 9704-2012 names).
+XIAO_ER = 18.0  # 小二
+SAN_HAO = 16.0  # 三号
+SI_HAO = 14.0  # 四号
+XIAO_SI = 12.0  # 小四
+WU_HAO = 10.5  # 五号
+XIAO_WU = 9.0  # 小五
+
+QR_SIZE = 25 * mm
+LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
+GRID = colors.Color(0.15, 0.15, 0.15)
+
+
+@dataclass(frozen=True)
+class Styles:
+    """The text styles of a form, all in the same font chain (see :data:`STYLES`)."""
+
+    title: TextStyle
+    subtitle: TextStyle
+    heading: TextStyle
+    body: TextStyle
+    cell: TextStyle
+    label: TextStyle
+    small: TextStyle
+
+    def scaled(self, factor: float) -> Styles:
+        """All sizes and leadings multiplied by ``factor`` (to fit a page)."""
+
+        def sc(t: TextStyle) -> TextStyle:
+            return t.but(
+                size=t.size * factor, leading=t.line_height * factor, first_indent=t.first_indent * factor
+            )
+
+        return Styles(*(sc(getattr(self, f.name)) for f in fields(self)))
+
+
+#: The default styles: title 小二 bold, headings 小四 bold, body and cells 五号, notes 小五.
+STYLES = Styles(
+    title=TextStyle(size=XIAO_ER, align="center", bold=True, leading=XIAO_ER * 1.4),
+    subtitle=TextStyle(size=SI_HAO, align="center", leading=SI_HAO * 1.5),
+    heading=TextStyle(size=XIAO_SI, bold=True, leading=XIAO_SI * 1.6, space_before=3),
+    body=TextStyle(size=WU_HAO, align="justify", leading=WU_HAO * 1.55),
+    cell=TextStyle(size=WU_HAO, leading=WU_HAO * 1.35),
+    label=TextStyle(size=WU_HAO, align="center", leading=WU_HAO * 1.35),
+    small=TextStyle(size=XIAO_WU, leading=XIAO_WU * 1.4),
+)
+
+
+def fit_to_height(
+    make: Callable[[Styles], list[Flowable]],
+    width: float,
+    height: float,
+    scales: Sequence[float] = (1.0, 0.94, 0.88, 0.82, 0.76),
+) -> tuple[list[Flowable], Styles, bool]:
+    """Build flowables that fit ``height`` points: try smaller type until they do.
+
+    ``make`` is called with scaled :class:`Styles` and must return fresh flowables each time.
+    If even the smallest scale is too tall, the result is wrapped in ``KeepInFrame(shrink)``.
+
+    Returns:
+        The flowables, the styles used, and whether they fit without ``KeepInFrame``.
+    """
+    story: list[Flowable] = []
+    styles = STYLES
+    for factor in scales:
+        styles = STYLES.scaled(factor)
+        story = make(styles)
+        total = 0.0
+        for f in story:
+            total += f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+        if total <= height:
+            return story, styles, True
+    return [KeepInFrame(width, height, story, mode="shrink")], styles, False
+
+
+@dataclass
+class PageInfo:
+    """What the footer and QR of the current page show; updated by :class:`SetPageInfo`."""
+
+    copy_code: str = ""  # "parents", "guardian", "village" (QR payload)
+    copy_label: str = ""  # "父母留存联" (printed)
+    footer_note: str = ""
+
+
+class SetPageInfo(Flowable):  # type: ignore[misc]
+    """A zero-size flowable that sets the copy shown on the pages from here on."""
+
+    def __init__(self, info: PageInfo) -> None:
+        super().__init__()
+        self.info = info
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        doc = getattr(self.canv, "_doctemplate", None)
+        if isinstance(doc, FormDocTemplate):
+            doc.page_info = self.info
+
+
+def qr_modules(payload: bytes, level: str = "M", mask: int = 0) -> list[list[bool]]:
+    """The module matrix (rows of dark=True) of a QR code holding ``payload`` in byte mode.
+
+    Error correction level M (ISO/IEC 18004: ~15 % of modules recoverable) survives a stamp or
+    a fold. A fixed mask pattern is used instead of scoring all eight (ISO/IEC 18004 §7.8: any
+    mask is valid; scoring only tunes readability) because scoring costs ten times more and
+    forms are printed in batches.
+    """
+    qr = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+    qr.addData(qrencoder.QR8bitByte(payload))
+    qr.version = qr.calculate_version()
+    qr.makeImpl(False, mask)
+    return [[bool(m) for m in row] for row in qr.modules]
+
+
+def draw_qr(canv: Canvas, payload: bytes, x: float, y: float, size: float = QR_SIZE) -> None:
+    """Draw a QR code holding exactly ``payload`` (byte mode) with its lower-left at (x, y).
+
+    ``size`` (points) includes a quiet zone of 2 modules; the white page margin adds more.
+    """
+    modules = qr_modules(payload)
+    n = len(modules)
+    border = 2
+    box = size / (n + 2 * border)
+    path = canv.beginPath()
+    for r, row in enumerate(modules):
+        yy = y + size - (r + border + 1) * box
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                path.rect(x + (start + border) * box, yy, (c - start) * box, box)
+            else:
+                c += 1
+    canv.saveState()
+    canv.setFillColor(colors.black)
+    canv.drawPath(path, stroke=0, fill=1)
+    canv.restoreState()
+
+
+class FormDocTemplate(BaseDocTemplate):  # type: ignore[misc]
+    """A4 (portrait or landscape) page with QR code top-right and a footer.
+
+    Args:
+        buffer: where the PDF goes.
+        ref: the document reference (QR and footer).
+        fonts: font chain.
+        title: PDF metadata title.
+        landscape_page: A4 landscape instead of portrait.
+        header_note: small text printed top-left (e.g. the unit), optional.
+    """
+
+    def __init__(
+        self,
+        buffer: io.BytesIO,
+        ref: DocumentRef,
+        fonts: FontSet,
+        title: str,
+        *,
+        landscape_page: bool = False,
+        header_note: str = "",
+    ) -> None:
+        pagesize = landscape(A4) if landscape_page else A4
+        super().__init__(
+            buffer,
+            pagesize=pagesize,
+            leftMargin=20 * mm,
+            rightMargin=18 * mm,
+            topMargin=30 * mm,
+            bottomMargin=18 * mm,
+            title=title,
+            author="Carebook",
+            subject=ref.document_id,
+            creator="Carebook",
+            invariant=1,
+        )
+        self.ref = ref
+        self.fonts = fonts
+        self.header_note = header_note
+        self.page_info = PageInfo()
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.addPageTemplates([PageTemplate(id="form", frames=[frame], onPageEnd=self._furniture)])
+
+    def _furniture(self, canv: Canvas, doc: BaseDocTemplate) -> None:
+        pw, ph = self.pagesize
+        info = self.page_info
+        canv.saveState()
+        # QR code, top right, inside the top margin.
+        qx, qy = pw - self.rightMargin - QR_SIZE, ph - 5 * mm - QR_SIZE
+        draw_qr(canv, self.ref.qr_payload(info.copy_code), qx, qy)
+        small = STYLES.small
+        if self.header_note:
+            draw_string(canv, self.leftMargin, ph - 14 * mm, self.header_note, small, self.fonts)
+        if info.copy_label:
+            label = STYLES.subtitle.but(size=XIAO_SI, bold=True)
+            draw_string(
+                canv, qx - 4 * mm, ph - 14 * mm, f"【{info.copy_label}】", label, self.fonts, align="right"
+            )
+        # Footer: rule, document id and version, page number.
+        y = self.bottomMargin - 8 * mm
+        canv.setStrokeColor(colors.grey)
+        canv.setLineWidth(0.4)
+        canv.line(self.leftMargin, y + 4 * mm, pw - self.rightMargin, y + 4 * mm)
+        left = f"文书编号：{self.ref.document_id}    记录版本：{self.ref.record_version}"
+        draw_string(canv, self.leftMargin, y, left, small, self.fonts)
+        right = f"第 {canv.getPageNumber()} 页"
+        if info.footer_note:
+            right = f"{info.footer_note}    {right}"
+        draw_string(canv, pw - self.rightMargin, y, right, small, self.fonts, align="right")
+        canv.restoreState()
+
+
+def render(
+    ref: DocumentRef,
+    title: str,
+    build_story: Callable[[FontSet, float, float], list[Flowable]],
+    *,
+    fonts: FontSet | None = None,
+    landscape_page: bool = False,
+    header_note: str = "",
+) -> bytes:
+    """Render a form to PDF bytes.
+
+    Args:
+        ref: document reference (QR, footer, metadata).
+        title: PDF metadata title.
+        build_story: called with the font chain and the frame width and height (points);
+            returns the flowables.
+        fonts: the font chain; default :func:`default_font_set`.
+
+    Raises:
+        FontError, MissingGlyphError: no font, or a character no font has (nothing is written).
+    """
+    fonts = fonts if fonts is not None else default_font_set()
+    buf = io.BytesIO()
+    doc = FormDocTemplate(buf, ref, fonts, title, landscape_page=landscape_page, header_note=header_note)
+    doc.build(build_story(fonts, doc.width, doc.height))
+    return buf.getvalue()
+
+
+def write_pdf(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write PDF bytes atomically: temporary file in the same folder, fsync, rename.
+
+    Returns:
+        The final path.
+
+    Raises:
+        OSError: the folder is not writable or the disk is full (the old file, if any, is kept).
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".carebook-", suffix=".pdf.tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# ---- tables -------------------------------------------------------------------------------
+
+
+def text(fonts: FontSet, value: str, style: TextStyle | None = None, min_lines: int = 1) -> CJKText:
+    """A table cell / paragraph of text (default style: ``STYLES.cell``)."""
+    return CJKText(value, style or STYLES.cell, fonts, min_lines=min_lines)
+
+
+def label(fonts: FontSet, value: str, style: TextStyle | None = None) -> CJKText:
+    """A label cell (default style: ``STYLES.label``, centred)."""
+    return CJKText(value, style or STYLES.label, fonts)
+
+
+def grid(
+    rows: Sequence[Sequence[object]],
+    col_widths: Sequence[float],
+    *,
+    width: float,
+    label_cells: Sequence[tuple[int, int]] = (),
+    spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    header_rows: int = 0,
+    repeat_rows: int = 0,
+    padding: float = 3.0,
+    min_row_height: float | None = None,
+) -> Table:
+    """A ruled table as on official forms.
+
+    Args:
+        rows: cells (flowables or ""); ``None`` is not allowed.
+        col_widths: column widths as fractions of ``width`` (summing to 1).
+        width: the table's width in points (reportlab fixes percentage widths at the first
+            wrap, so they are resolved here).
+        label_cells: (col, row) of label cells, shaded light grey.
+        spans: ((col0, row0), (col1, row1)) spans.
+        header_rows: leading rows shaded as header.
+        repeat_rows: rows repeated at the top of each page when the table splits.
+        min_row_height: minimum height of every row, in points.
+    """
+    heights = None
+    if min_row_height is not None:
+        heights = [min_row_height] * len(rows)
+    table = Table(
+        [list(r) for r in rows],
+        colWidths=[f * width for f in col_widths],
+        rowHeights=heights,
+        repeatRows=repeat_rows,
+        hAlign="CENTER",
+    )
+    cmds: list[tuple[object, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
+        ("BOX", (0, 0), (-1, -1), 1.1, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+        ("TOPPADDING", (0, 0), (-1, -1), padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+    ]
+    for c, r in label_cells:
+        cmds.append(("BACKGROUND", (c, r), (c, r), LABEL_FILL))
+    if header_rows:
+        cmds.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), LABEL_FILL))
+    for a, b in spans:
+        cmds.append(("SPAN", a, b))
+    table.setStyle(TableStyle(cmds))
+    return table
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Shorthand for building cells in one font chain and one set of (possibly scaled) styles."""
+
+    fonts: FontSet
+    st: Styles = STYLES
+
+    def t(self, value: str, style: TextStyle | None = None, min_lines: int = 1) -> CJKText:
+        """A text cell (``st.cell`` unless given)."""
+        return CJKText(value, style or self.st.cell, self.fonts, min_lines=min_lines)
+
+    def lab(self, value: str) -> CJKText:
+        """A label cell (``st.label``)."""
+        return CJKText(value, self.st.label, self.fonts)
+
+    def p(self, value: str, style: TextStyle | None = None) -> CJKText:
+        """A body paragraph (``st.body`` unless given)."""
+        return CJKText(value, style or self.st.body, self.fonts)
+
+
+def fmt_date(value: object, blank: str = "    年  月  日") -> str:
+    """``2026-03-01`` -> ``2026年3月1日``; None -> a blank to fill in by hand."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return f"{value.year}年{value.month}月{value.day}日 {value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return blank
+
+
+def checkbox(fonts: FontSet, checked: bool) -> str:
+    """The check box character: ☑ when checked (■ if no font has ☑), □ otherwise."""
+    if not checked:
+        return "□"
+    return "☑" if fonts.covers("☑") else "■"
