@@ -1,0 +1,213 @@
+"""Read queries for the desktop app's lists: the records of one child's file (assistance,
+entrustments, reports and referrals, attachments), the entrustment overview, the open reports
+and referrals, the actor's name and the sync status line.
+
+Plain frozen dataclasses out; codes, not enum objects, except where a label is precomputed.
+Written for the desktop (issue 3); other callers are welcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carebook.model import settings as settings_store
+from carebook.model.attachments import Attachment
+from carebook.model.children import AssistanceRecord, Child, FamilyMember
+from carebook.model.entrustments import Entrustment
+from carebook.model.enums import EntrustmentStatus, ParentStatus, ReferralStatus, Relation, ReportStatus
+from carebook.model.i18n import msg
+from carebook.model.reports import MandatoryReport, Referral
+from carebook.model.settings import load_settings
+
+
+@dataclass(frozen=True)
+class AssistanceLine:
+    """One assistance record: kind code, start and end month (YYYY-MM), yuan per month."""
+
+    id: str
+    kind: str
+    start_month: str | None
+    end_month: str | None
+    amount_yuan: Decimal | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class EntrustmentLine:
+    """One entrustment confirmation: guardian's name, period, effective status code
+    (``expiring``/``expired`` computed from the period and the settings)."""
+
+    id: str
+    child_id: str
+    child_name: str
+    document_no: str
+    guardian_name: str | None
+    period_from: dt.date
+    period_to: dt.date
+    status: str
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """A mandatory report or a referral, as one line: kind label, date, to whom, status label."""
+
+    id: str
+    child_id: str
+    child_name: str
+    kind_label: str
+    day: dt.date | None
+    to: str
+    status_label: str
+    open: bool
+
+
+@dataclass(frozen=True)
+class AttachmentLine:
+    """An attachment: file name, what it belongs to (label), when it was added."""
+
+    id: str
+    filename: str
+    owner_label: str
+    added: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ChildRecords:
+    """The list records of one child's file."""
+
+    assistance: list[AssistanceLine]
+    entrustments: list[EntrustmentLine]
+    reports: list[ReportLine]
+    attachments: list[AttachmentLine]
+
+
+@dataclass(frozen=True)
+class UnsignedChild:
+    """An open file whose father or mother works away, with no signed confirmation in force."""
+
+    child_id: str
+    child_name: str
+    parents_away: str
+
+
+def effective_entrustment_status(e: Entrustment, today: dt.date, expiring_days: int) -> str:
+    """The status code shown: a signed or renewed confirmation becomes ``expiring`` within
+    ``expiring_days`` of its end and ``expired`` after it (DOMAIN.md, issue 4)."""
+    status = e.status
+    if status in (EntrustmentStatus.SIGNED, EntrustmentStatus.RENEWED):
+        if e.period_to < today:
+            return EntrustmentStatus.EXPIRED.code
+        if e.period_to <= today + dt.timedelta(days=expiring_days):
+            return EntrustmentStatus.EXPIRING.code
+    return status.code
+
+
+def _entrustment_lines(session: Session, stmt: Any, today: dt.date) -> list[EntrustmentLine]:
+    days = load_settings(session).entrustment_expiring_days
+    out = []
+    for e, child_name, guardian_name in session.execute(stmt):
+        out.append(EntrustmentLine(e.id, e.child_id, child_name, e.document_no, guardian_name, e.period_from,
+                                   e.period_to, effective_entrustment_status(e, today, days)))
+    return out
+
+
+def _entrustment_select() -> Any:
+    return (select(Entrustment, Child.name, FamilyMember.name)
+            .join(Child, Child.id == Entrustment.child_id)
+            .outerjoin(FamilyMember, FamilyMember.id == Entrustment.guardian_id))
+
+
+def _report_lines(session: Session, child_id: str | None) -> list[ReportLine]:
+    out: list[ReportLine] = []
+    reports = select(MandatoryReport, Child.name).join(Child, Child.id == MandatoryReport.child_id)
+    referrals = select(Referral, Child.name).join(Child, Child.id == Referral.child_id)
+    if child_id is not None:
+        reports = reports.where(MandatoryReport.child_id == child_id)
+        referrals = referrals.where(Referral.child_id == child_id)
+    for r, name in session.execute(reports.order_by(MandatoryReport.found_at.desc())):
+        day = (r.reported_at or r.found_at).date() if (r.reported_at or r.found_at) else None
+        out.append(ReportLine(r.id, r.child_id, name, msg("强制报告", "mandatory report"), day,
+                              r.police_station or "", r.status.label, r.status is not ReportStatus.CLOSED))
+    for f, name in session.execute(referrals.order_by(Referral.referred_on.desc())):
+        out.append(ReportLine(f.id, f.child_id, name, msg("转介", "referral"), f.referred_on, f.agency.label,
+                              f.status.label,
+                              f.status not in (ReferralStatus.DONE, ReferralStatus.DECLINED)))
+    return out
+
+
+def child_records(session: Session, child_id: str, *, today: dt.date | None = None) -> ChildRecords:
+    """The assistance, entrustments, reports and referrals, and attachments of one child."""
+    today = today or dt.date.today()
+    assistance = [
+        AssistanceLine(a.id, a.kind.code, a.start_month, a.end_month, a.amount_yuan, a.notes)
+        for a in session.scalars(select(AssistanceRecord).where(AssistanceRecord.child_id == child_id)
+                                 .order_by(AssistanceRecord.start_month, AssistanceRecord.id))
+    ]
+    entrustments = _entrustment_lines(
+        session, _entrustment_select().where(Entrustment.child_id == child_id)
+        .order_by(Entrustment.period_from.desc()), today)
+    owners = {"visit": msg("走访记录", "visit"), "entrustment": msg("委托监护确认书", "entrustment"),
+              "child": msg("儿童档案", "child file"), "mandatory_report": msg("强制报告", "report")}
+    attachments = [
+        AttachmentLine(a.id, a.filename, owners.get(a.owner_entity, a.owner_entity), a.created_at)
+        for a in session.scalars(select(Attachment).where(Attachment.child_id == child_id)
+                                 .order_by(Attachment.created_at))
+    ]
+    return ChildRecords(assistance, entrustments, _report_lines(session, child_id), attachments)
+
+
+def entrustment_overview(session: Session, *, today: dt.date | None = None) -> tuple[
+        list[UnsignedChild], list[EntrustmentLine]]:
+    """For the entrustments page: open files with a parent working away and no signed
+    confirmation in force; and every confirmation of an open file, expiring and expired first."""
+    today = today or dt.date.today()
+    lines = _entrustment_lines(session, _entrustment_select().where(Child.closed_reason.is_(None)), today)
+    in_force = {e.child_id for e in lines if e.status in ("signed", "renewed", "expiring")}
+    rank = {"expired": 0, "expiring": 1, "drafted": 2, "printed": 3, "signed": 4, "renewed": 5}
+    lines.sort(key=lambda e: (rank.get(e.status, 9), e.period_to))
+    away = session.execute(
+        select(Child.id, Child.name, FamilyMember.relation)
+        .join(FamilyMember, FamilyMember.child_id == Child.id)
+        .where(Child.closed_reason.is_(None), FamilyMember.is_entrusted_guardian.is_(False),
+               FamilyMember.relation.in_([Relation.FATHER, Relation.MOTHER]),
+               FamilyMember.status == ParentStatus.WORKING_AWAY)
+        .order_by(Child.search_initials, Child.id)
+    )
+    unsigned: dict[str, tuple[str, list[str]]] = {}
+    for child_id, name, relation in away:
+        if child_id not in in_force:
+            unsigned.setdefault(child_id, (name, []))[1].append(relation.label)
+    return [UnsignedChild(cid, name, "、".join(rel)) for cid, (name, rel) in unsigned.items()], lines
+
+
+def open_reports(session: Session) -> list[ReportLine]:
+    """Mandatory reports not closed and referrals not done or declined, for every child."""
+    return [r for r in _report_lines(session, None) if r.open]
+
+
+def actor_name(session: Session) -> str | None:
+    """The name recorded as the author of changes on this PC (the child director)."""
+    from carebook.model.installation import ACTOR_KEY
+
+    value = settings_store.get_value(session, ACTOR_KEY)
+    return str(value) if value else None
+
+
+#: Setting keys the sync layer may write: the last bundle exchanged (text) and the highest
+#: local origin sequence number the township has acknowledged.
+LAST_BUNDLE_KEY = "sync_last_bundle"
+ACKED_SEQ_KEY = "sync_acked_origin_seq"
+
+
+def sync_status(session: Session) -> tuple[str | None, int]:
+    """The last bundle exchanged (text, None when none yet) and the acknowledged local origin
+    sequence number (0 when nothing was acknowledged)."""
+    last = settings_store.get_value(session, LAST_BUNDLE_KEY)
+    acked = settings_store.get_value(session, ACKED_SEQ_KEY)
+    return (str(last) if last else None), int(acked or 0)

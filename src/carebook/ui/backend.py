@@ -1,0 +1,372 @@
+"""The desktop app's calls into the register, in one place.
+
+Every function here runs ON THE WORKER THREAD (inside a task) and calls the model's services
+and read queries, which return plain dataclasses; nothing here runs SQL. Keeping the calls in
+one module means a change of the model's API touches one UI file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carebook.ui.child_tabs.list_tab import ListRow
+from carebook.ui.tasks import TaskContext
+
+
+@dataclass(frozen=True)
+class ChildFileData:
+    """What the child file editor shows: the record id and version (None for a new child),
+    the form values by full field name (``"name"``, ``"father.phone"``), the computed
+    category labels, the closing text (None while open) and the rows of the list tabs."""
+
+    child_id: str | None
+    version: int | None
+    values: dict[str, Any]
+    category_labels: list[str]
+    closed_text: str | None = None
+    assistance: list[ListRow] = field(default_factory=list)
+    visits: list[ListRow] = field(default_factory=list)
+    entrustments: list[ListRow] = field(default_factory=list)
+    reports: list[ListRow] = field(default_factory=list)
+    attachments: list[ListRow] = field(default_factory=list)
+    history: list[ListRow] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls) -> ChildFileData:
+        """The file of a new child: registered household, nothing else filled."""
+        return cls(None, None, {"has_household_registration": True}, [])
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """What the register page asks for: search text (name, pinyin initials or ID-number
+    ending), category and risk codes (None = any), key children only, overdue visits only,
+    closed files included, and the sort key and direction."""
+
+    text: str = ""
+    category: str | None = None
+    risk: str | None = None
+    key_only: bool = False
+    overdue_only: bool = False
+    include_closed: bool = False
+    sort_key: str = "name"
+    ascending: bool = True
+
+
+def search_child_ids(api: Any, query: RegisterFilter) -> list[str]:
+    """Ids of the children matching ``query``, in display order (SQL on the worker)."""
+    from carebook.model.queries.children import ChildFilter
+
+    flt = ChildFilter(
+        search=query.text or None,
+        category=query.category,
+        risk_colour=query.risk,
+        key_child=True if query.key_only else None,
+        overdue=True if query.overdue_only else None,
+        closed=None if query.include_closed else False,
+    )
+    return list(api.child_ids(flt, sort=query.sort_key, descending=not query.ascending))
+
+
+def register_rows(api: Any, ids: list[str]) -> Sequence[Any]:
+    """The register rows (``ChildRow``) of ``ids``, in that order."""
+    return list(api.child_rows(ids))
+
+
+def export_register(api: Any, ids: list[str], path: Path, t: TaskContext) -> int:
+    """Write the register rows of ``ids`` to the workbook ``path`` (.xlsx, one sheet, a header
+    row, in the order given); returns the number of rows written. Writes to a temporary file
+    and renames it, so a cancelled export leaves no half file. Raises TaskCancelled."""
+    import openpyxl
+
+    from carebook.ui.models.register_table import COLUMN_COUNT, RegisterTableModel, _header
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("儿童名册")
+    ws.append([_header(c) for c in range(COLUMN_COUNT)])
+    written = 0
+    step = 500
+    for start in range(0, len(ids), step):
+        t.check()
+        chunk = ids[start : start + step]
+        by_id = {row.id: row for row in register_rows(api, chunk)}
+        for child_id in chunk:
+            row = by_id.get(child_id)
+            if row is not None:
+                ws.append([RegisterTableModel._display(row, c) for c in range(COLUMN_COUNT)])
+                written += 1
+        t.progress(start + len(chunk), len(ids))
+    t.check()
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return written
+
+
+def today() -> dt.date:
+    """Today's date on this PC (the register's clock for ages and due visits)."""
+    return dt.date.today()
+
+
+def resolve_data_dir(data_dir: Path | None) -> Path:
+    """The data directory: ``data_dir`` or the default of :mod:`carebook.model.paths`."""
+    from carebook.model.paths import resolve_data_dir as resolve
+
+    return resolve(data_dir)
+
+
+def open_register(data_dir: Path, ask_passphrase: Any = None) -> Any:
+    """Open the register in ``data_dir``, creating it on first run.
+
+    Raises:
+        CarebookError: the key could not be found or the database not opened (the message
+            says what to do).
+    """
+    from carebook.model.register import Register
+
+    return Register.open(data_dir, create=True, ask_passphrase=ask_passphrase)
+
+
+def close_register(api: Any) -> None:
+    """Close the register."""
+    close = getattr(api, "close", None)
+    if callable(close):
+        close()
+
+
+def needs_first_run(api: Any) -> bool:
+    """True when this installation has not been set up yet (the first-run wizard is due)."""
+    return api.installation() is None
+
+
+# -- child file ----------------------------------------------------------------------------------
+def _enum_label(enum_name: str, code: Any) -> str:
+    from carebook.model import enums
+
+    if code in (None, ""):
+        return ""
+    enum = getattr(enums, enum_name)
+    try:
+        return str(enum(str(code)).label)
+    except ValueError:
+        return str(code)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        from carebook.model.i18n import msg
+
+        return msg("是", "yes") if value else msg("否", "no")
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "、".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}={_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def closed_text(reason: str | None, on: dt.date | None, note: str | None) -> str | None:
+    """The line shown for a closed file: date, reason, note (None while open)."""
+    if reason is None:
+        return None
+    from carebook.model.i18n import msg
+
+    label = _enum_label("ClosingReason", reason)
+    day = on.isoformat() if on else ""
+    text = msg(f"已于{day}销档：{label}", f"Closed on {day}: {label}")
+    return text + (f"（{note}）" if note else "")
+
+
+def load_child(api: Any, child_id: str) -> ChildFileData:
+    """Everything the child file editor shows for ``child_id``."""
+    from carebook.model.child_fields import MEMBER_FIELDS, MEMBER_ROLES
+    from carebook.model.queries.children import field_labels
+    from carebook.model.queries.ui_child import child_records
+
+    detail = api.child_detail(child_id)
+    values: dict[str, Any] = dict(detail.fields)
+    for m in detail.members:
+        if m.role not in MEMBER_ROLES:
+            continue
+        for key in MEMBER_FIELDS:
+            values[f"{m.role}.{key}"] = getattr(m, key, None)
+    from carebook.model.i18n import msg
+
+    visits = [
+        ListRow(v.id, (
+            v.visit_date.isoformat(),
+            _enum_label("VisitKind", v.kind) + " · " + _enum_label("VisitMethod", v.method),
+            _text(v.fields.get("visitor_name")),
+            _text(next((v.fields[k] for k in ("guardianship_situation", "living_conditions", "family_situation",
+                                              "actions", "outcome") if v.fields.get(k)), "")),
+            _text(v.next_visit_date),
+        ))
+        for v in detail.visits
+    ]
+    labels = field_labels()
+    zh = msg("zh", "en") == "zh"
+    history = []
+    for h in reversed(api.child_history(child_id)):
+        if h.op == "update":
+            what = labels.get(h.field or "", (h.field or "", h.field or ""))[0 if zh else 1]
+            what = f"{h.entity}: {what}" if h.entity != "child" else what
+            history.append(ListRow(h.record_id, (_text(h.at_utc), h.actor, what, _text(h.old), _text(h.new))))
+        else:
+            op = {"insert": msg("新建", "created"), "delete": msg("删除", "deleted")}.get(h.op, h.op)
+            history.append(ListRow(h.record_id, (_text(h.at_utc), h.actor, f"{h.entity}: {op}", "", "")))
+    records = api.read(child_records, detail.id)
+    return ChildFileData(
+        child_id=detail.id,
+        version=detail.version,
+        values=values,
+        category_labels=[_enum_label("Category", c) for c in detail.categories],
+        closed_text=closed_text(detail.closed_reason, detail.closed_on, detail.closed_note),
+        visits=visits,
+        history=history,
+        assistance=[ListRow(a.id, (_enum_label("AssistanceType", a.kind), a.start_month or "", a.end_month or "",
+                                   _text(a.amount_yuan), a.notes or "")) for a in records.assistance],
+        entrustments=[ListRow(e.id, (e.guardian_name or "", _text(e.period_from), _text(e.period_to),
+                                     _enum_label("EntrustmentStatus", e.status))) for e in records.entrustments],
+        reports=[ListRow(r.id, (r.kind_label, _text(r.day), r.to, r.status_label)) for r in records.reports],
+        attachments=[ListRow(a.id, (a.filename, a.owner_label, _text(a.added))) for a in records.attachments],
+    )
+
+
+def save_child(api: Any, child_id: str | None, version: int | None, values: dict[str, Any]) -> str:
+    """Register a new child (``child_id`` None) or update one with ``values`` (field name →
+    value, only the fields to change for an update). Returns the child's id.
+
+    Raises:
+        ValidationError: a bad field; nothing was written.
+    """
+    if child_id is None:
+        return str(api.register_child(values).record_id)
+    if values:
+        api.update_child(child_id, values)
+    return child_id
+
+
+def close_child(api: Any, child_id: str, reason: Any, on: Any, note: str | None) -> Any:
+    """Close a child's file with a reason (never deleted)."""
+    return api.close_child(child_id, reason, on=on if isinstance(on, dt.date) or on is None else str(on),
+                           note=note)
+
+
+def reopen_child(api: Any, child_id: str) -> Any:
+    """Reopen a closed file."""
+    return api.reopen_child(child_id)
+
+
+# -- visits --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VisitContext:
+    """What the visit dialog shows about the child: a heading (name, age, categories), the
+    visitor's name (this installation's actor) and the entrusted guardian's name and relation
+    code, to prefill the person interviewed."""
+
+    heading: str
+    visitor_name: str | None
+    guardian_name: str | None
+    guardian_relation: str | None
+
+
+def visit_context(api: Any, child_id: str) -> VisitContext:
+    """The child's heading and the names to prefill the visit dialog with."""
+    from carebook.model.i18n import msg
+    from carebook.model.queries.ui_child import actor_name
+
+    detail = api.child_detail(child_id)
+    guardian = next((m for m in detail.members if m.role == "guardian"), None)
+    cats = "、".join(_enum_label("Category", c) for c in detail.categories)
+    heading = msg(f"{detail.fields['name']}，{detail.age}岁", f"{detail.fields['name']}, {detail.age}")
+    if cats:
+        heading += f"（{cats}）"
+    return VisitContext(heading, api.read(actor_name), guardian.name if guardian else None,
+                        guardian.relation if guardian else None)
+
+
+def propose_next_visit(api: Any, child_id: str, day: dt.date) -> tuple[dt.date, int]:
+    """The next visit date proposed after a visit on ``day`` and the interval in days."""
+    proposal: dt.date = api.propose_next_visit(child_id, day)
+    return proposal, (proposal - day).days
+
+
+def record_visit(api: Any, child_id: str, values: dict[str, Any], files: list[Path]) -> str:
+    """Record a visit; returns its id. Attachments are stored when the register can store
+    them.
+
+    Raises:
+        ValidationError: a bad field; nothing was written.
+        CarebookError: the file is closed, or an attachment could not be stored.
+    """
+    result = api.record_visit(child_id, values)
+    visit_id = str(result.record_id)
+    add = getattr(api, "add_attachment", None)
+    for path in files:
+        if add is None:
+            from carebook.model.errors import CarebookError
+
+            raise CarebookError("走访已保存，但这个版本还不能保存附件，请稍后在档案中补充",
+                                "the visit was saved, but this version cannot store attachments yet")
+        add(child_id, "visit", visit_id, path)
+    return visit_id
+
+
+def due_visits(api: Any) -> list[Any]:
+    """Children whose visit is overdue or due this week (``DueVisit`` rows)."""
+    return list(api.due_visits())
+
+
+# -- settings -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SettingsView:
+    """The settings page's content: the organisation as one text and the register settings."""
+
+    organisation_text: str
+    settings: Any
+
+
+def settings_view(api: Any) -> SettingsView:
+    """Organisation and register settings."""
+    from carebook.model.i18n import msg
+
+    inst = api.installation()
+    if inst is None:
+        text = msg("尚未设置", "not set up yet")
+    else:
+        text = msg(f"{inst.role.label}：{inst.org_name}（代码 {inst.org_code}）",
+                   f"{inst.role.label}: {inst.org_name} (code {inst.org_code})")
+    return SettingsView(text, api.settings())
+
+
+def save_settings(api: Any, values: dict[str, Any]) -> None:
+    """Change the visit settings named in ``values`` (RegisterSettings field names)."""
+    import dataclasses
+
+    current = api.settings()
+    api.save_settings(dataclasses.replace(current, **values))
+
+
+# -- lists of the other pages ---------------------------------------------------------------
+def entrustment_overview(api: Any) -> tuple[list[Any], list[Any]]:
+    """Children with parents away and no signed confirmation; confirmations by urgency."""
+    from carebook.model.queries.ui_child import entrustment_overview as query
+
+    result: tuple[list[Any], list[Any]] = api.read(query, today=api.today())
+    return result
+
+
+def open_reports(api: Any) -> list[Any]:
+    """Open mandatory reports and referrals."""
+    from carebook.model.queries.ui_child import open_reports as query
+
+    return list(api.read(query))

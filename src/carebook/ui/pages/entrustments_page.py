@@ -1,0 +1,100 @@
+"""The entrustments page (委托监护): children whose parents work away without a signed
+confirmation, and confirmations expiring or expired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from carebook.model.enums import EntrustmentStatus
+from carebook.ui import backend
+from carebook.ui.context import CHILDREN, ENTRUSTMENTS, AppContext
+from carebook.ui.pages.base import Page
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class EntrustmentsPage(Page):
+    """Entrustment-guardianship confirmations (委托监护确认书) to follow up: double-click or Enter
+    opens the child's file."""
+
+    code = "entrustments"
+    open_child = Signal(object)
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        title = QLabel(self.title())
+        title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.summary = QLabel()
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("entrustment-list")
+        self.tree.setHeaderLabels([self.tr("Child"), self.tr("Guardian / parents away"), self.tr("From"),
+                                   self.tr("To"), self.tr("Status")])
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(True)
+        self.tree.itemActivated.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+        ctx.changed.connect(lambda e: self.activate() if e & {CHILDREN, ENTRUSTMENTS} else None)
+
+    def title(self) -> str:
+        """委托监护."""
+        return self.tr("Entrustments")
+
+    def activate(self) -> None:
+        """Reload on the worker."""
+        api = self.ctx.api
+        self.ctx.task(lambda t: backend.entrustment_overview(api), self).coalesce("entrustments").success(
+            self._show).run()
+
+    def _show(self, overview: tuple[list[Any], list[Any]]) -> None:
+        unsigned, lines = overview
+        self.tree.clear()
+        missing = QTreeWidgetItem([self.tr("Parents away, no signed confirmation (%1)").replace(
+            "%1", str(len(unsigned)))])
+        follow = QTreeWidgetItem([self.tr("Confirmations (%1)").replace("%1", str(len(lines)))])
+        for group in (missing, follow):
+            group.setFirstColumnSpanned(True)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.tree.addTopLevelItem(group)
+        for u in unsigned:
+            item = QTreeWidgetItem([u.child_name, u.parents_away, "", "", self.tr("Not signed")])
+            item.setData(0, ID_ROLE, u.child_id)
+            item.setForeground(4, QBrush(QColor("#b00020")))
+            missing.addChild(item)
+        for e in lines:
+            item = QTreeWidgetItem([e.child_name, e.guardian_name or "", e.period_from.isoformat(),
+                                    e.period_to.isoformat(), EntrustmentStatus(e.status).label])
+            item.setData(0, ID_ROLE, e.child_id)
+            if e.status in ("expired", "expiring"):
+                item.setForeground(4, QBrush(QColor("#b00020" if e.status == "expired" else "#a15c00")))
+            follow.addChild(item)
+        self.tree.expandAll()
+        expiring = sum(1 for e in lines if e.status == "expiring")
+        expired = sum(1 for e in lines if e.status == "expired")
+        self.summary.setText(self.tr("%1 without a signed confirmation, %2 expiring, %3 expired")
+                             .replace("%1", str(len(unsigned))).replace("%2", str(expiring))
+                             .replace("%3", str(expired)))
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        child_id = item.data(0, ID_ROLE)
+        if child_id:
+            self.open_child.emit(str(child_id))

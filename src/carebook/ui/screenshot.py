@@ -1,0 +1,81 @@
+"""``carebook --screenshot FILE.png --page PAGE``: the main window rendered offscreen to a PNG.
+
+Used by the documentation and by people checking a layout: builds the main window at
+1024x768 over the given register, shows PAGE (the first child's file for ``child``), waits
+until the worker has delivered everything the page asked for, and saves ``QWidget.grab()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QSize
+
+from carebook.model.errors import CarebookError
+
+PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
+
+
+def take_screenshot(register_api: Any, out: Path, page: str = "register", data_dir: Path | None = None,
+                    size: QSize | None = None) -> None:
+    """Render the main window on ``page`` over ``register_api`` and save it to ``out`` (PNG).
+
+    Args:
+        register_api: the open register (``carebook.model.register.Register``). It is used on
+            the app's worker thread.
+        out: the PNG file to write.
+        page: one of :data:`PAGES`.
+        data_dir: where the UI preferences live (default: a ``ui-screenshot`` directory next
+            to ``out``, so the user's own preferences are neither read nor changed).
+        size: window size in device-independent pixels (default 1024x768).
+
+    Raises:
+        CarebookError: unknown page, no child in the register for ``child``, or the PNG could
+            not be written.
+    """
+    from carebook.ui import backend
+    from carebook.ui.app import ensure_offscreen_if_headless, make_application, make_context
+    from carebook.ui.main_window import MainWindow
+
+    if page not in PAGES:
+        raise CarebookError(
+            f"没有名为“{page}”的页面。可用：{'、'.join(PAGES)}。",
+            f"There is no page called '{page}'. Choose one of: {', '.join(PAGES)}.",
+        )
+    ensure_offscreen_if_headless()
+    make_application()
+    ctx = make_context(register_api, data_dir or out.resolve().parent / ".carebook-ui-screenshot")
+    try:
+        window = MainWindow(ctx)
+        window.resize(size or QSize(1024, 768))
+        window.show()
+        if page == "child":
+            ids = ctx.tasks.run_sync(lambda t: backend.search_child_ids(register_api, backend.RegisterFilter()))
+            if not ids:
+                raise CarebookError(
+                    "名册里还没有儿童，无法显示儿童档案。", "The register has no child to show."
+                )
+            window.open_child(ids[0])
+        elif page != "register":
+            window.show_page(PAGES.index(page) - 1)
+        else:
+            window.show_page(0)
+        _settle(ctx)
+        window.repaint()
+        image = window.grab()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(out), "PNG"):
+            raise CarebookError(f"无法写入截图文件：{out}", f"Could not write the screenshot to {out}")
+        window.close()
+        window.deleteLater()
+    finally:
+        ctx.tasks.shutdown()
+
+
+def _settle(ctx: Any) -> None:
+    """Let the worker and the event loop finish everything pending (a few rounds, since a
+    delivered page of rows may ask for more)."""
+    for _ in range(5):
+        QCoreApplication.processEvents()
+        ctx.tasks.wait_idle(60)

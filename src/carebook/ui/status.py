@@ -1,0 +1,31 @@
+"""The facts shown in the main window's status bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """Status bar facts: the organisation (village) name, when and which bundle was last
+    exchanged (text, or None when none yet) and the number of local changes not yet sent."""
+
+    organisation: str
+    last_bundle: str | None
+    pending_changes: int
+
+
+def load_status(api: Any) -> StatusInfo:
+    """Read the status bar facts from the register ``api``. Runs on the worker thread.
+
+    Until the sync layer records acknowledgements, every change made here counts as not yet
+    sent.
+    """
+    from carebook.model.queries.ui_child import sync_status
+
+    inst = api.installation()
+    if inst is None:
+        return StatusInfo("", None, 0)
+    last_bundle, acked = api.read(sync_status)
+    return StatusInfo(inst.org_name, last_bundle, int(api.local_change_count_since(acked)))
