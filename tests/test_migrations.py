@@ -268,3 +268,14 @@ def test_newer_schema_is_refused_untouched(
         assert "更新" in info.value.message_zh and "9001_from_the_future" in info.value.message_zh
         assert "Update Carebook" in info.value.message_en
     assert snapshot(tmp_path) == before
+
+
+def test_revision_tool_finds_nothing_to_add_when_models_match(extra_revisions: Path) -> None:
+    path = migrations.make_revision("nothing changed", "9001_noop", version_path=extra_revisions)
+    assert path == extra_revisions / "9001_noop.py"
+    source = path.read_text(encoding="utf-8")
+    previous = migrations.revisions_oldest_first()[-2]
+    assert migrations.script_directory().get_revision("9001_noop").down_revision == previous
+    upgrade_body = source.split("def upgrade() -> None:")[1].split("def downgrade")[0]
+    assert "op." not in upgrade_body, "models differ from the migrations: add a revision"
+    assert migrations.head_revision() == "9001_noop"

@@ -267,6 +267,7 @@ def create_database(
     try:
         try:
             paths.database.open("xb").close()  # exclusive: never overwrite a racing creation
+            os.chmod(paths.database, 0o600)  # SQLite gives -wal/-shm the same permissions
         except FileExistsError:
             raise DatabaseExists(paths.database) from None
         engine = _make_engine(paths.database, keystore.database_key)
@@ -378,11 +379,8 @@ def default_backup_name() -> str:
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with open(path, "r+b") as handle:  # Windows' _commit needs a writable handle
+        os.fsync(handle.fileno())
 
 
 def _backup_file(source: Path, key: bytes, dest: Path) -> Path:

@@ -148,14 +148,18 @@ def _memory_engine_at_head() -> tuple[Connection, object]:
     return connection, engine
 
 
-def make_revision(message: str, rev_id: str) -> Path:
+def make_revision(message: str, rev_id: str, *, version_path: Path | None = None) -> Path:
     """Autogenerate a new revision (developer tool) against an in-memory database upgraded to
-    the current head, and return the new file's path. Review the result before committing."""
+    the current head, and return the new file's path (``<version_path>/<rev_id>.py``;
+    default: the package's ``versions/``). Review the result before committing."""
     connection, _engine = _memory_engine_at_head()
+    target_dir = version_path if version_path is not None else MIGRATIONS_DIR / "versions"
     try:
         with connection.begin():
             config = alembic_config(connection)
-            script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+            script = command.revision(
+                config, message=message, autogenerate=True, rev_id=rev_id, version_path=str(target_dir)
+            )
     finally:
         connection.close()
     if script is None or isinstance(script, list):
