@@ -33,6 +33,8 @@ from carebook.model.queries import visits as visit_queries
 from carebook.model.queries.rows import ChildDetail, ChildRow, DueVisit, HistoryEntry
 from carebook.model.recording import WriteResult, attach_recorder
 from carebook.model.services import children as child_services
+from carebook.model.services import entrustments as entrustment_services
+from carebook.model.services import reports as report_services
 from carebook.model.services import visits as visit_services
 from carebook.model.settings import RegisterSettings, load_settings, save_settings
 
@@ -189,6 +191,34 @@ class Register:
     def due_visits(self) -> list[DueVisit]:
         """Visits overdue or due this week, riskiest first."""
         return self.read(visit_queries.due_visits, today=self.today())
+
+    # -- entrustments, reports, attachments -------------------------------------------------
+    def draft_entrustment(self, child_ref: str, **kwargs: Any) -> WriteResult:
+        """Draft an entrustment-guardianship confirmation (see
+        :func:`carebook.model.services.entrustments.draft_entrustment`)."""
+        return self.write(entrustment_services.draft_entrustment, child_ref, today=self.today(), **kwargs)
+
+    def entrustment_rows(self, child_id: str | None = None) -> list[entrustment_services.EntrustmentRow]:
+        """Every confirmation (optionally of one child), with its effective status."""
+        return self.read(entrustment_services.entrustment_rows, today=self.today(), child_id=child_id)
+
+    def entrustment_overview(self) -> entrustment_services.EntrustmentOverview:
+        """Children without a signed confirmation, and confirmations expiring or expired."""
+        return self.read(entrustment_services.entrustment_overview, today=self.today())
+
+    def report_rows(self, *, open_only: bool = False, child_id: str | None = None) -> list[report_services.ReportRow]:
+        """Mandatory reports, newest first (without the confidential reporter)."""
+        return self.read(report_services.report_rows, open_only=open_only, child_id=child_id)
+
+    def referral_rows(self, *, open_only: bool = False, child_id: str | None = None) -> list[report_services.ReferralRow]:
+        """Referrals, newest first."""
+        return self.read(report_services.referral_rows, open_only=open_only, child_id=child_id)
+
+    def attachments_dir(self) -> Path:
+        """Where attachment files are kept (``<data dir>/attachments``)."""
+        if self.data_dir is None:
+            raise RuntimeError("this register has no data directory")
+        return self.data_dir / "attachments"
 
     # -- change log -------------------------------------------------------------------------
     def change_count(self) -> int:

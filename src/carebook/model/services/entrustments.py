@@ -1,0 +1,281 @@
+"""Use cases of the entrustment-guardianship confirmation (委托监护确认书).
+
+Lifecycle (DOMAIN.md, issue 4): *drafted* → *printed* → *signed* (date, signatories, scan
+attached and hashed); a signed confirmation is *expiring* from ``entrustment_expiring_days``
+(30) before the end of its period and *expired* after it; *renewed* when a new confirmation
+replaces it; *cancelled* when withdrawn. Expiring and expired are not stored: they follow from
+the date (:func:`effective_status`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carebook.model.base import utc_now
+from carebook.model.children import Child, FamilyMember
+from carebook.model.entrustments import Entrustment
+from carebook.model.enums import EntrustmentReason, EntrustmentStatus, ParentStatus, Relation
+from carebook.model.errors import NotFoundError, StateError, ValidationError
+from carebook.model.installation import get_installation
+from carebook.model.recording import WriteResult, changes_of
+from carebook.model.services.children import find_child
+from carebook.model.services.derived import members_of
+from carebook.model.settings import RegisterSettings, load_settings
+from carebook.model.validation import clean_date
+
+_ACTIVE = (EntrustmentStatus.DRAFTED, EntrustmentStatus.PRINTED, EntrustmentStatus.SIGNED)
+
+
+def effective_status(
+    entrustment: Entrustment, today: dt.date, settings: RegisterSettings | None = None
+) -> EntrustmentStatus:
+    """The status a person sees: the stored one, except that a signed confirmation is
+    *expiring* within ``entrustment_expiring_days`` of ``period_to`` and *expired* after it."""
+    s = settings or RegisterSettings()
+    if entrustment.status is EntrustmentStatus.SIGNED:
+        if today > entrustment.period_to:
+            return EntrustmentStatus.EXPIRED
+        if (entrustment.period_to - today).days <= s.entrustment_expiring_days:
+            return EntrustmentStatus.EXPIRING
+    return entrustment.status
+
+
+def get_entrustment(session: Session, ref: str) -> Entrustment:
+    """An entrustment by record id or document number.
+
+    Raises:
+        NotFoundError: no such confirmation.
+    """
+    ent = session.get(Entrustment, ref) or session.scalar(select(Entrustment).where(Entrustment.document_no == ref))
+    if ent is None:
+        raise NotFoundError(f"找不到委托监护确认书“{ref}”", f"no entrustment confirmation '{ref}'")
+    return ent
+
+
+def new_document_no(org_code: str, on: dt.date) -> str:
+    """A document number ``WT-<org code>-<YYYYMMDD>-<6 hex>`` (ASCII, unique in practice)."""
+    return f"WT-{org_code}-{on:%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _guess_reason(members: list[FamilyMember]) -> EntrustmentReason:
+    status = {m.relation: m.status for m in members if not m.is_entrusted_guardian}
+    away = [status.get(r) is ParentStatus.WORKING_AWAY for r in (Relation.FATHER, Relation.MOTHER)]
+    if all(away):
+        return EntrustmentReason.BOTH_AWAY
+    if any(away):
+        return EntrustmentReason.ONE_AWAY_OTHER_INCAPABLE
+    return EntrustmentReason.BOTH_INCAPABLE
+
+
+def draft_entrustment(
+    session: Session, child_ref: str, *, period_from: dt.date | str | None = None,
+    period_to: dt.date | str | None = None, reason: EntrustmentReason | str | None = None,
+    guardian_id: str | None = None, today: dt.date | None = None,
+) -> WriteResult:
+    """Draft a confirmation for a child: the entrusted guardian (default: the child's),
+    the parents who are away, the reason (guessed from the parents' situation when not given)
+    and the period (default: today for one year).
+
+    Raises:
+        NotFoundError: no such child.
+        StateError: the child's file is closed.
+        ValidationError: no entrusted guardian recorded, or the period ends before it starts.
+    """
+    today = today or dt.date.today()
+    child = find_child(session, child_ref)
+    if child.closed_reason is not None:
+        raise StateError(f"“{child.name}”的档案已销档", f"{child.name}'s file is closed")
+    members = members_of(session, child.id)
+    guardian = next((m for m in members if (m.id == guardian_id if guardian_id else m.is_entrusted_guardian)), None)
+    if guardian is None or not guardian.name:
+        raise ValidationError.single(
+            "guardian.name", "请先在档案中填写受委托监护人", "record the entrusted guardian in the file first")
+    start = clean_date(period_from, "period_from", today=today, allow_future=True,
+                       label_zh="委托起始日期", label_en="start of period") or today
+    end = clean_date(period_to, "period_to", today=today, allow_future=True,
+                     label_zh="委托截止日期", label_en="end of period")
+    if end is None:
+        try:
+            end = start.replace(year=start.year + 1) - dt.timedelta(days=1)
+        except ValueError:  # 29 February
+            end = start.replace(year=start.year + 1, day=28)
+    if end <= start:
+        raise ValidationError.single("period_to", "委托截止日期应晚于起始日期", "the period must end after it starts")
+    parents = [m.id for m in members if not m.is_entrusted_guardian and m.relation.is_parent and m.name]
+    chosen = EntrustmentReason.parse(reason, "reason") if reason else _guess_reason(members)
+    ent = Entrustment(child_id=child.id, document_no=new_document_no(get_installation(session).org_code, today),
+                      reason=chosen, guardian_id=guardian.id, parent_ids=parents, period_from=start, period_to=end)
+    session.add(ent)
+    session.flush()
+    return WriteResult(ent.id, changes_of(session))
+
+
+def mark_printed(session: Session, ref: str) -> WriteResult:
+    """Record that the confirmation was printed (a drafted one becomes *printed*; printing
+    again keeps the status and updates the time).
+
+    Raises:
+        NotFoundError: no such confirmation.
+        StateError: it was cancelled or renewed.
+    """
+    ent = get_entrustment(session, ref)
+    if ent.status not in _ACTIVE:
+        raise StateError("这份确认书已作废或已续签，不能再打印", "this confirmation was cancelled or renewed")
+    ent.printed_at = utc_now()
+    if ent.status is EntrustmentStatus.DRAFTED:
+        ent.status = EntrustmentStatus.PRINTED
+    session.flush()
+    return WriteResult(ent.id, changes_of(session))
+
+
+def mark_signed(
+    session: Session, ref: str, *, signed_on: dt.date | str, signatories: list[str],
+    scan_attachment_id: str | None = None, today: dt.date | None = None,
+) -> WriteResult:
+    """Record the wet signatures: the date, who signed, and optionally the attached scan
+    (an :class:`~carebook.model.attachments.Attachment` id; its SHA-256 is in the attachment).
+
+    Raises:
+        NotFoundError: no such confirmation.
+        StateError: not printed yet, or cancelled/renewed.
+        ValidationError: no date, a date in the future, or nobody signed.
+    """
+    today = today or dt.date.today()
+    ent = get_entrustment(session, ref)
+    if ent.status not in (EntrustmentStatus.PRINTED, EntrustmentStatus.SIGNED):
+        raise StateError("请先打印确认书，签字后再登记", "print the confirmation before recording signatures")
+    on = clean_date(signed_on, "signed_on", today=today, label_zh="签订日期", label_en="date signed")
+    if on is None:
+        raise ValidationError.single("signed_on", "请填写签订日期", "the date signed is required")
+    names = [n.strip() for n in signatories if n and n.strip()]
+    if not names:
+        raise ValidationError.single("signatories", "请填写签字人", "who signed is required")
+    ent.status = EntrustmentStatus.SIGNED
+    ent.signed_on = on
+    ent.signatories = names
+    if scan_attachment_id:
+        ent.scan_attachment_id = scan_attachment_id
+    session.flush()
+    return WriteResult(ent.id, changes_of(session))
+
+
+def renew_entrustment(
+    session: Session, ref: str, *, period_from: dt.date | str | None = None,
+    period_to: dt.date | str | None = None, today: dt.date | None = None,
+) -> WriteResult:
+    """Draft a new confirmation that renews ``ref``; the old one becomes *renewed*.
+
+    Raises:
+        NotFoundError: no such confirmation.
+        StateError: it was cancelled or already renewed.
+    """
+    today = today or dt.date.today()
+    old = get_entrustment(session, ref)
+    if old.status not in _ACTIVE:
+        raise StateError("这份确认书已作废或已续签", "this confirmation was cancelled or already renewed")
+    start = period_from or max(today, old.period_to + dt.timedelta(days=1))
+    result = draft_entrustment(session, old.child_id, period_from=start, period_to=period_to,
+                               reason=old.reason, guardian_id=old.guardian_id, today=today)
+    new = session.get(Entrustment, result.record_id)
+    assert new is not None
+    new.renews_id = old.id
+    old.status = EntrustmentStatus.RENEWED
+    session.flush()
+    return WriteResult(new.id, changes_of(session))
+
+
+def cancel_entrustment(session: Session, ref: str, *, note: str | None = None) -> WriteResult:
+    """Withdraw a confirmation (e.g. the parents came home).
+
+    Raises:
+        NotFoundError: no such confirmation.
+        StateError: already cancelled or renewed.
+    """
+    ent = get_entrustment(session, ref)
+    if ent.status not in _ACTIVE:
+        raise StateError("这份确认书已作废或已续签", "this confirmation was cancelled or already renewed")
+    ent.status = EntrustmentStatus.CANCELLED
+    if note:
+        ent.notes = note
+    session.flush()
+    return WriteResult(ent.id, changes_of(session))
+
+
+@dataclass(frozen=True)
+class EntrustmentRow:
+    """One confirmation as listed: child, guardian, period, stored and effective status."""
+
+    id: str
+    document_no: str
+    child_id: str
+    child_name: str
+    guardian_name: str | None
+    reason: str
+    period_from: dt.date
+    period_to: dt.date
+    status: str
+    effective_status: str
+    signed_on: dt.date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class EntrustmentOverview:
+    """What the register lists for entrustments: children whose parents are away with no
+    signed (or expiring) confirmation, and confirmations expiring or expired."""
+
+    missing: list[tuple[str, str]]
+    expiring: list[EntrustmentRow]
+    expired: list[EntrustmentRow]
+    all_rows: list[EntrustmentRow]
+
+
+def entrustment_rows(session: Session, *, today: dt.date | None = None, child_id: str | None = None) -> list[EntrustmentRow]:
+    """Every confirmation (optionally of one child), newest period first."""
+    today = today or dt.date.today()
+    settings = load_settings(session)
+    stmt = (select(Entrustment, Child.name, FamilyMember.name)
+            .join(Child, Child.id == Entrustment.child_id)
+            .outerjoin(FamilyMember, FamilyMember.id == Entrustment.guardian_id)
+            .order_by(Entrustment.period_to.desc()))
+    if child_id:
+        stmt = stmt.where(Entrustment.child_id == child_id)
+    return [
+        EntrustmentRow(
+            id=e.id, document_no=e.document_no, child_id=e.child_id, child_name=cname, guardian_name=gname,
+            reason=e.reason.code, period_from=e.period_from, period_to=e.period_to, status=e.status.code,
+            effective_status=effective_status(e, today, settings).code, signed_on=e.signed_on, version=e.version,
+        )
+        for e, cname, gname in session.execute(stmt)
+    ]
+
+
+def entrustment_overview(session: Session, *, today: dt.date | None = None) -> EntrustmentOverview:
+    """The entrustment lists of the register (see :class:`EntrustmentOverview`). A child's
+    parents are *away* when either parent is working away."""
+    today = today or dt.date.today()
+    rows = entrustment_rows(session, today=today)
+    covered = {r.child_id for r in rows if r.effective_status in ("signed", "expiring")}
+    away_children = session.execute(
+        select(Child.id, Child.name).join(FamilyMember, FamilyMember.child_id == Child.id)
+        .where(Child.closed_reason.is_(None), FamilyMember.is_entrusted_guardian.is_(False),
+               FamilyMember.relation.in_([Relation.FATHER, Relation.MOTHER]),
+               FamilyMember.status == ParentStatus.WORKING_AWAY)
+        .distinct().order_by(Child.name)
+    ).all()
+    missing = [(cid, name) for cid, name in away_children if cid not in covered]
+    latest: dict[str, EntrustmentRow] = {}
+    for r in rows:
+        if r.status in ("signed",) and r.child_id not in latest:
+            latest[r.child_id] = r
+    return EntrustmentOverview(
+        missing=missing,
+        expiring=[r for r in latest.values() if r.effective_status == "expiring"],
+        expired=[r for r in latest.values() if r.effective_status == "expired" and r.child_id not in covered],
+        all_rows=rows,
+    )
