@@ -1,0 +1,1105 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ChildEditor</name>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Back to the register (Esc)</source>
+        <translation>返回儿童名册（Esc）</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save the file (Ctrl+S)</source>
+        <translation>保存档案（Ctrl+S）</translation>
+    </message>
+    <message>
+        <source>&amp;Undo last change</source>
+        <translation>撤销上次修改(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Undo the last change of a field (Ctrl+Shift+Z)</source>
+        <translation>撤销上一项修改（Ctrl+Shift+Z）</translation>
+    </message>
+    <message>
+        <source>Record &amp;visit</source>
+        <translation>记录走访(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Print forms</source>
+        <translation>打印表格(&amp;P)</translation>
+    </message>
+    <message>
+        <source>C&amp;lose file...</source>
+        <translation>销档(&amp;L)...</translation>
+    </message>
+    <message>
+        <source>Close the file with a reason (it is kept, never deleted)</source>
+        <translation>按原因销档（档案保留，不会删除）</translation>
+    </message>
+    <message>
+        <source>Assistance</source>
+        <translation>救助帮扶</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>自</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Yuan per month</source>
+        <translation>每月金额（元）</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>No assistance recorded.</source>
+        <translation>尚无救助帮扶记录。</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>走访记录</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Visitor</source>
+        <translation>走访人</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>走访情况</translation>
+    </message>
+    <message>
+        <source>Next visit</source>
+        <translation>下次走访</translation>
+    </message>
+    <message>
+        <source>No visit recorded yet.</source>
+        <translation>尚无走访记录。</translation>
+    </message>
+    <message>
+        <source>Entrustments</source>
+        <translation>委托监护</translation>
+    </message>
+    <message>
+        <source>Guardian</source>
+        <translation>监护人</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>No entrustment confirmation.</source>
+        <translation>尚无委托监护确认书。</translation>
+    </message>
+    <message>
+        <source>Reports and referrals</source>
+        <translation>强制报告与转介</translation>
+    </message>
+    <message>
+        <source>No report or referral.</source>
+        <translation>尚无强制报告或转介记录。</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件名</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>添加时间</translation>
+    </message>
+    <message>
+        <source>No attachment.</source>
+        <translation>尚无附件。</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>修改记录</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>修改人</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>修改内容</translation>
+    </message>
+    <message>
+        <source>Old value</source>
+        <translation>原值</translation>
+    </message>
+    <message>
+        <source>New value</source>
+        <translation>新值</translation>
+    </message>
+    <message>
+        <source>No change yet.</source>
+        <translation>尚无修改记录。</translation>
+    </message>
+    <message>
+        <source>Record visit</source>
+        <translation>记录走访</translation>
+    </message>
+    <message>
+        <source>Ctrl+S save · Esc back · Enter next field</source>
+        <translation>Ctrl+S 保存 · Esc 返回 · 回车 下一项</translation>
+    </message>
+    <message>
+        <source>(computed when saved)</source>
+        <translation>（保存后自动判定）</translation>
+    </message>
+    <message>
+        <source>New child</source>
+        <translation>新儿童</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>尚未保存</translation>
+    </message>
+    <message>
+        <source>Not saved: %1 field(s) need correcting.</source>
+        <translation>未保存：有 %1 项需要更正。</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>有未保存的修改</translation>
+    </message>
+    <message>
+        <source>The file of %1 has unsaved changes. Save them?</source>
+        <translation>%1 的档案有未保存的修改，要保存吗？</translation>
+    </message>
+    <message>
+        <source>the new child</source>
+        <translation>新儿童</translation>
+    </message>
+</context>
+<context>
+    <name>CloseFileDialog</name>
+    <message>
+        <source>Close the file</source>
+        <translation>销档</translation>
+    </message>
+    <message>
+        <source>Close the file of %1. The file is kept and can be reopened; it leaves the lists of children to visit.</source>
+        <translation>为 %1 销档。档案仍会保留，可以恢复；销档后不再列入走访名单。</translation>
+    </message>
+    <message>
+        <source>Reason *</source>
+        <translation>销档原因 *</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Close &amp;file</source>
+        <translation>确认销档(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Choose why the file is closed.</source>
+        <translation>请选择销档原因。</translation>
+    </message>
+</context>
+<context>
+    <name>EntrustmentsPage</name>
+    <message>
+        <source>Child</source>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Guardian / parents away</source>
+        <translation>监护人／外出父母</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Entrustments</source>
+        <translation>委托监护</translation>
+    </message>
+    <message>
+        <source>Parents away, no signed confirmation (%1)</source>
+        <translation>父母外出但未签委托监护确认书（%1 人）</translation>
+    </message>
+    <message>
+        <source>Confirmations (%1)</source>
+        <translation>委托监护确认书（%1 份）</translation>
+    </message>
+    <message>
+        <source>Not signed</source>
+        <translation>未签订</translation>
+    </message>
+    <message>
+        <source>%1 without a signed confirmation, %2 expiring, %3 expired</source>
+        <translation>未签确认书 %1 人，即将到期 %2 份，已过期 %3 份</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Carebook</source>
+        <extracomment>Chinese UI fonts in order of preference (Windows, then Linux packages).</extracomment>
+        <translation>儿童关爱台账</translation>
+    </message>
+    <message>
+        <source>Something unexpected went wrong. Your data is safe. Please try again; if it happens again, send the log file to support.</source>
+        <extracomment>Every message shown, newest last (for tests and the support log); at most 50 kept.</extracomment>
+        <translation>程序出现意外错误，您的数据是安全的。请再试一次；如果仍然出错，请把日志文件发给技术支持。</translation>
+    </message>
+</context>
+<context>
+    <name>FamilyTab</name>
+    <message>
+        <source>Father</source>
+        <extracomment>Prefixes of the people on this tab, and their relation to the child (GB/T 4761). Relations an entrusted guardian can have (parents excluded: they entrust).</extracomment>
+        <translation>父亲</translation>
+    </message>
+    <message>
+        <source>Mother</source>
+        <translation>母亲</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Works in</source>
+        <translation>务工地</translation>
+    </message>
+    <message>
+        <source>province / city</source>
+        <translation>省／市</translation>
+    </message>
+    <message>
+        <source>Away since</source>
+        <translation>外出时间</translation>
+    </message>
+    <message>
+        <source>Last contact with child</source>
+        <translation>最近与儿童联系</translation>
+    </message>
+    <message>
+        <source>Grandparents</source>
+        <translation>祖辈</translation>
+    </message>
+    <message>
+        <source>Paternal grandfather</source>
+        <translation>祖父</translation>
+    </message>
+    <message>
+        <source>Paternal grandmother</source>
+        <translation>祖母</translation>
+    </message>
+    <message>
+        <source>Maternal grandfather</source>
+        <translation>外祖父</translation>
+    </message>
+    <message>
+        <source>Maternal grandmother</source>
+        <translation>外祖母</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Entrusted guardian</source>
+        <translation>受委托监护人</translation>
+    </message>
+    <message>
+        <source>Relation to child</source>
+        <translation>与儿童关系</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>住址</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>Capacity</source>
+        <translation>监护能力</translation>
+    </message>
+    <message>
+        <source>Able to care for the child</source>
+        <translation>具备监护能力</translation>
+    </message>
+    <message>
+        <source>Actual guardianship</source>
+        <translation>实际监护情况</translation>
+    </message>
+    <message>
+        <source>Lives with</source>
+        <translation>共同生活人</translation>
+    </message>
+    <message>
+        <source>e.g. grandparents</source>
+        <translation>如 祖父母</translation>
+    </message>
+    <message>
+        <source>Guardianship</source>
+        <translation>监护情况</translation>
+    </message>
+    <message>
+        <source>Improper guardianship</source>
+        <translation>监护不当情形</translation>
+    </message>
+    <message>
+        <source>Family poverty</source>
+        <translation>家庭经济</translation>
+    </message>
+    <message>
+        <source>The family is poor</source>
+        <translation>家庭经济困难</translation>
+    </message>
+    <message>
+        <source>Income sources</source>
+        <translation>家庭收入来源</translation>
+    </message>
+    <message>
+        <source>Family and guardianship</source>
+        <translation>家庭与监护</translation>
+    </message>
+</context>
+<context>
+    <name>Form</name>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>(not set)</source>
+        <translation>（未填）</translation>
+    </message>
+</context>
+<context>
+    <name>HealthTab</name>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>Disability category</source>
+        <translation>残疾类别</translation>
+    </message>
+    <message>
+        <source>Disability grade</source>
+        <translation>残疾等级</translation>
+    </message>
+    <message>
+        <source>Disability certificate no.</source>
+        <translation>残疾证号</translation>
+    </message>
+    <message>
+        <source>Illness</source>
+        <translation>所患疾病</translation>
+    </message>
+    <message>
+        <source>Serious illness</source>
+        <translation>重病</translation>
+    </message>
+    <message>
+        <source>Seriously ill</source>
+        <translation>患重病</translation>
+    </message>
+    <message>
+        <source>Medical costs</source>
+        <translation>医疗费用</translation>
+    </message>
+    <message>
+        <source>High out-of-pocket medical costs</source>
+        <translation>自付医疗费用负担重</translation>
+    </message>
+</context>
+<context>
+    <name>IdentityTab</name>
+    <message>
+        <source>Identity</source>
+        <translation>基本信息</translation>
+    </message>
+    <message>
+        <source>Name *</source>
+        <translation>姓名 *</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>18 characters; fills date of birth and sex</source>
+        <translation>18位，自动填出生日期和性别</translation>
+    </message>
+    <message>
+        <source>Sex *</source>
+        <translation>性别 *</translation>
+    </message>
+    <message>
+        <source>Date of birth *</source>
+        <translation>出生日期 *</translation>
+    </message>
+    <message>
+        <source>Ethnic group</source>
+        <translation>民族</translation>
+    </message>
+    <message>
+        <source>Categories</source>
+        <translation>儿童类别</translation>
+    </message>
+    <message>
+        <source>Household registration and address</source>
+        <translation>户籍与住址</translation>
+    </message>
+    <message>
+        <source>Household registration</source>
+        <translation>户籍</translation>
+    </message>
+    <message>
+        <source>Registered (has hukou)</source>
+        <translation>有户籍</translation>
+    </message>
+    <message>
+        <source>Registration type</source>
+        <translation>户籍性质</translation>
+    </message>
+    <message>
+        <source>Registered address</source>
+        <translation>户籍地址</translation>
+    </message>
+    <message>
+        <source>Current address</source>
+        <translation>现住址</translation>
+    </message>
+    <message>
+        <source>School dormitory</source>
+        <translation>住校</translation>
+    </message>
+    <message>
+        <source>Lives in a school dormitory</source>
+        <translation>在学校住宿</translation>
+    </message>
+    <message>
+        <source>Institution</source>
+        <translation>福利机构</translation>
+    </message>
+    <message>
+        <source>Lives in a welfare institution</source>
+        <translation>在福利机构生活</translation>
+    </message>
+    <message>
+        <source>Birth parents</source>
+        <translation>生父母</translation>
+    </message>
+    <message>
+        <source>Birth parents cannot be found</source>
+        <translation>查找不到生父母</translation>
+    </message>
+    <message>
+        <source>Care</source>
+        <translation>关爱服务</translation>
+    </message>
+    <message>
+        <source>Key child</source>
+        <translation>重点儿童</translation>
+    </message>
+    <message>
+        <source>Mark as key child (visited more often)</source>
+        <translation>列为重点儿童（增加走访次数）</translation>
+    </message>
+    <message>
+        <source>Risk colour</source>
+        <translation>风险等级</translation>
+    </message>
+    <message>
+        <source>Service plan</source>
+        <translation>服务计划</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Carebook - register of children</source>
+        <translation>儿童关爱台账 - 儿童名册</translation>
+    </message>
+    <message>
+        <source>%1 (Ctrl+%2)</source>
+        <translation>%1（Ctrl+%2）</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New child...</source>
+        <translation>新建儿童档案(&amp;N)...</translation>
+    </message>
+    <message>
+        <source>&amp;Export register view to Excel...</source>
+        <translation>导出当前名册到 Excel(&amp;E)...</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>查看(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Search the register</source>
+        <translation>搜索名册(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About Carebook</source>
+        <translation>关于儿童关爱台账(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About Carebook</source>
+        <translation>关于儿童关爱台账</translation>
+    </message>
+    <message>
+        <source>Carebook %1
+The register of left-behind children and children in difficulty.</source>
+        <translation>儿童关爱台账 %1
+农村留守儿童和困境儿童信息管理。</translation>
+    </message>
+    <message>
+        <source>Village: %1</source>
+        <translation>村（居）：%1</translation>
+    </message>
+    <message>
+        <source>Last bundle: %1</source>
+        <translation>最近交换：%1</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>尚无</translation>
+    </message>
+    <message>
+        <source>Changes not yet sent: %1</source>
+        <translation>未上报的修改：%1 条</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterPage</name>
+    <message>
+        <source>Search name, pinyin initials or ID number ending (Ctrl+F)</source>
+        <extracomment>Emitted after the id list of a search or filter arrived (number of children).</extracomment>
+        <translation>搜索姓名、拼音首字母或身份证号后几位（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>All risk levels</source>
+        <translation>全部风险等级</translation>
+    </message>
+    <message>
+        <source>&amp;Key children</source>
+        <translation>仅重点儿童(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Overdue visits</source>
+        <translation>仅走访逾期(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Include c&amp;losed files</source>
+        <translation>含已销档(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;New child</source>
+        <translation>新建儿童档案(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Register a new child (Ctrl+N)</source>
+        <translation>登记新儿童（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>E&amp;xport to Excel</source>
+        <translation>导出 Excel(&amp;X)</translation>
+    </message>
+    <message>
+        <source>Export the children shown to an .xlsx file (Ctrl+E)</source>
+        <translation>把当前显示的儿童导出为 .xlsx 文件（Ctrl+E）</translation>
+    </message>
+    <message>
+        <source>Register of children</source>
+        <translation>儿童名册</translation>
+    </message>
+    <message>
+        <source>%1 children</source>
+        <translation>共 %1 名儿童</translation>
+    </message>
+    <message>
+        <source>There are no children in the current view to export.</source>
+        <translation>当前列表中没有儿童，无法导出。</translation>
+    </message>
+    <message>
+        <source>register.xlsx</source>
+        <translation>儿童名册.xlsx</translation>
+    </message>
+    <message>
+        <source>Export register</source>
+        <translation>导出名册</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Exporting %1 children...</source>
+        <translation>正在导出 %1 名儿童...</translation>
+    </message>
+    <message>
+        <source>Exported %1 children to %2.</source>
+        <translation>已导出 %1 名儿童到 %2。</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterTable</name>
+    <message>
+        <source>Name</source>
+        <extracomment>Sort keys of the register's id query (``carebook.model.queries.children.SORT_KEYS``) per column; columns without one sort by name. Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Categories</source>
+        <translation>儿童类别</translation>
+    </message>
+    <message>
+        <source>Risk</source>
+        <translation>风险</translation>
+    </message>
+    <message>
+        <source>Guardian</source>
+        <translation>监护人</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>最近走访</translation>
+    </message>
+    <message>
+        <source>Next visit due</source>
+        <translation>下次走访</translation>
+    </message>
+    <message>
+        <source>Visit overdue</source>
+        <extracomment>Emitted with (sort_key, ascending) when the view asks to sort; the owner re-queries ids. Emitted after a page of rows arrived (first row, last row).</extracomment>
+        <translation>走访已逾期</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <source>Child</source>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>接收单位</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>No open report or referral.</source>
+        <translation>没有未办结的报告或转介。</translation>
+    </message>
+    <message>
+        <source>Report to the police at once when a child is found injured in private parts, sexually assaulted, abandoned, missing or trafficked, or in other serious or imminent harm; a child under 16 living alone without a guardian must be reported too.</source>
+        <translation>发现儿童隐私部位受伤、遭受或疑似遭受性侵害、被遗弃、失踪或被拐卖，或面临其他严重、紧急伤害时，应立即向公安机关报告；不满16周岁儿童无人监护独自生活的，也必须报告。</translation>
+    </message>
+    <message>
+        <source>Reports and referrals</source>
+        <translation>强制报告与转介</translation>
+    </message>
+    <message>
+        <source>%1 open</source>
+        <translation>未办结 %1 项</translation>
+    </message>
+</context>
+<context>
+    <name>SchoolingTab</name>
+    <message>
+        <source>Schooling</source>
+        <translation>就学情况</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>就学阶段</translation>
+    </message>
+    <message>
+        <source>School</source>
+        <translation>学校名称</translation>
+    </message>
+    <message>
+        <source>Grade / class</source>
+        <translation>年级班级</translation>
+    </message>
+    <message>
+        <source>e.g. grade 3, class 2</source>
+        <translation>如 三年级二班</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Display language</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>Organisation</source>
+        <translation>所属单位</translation>
+    </message>
+    <message>
+        <source>Visit frequency (days between visits)</source>
+        <translation>走访频次（两次走访间隔天数）</translation>
+    </message>
+    <message>
+        <source>Others</source>
+        <translation>其他儿童</translation>
+    </message>
+    <message>
+        <source>List as due this many days ahead</source>
+        <translation>提前几天列入应访名单</translation>
+    </message>
+    <message>
+        <source>Entrustment expiring warning (days)</source>
+        <translation>委托监护确认书到期提醒（天）</translation>
+    </message>
+    <message>
+        <source>&amp;Save settings</source>
+        <translation>保存设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>Exchanging change bundles with the township by USB stick or upload is not available in this version yet. Your changes are kept and will all be sent with the first bundle.</source>
+        <translation>本版本暂不能通过U盘或网络与乡镇交换数据包。您的修改都已保存，会在第一次交换时全部发送。</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>Changes not yet sent: %1
+Last bundle exchanged: %2</source>
+        <translation>未上报的修改：%1 条
+最近一次交换数据包：%2</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>尚无</translation>
+    </message>
+</context>
+<context>
+    <name>Task</name>
+    <message>
+        <source>Please wait</source>
+        <translation>请稍候</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Record a visit</source>
+        <translation>记录走访</translation>
+    </message>
+    <message>
+        <source>Visit date *</source>
+        <translation>走访日期 *</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>HH:MM</source>
+        <translation>时:分</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>走访类型</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>走访方式</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>走访地点</translation>
+    </message>
+    <message>
+        <source>Visitor</source>
+        <translation>走访人</translation>
+    </message>
+    <message>
+        <source>Person interviewed</source>
+        <translation>受访人</translation>
+    </message>
+    <message>
+        <source>Their relation to the child</source>
+        <translation>受访人与儿童关系</translation>
+    </message>
+    <message>
+        <source>Child's last contact with parents</source>
+        <translation>儿童最近与父母联系时间</translation>
+    </message>
+    <message>
+        <source>Living conditions</source>
+        <translation>生活状况</translation>
+    </message>
+    <message>
+        <source>Family situation</source>
+        <translation>家庭情况</translation>
+    </message>
+    <message>
+        <source>Guardianship</source>
+        <translation>监护情况</translation>
+    </message>
+    <message>
+        <source>Mental state</source>
+        <translation>心理状况</translation>
+    </message>
+    <message>
+        <source>Schooling</source>
+        <translation>就学情况</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康情况</translation>
+    </message>
+    <message>
+        <source>Guardian's opinion</source>
+        <translation>监护人意见</translation>
+    </message>
+    <message>
+        <source>Actions taken</source>
+        <translation>采取措施</translation>
+    </message>
+    <message>
+        <source>Suggested help</source>
+        <translation>建议帮扶</translation>
+    </message>
+    <message>
+        <source>Outcome (return visit)</source>
+        <translation>回访结果</translation>
+    </message>
+    <message>
+        <source>Key child</source>
+        <translation>重点儿童</translation>
+    </message>
+    <message>
+        <source>Mark the child as a key child</source>
+        <translation>将该儿童列为重点儿童</translation>
+    </message>
+    <message>
+        <source>Next visit</source>
+        <translation>下次走访</translation>
+    </message>
+    <message>
+        <source>Add photo or scan...</source>
+        <translation>添加照片或扫描件...</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>&amp;Save visit</source>
+        <translation>保存走访记录(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Proposed from the visit frequency settings: every %1 days.</source>
+        <translation>按走访频次设置建议：每 %1 天一次。</translation>
+    </message>
+    <message>
+        <source>Add photos or scans</source>
+        <translation>添加照片或扫描件</translation>
+    </message>
+    <message>
+        <source>Images and PDF (*.jpg *.jpeg *.png *.pdf);;All files (*)</source>
+        <translation>图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Not saved: please correct the marked fields.</source>
+        <translation>未保存：请更正标红的项目。</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsPage</name>
+    <message>
+        <source>Child</source>
+        <extracomment>Emitted after the list was (re)loaded with the number of children listed.</extracomment>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Categories</source>
+        <translation>儿童类别</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>最近走访</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>应访日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Enter or the button records a visit; double-click opens the child's file.</source>
+        <translation>按回车或点击按钮记录走访；双击打开儿童档案。</translation>
+    </message>
+    <message>
+        <source>Visits due</source>
+        <translation>走访提醒</translation>
+    </message>
+    <message>
+        <source>%1 overdue, %2 due this week</source>
+        <translation>逾期 %1 人，本周应访 %2 人</translation>
+    </message>
+    <message>
+        <source>Not rated</source>
+        <translation>未评定风险</translation>
+    </message>
+    <message>
+        <source>Overdue %1 days</source>
+        <translation>逾期 %1 天</translation>
+    </message>
+    <message>
+        <source>Due this week</source>
+        <translation>本周应访</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未走访</translation>
+    </message>
+    <message>
+        <source>Record visit</source>
+        <translation>记录走访</translation>
+    </message>
+</context>
+</TS>
