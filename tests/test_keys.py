@@ -309,3 +309,9 @@ def test_secret_names_and_sizes_are_checked(tmp_path: Path) -> None:
         store.store_secret("../escape", b"x")
     with pytest.raises(ValueError):
         store.store_secret("big", b"x" * (keys.MAX_SECRET_BYTES + 1))
+
+
+def test_key_never_appears_in_repr(tmp_path: Path) -> None:
+    store = create_keystore(tmp_path, passphrase=PASSPHRASE)
+    assert store.database_key.hex() not in repr(store)
+    assert repr(store.database_key) not in repr(store)

@@ -441,8 +441,8 @@ class Keystore:
 
     paths: DataPaths
     info: KeyInfo
-    database_key: bytes
-    mode: str
+    database_key: bytes = field(repr=False)  # never in logs or tracebacks
+    mode: str = "passphrase"
     keyring_problem: str | None = None
 
     @property
