@@ -135,3 +135,29 @@ def initialise(
     settings_store.set_value(session, ACTOR_KEY, actor or name)
     session.flush()
     return installation
+
+
+def add_org_unit(session: Session, *, level: OrgLevel, code: str, name: str, parent_code: str | None = None) -> str:
+    """Add an organisation unit (e.g. a village of this township) and return its id; an
+    existing unit with the same code is returned unchanged.
+
+    Raises:
+        ValidationError: a bad code, a missing name, or an unknown parent code.
+    """
+    code = clean_division_code(code, "code")
+    existing = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if existing is not None:
+        return existing.id
+    clean = clean_text(name, max_length=100, field="name")
+    if not clean:
+        raise ValidationError.single("name", "请填写单位名称", "the organisation name is required")
+    parent_id = None
+    if parent_code:
+        parent = session.scalar(select(OrgUnit).where(OrgUnit.code == parent_code))
+        if parent is None:
+            raise ValidationError.single("parent_code", f"找不到上级单位{parent_code}", f"no unit {parent_code}")
+        parent_id = parent.id
+    unit = OrgUnit(level=level, code=code, name=clean, parent_id=parent_id)
+    session.add(unit)
+    session.flush()
+    return unit.id

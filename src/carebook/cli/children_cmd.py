@@ -1,0 +1,158 @@
+"""``carebook children list|show|update|close|reopen``: the register from the command line,
+for automation and support. ``--json`` shapes are documented in ``docs/cli.md``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from carebook.cli.common import open_register, parse_assignments, print_json
+from carebook.model.categories import category_labels
+from carebook.model.child_fields import field_label
+from carebook.model.enums import ClosingReason, Sex
+from carebook.model.i18n import current_language, msg
+from carebook.model.queries.children import ChildFilter
+from carebook.model.recording import WriteResult
+from carebook.model.validation import clean_date
+
+CLOSE_REASONS = [r.code for r in ClosingReason]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``children`` and its subcommands to the command line."""
+    p = sub.add_parser("children", help="list, show, update and close children's files")
+    cs = p.add_subparsers(dest="children_command", required=True)
+
+    lp = cs.add_parser("list", help="list the register")
+    lp.add_argument("--search", help="name, pinyin initials (zsy) or end of the ID number")
+    lp.add_argument("--category", help="left_behind, in_difficulty, de_facto_unsupported, orphan, key_child")
+    lp.add_argument("--risk", help="red, yellow, blue, green")
+    lp.add_argument("--overdue", action="store_true", help="only children whose visit is overdue")
+    lp.add_argument("--village", help="village division code")
+    state = lp.add_mutually_exclusive_group()
+    state.add_argument("--closed", action="store_true", help="only closed files")
+    state.add_argument("--all", action="store_true", help="open and closed files")
+    lp.add_argument("--json", action="store_true")
+    lp.set_defaults(func=run_list)
+
+    sp = cs.add_parser("show", help="show one child's file")
+    sp.add_argument("id", metavar="ID", help="ID number or record id")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=run_show)
+
+    up = cs.add_parser("update", help="change fields of a child's file")
+    up.add_argument("id", metavar="ID", help="ID number or record id")
+    up.add_argument("--set", dest="assignments", action="append", required=True, metavar="FIELD=VALUE",
+                    help="e.g. risk_colour=red, father.phone=13800000000 (empty value clears)")
+    up.add_argument("--json", action="store_true")
+    up.set_defaults(func=run_update)
+
+    cp = cs.add_parser("close", help="close a child's file with a reason (never deleted)")
+    cp.add_argument("id", metavar="ID", help="ID number or record id")
+    cp.add_argument("--reason", required=True, choices=CLOSE_REASONS)
+    cp.add_argument("--on", help="closing date YYYY-MM-DD (default today)")
+    cp.add_argument("--note")
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(func=run_close)
+
+    rp = cs.add_parser("reopen", help="reopen a file closed by mistake")
+    rp.add_argument("id", metavar="ID")
+    rp.add_argument("--json", action="store_true")
+    rp.set_defaults(func=run_reopen)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the register (one line per child, or a JSON array)."""
+    closed: bool | None = True if args.closed else (None if args.all else False)
+    flt = ChildFilter(search=args.search, category=args.category, risk_colour=args.risk,
+                      overdue=True if args.overdue else None, closed=closed, village_code=args.village)
+    reg = open_register(args)
+    try:
+        rows = reg.list_children(flt)
+    finally:
+        reg.close()
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return 0
+    for r in rows:
+        sex = Sex(r.sex).label
+        cats = category_labels(list(r.categories)) or "-"
+        state = msg("（已销档）", " (closed)") if r.closed else ""
+        print(f"{r.id_number or r.id}  {r.name}  {sex}  {r.age}{msg('岁', 'y')}  {r.village_name}  {cats}{state}")
+    print(msg(f"共 {len(rows)} 人", f"{len(rows)} children"))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print one child's file."""
+    reg = open_register(args)
+    try:
+        detail = reg.child_detail(args.id)
+    finally:
+        reg.close()
+    if args.json:
+        print_json(detail.to_json())
+        return 0
+    zh = current_language() == "zh"
+    print(f"{detail.fields['name']}  ({detail.id})")
+    for key, value in detail.fields.items():
+        if value in (None, "", [], False):
+            continue
+        print(f"  {field_label(key, zh)}: {value}")
+    print(f"  {msg('类别', 'categories')}: {category_labels(list(detail.categories)) or '-'}")
+    for m in detail.members:
+        print(f"  [{field_label(m.role + '.name', zh)}] {m.name or ''} {m.phone or ''} {m.status or ''}")
+    print(f"  {msg('走访次数', 'visits')}: {len(detail.visits)}  {msg('下次走访', 'next visit')}: {detail.next_visit_due}")
+    if detail.closed:
+        print(f"  {msg('已销档', 'closed')}: {ClosingReason(detail.closed_reason).label} {detail.closed_on}")
+    return 0
+
+
+def _print_result(args: argparse.Namespace, result: WriteResult) -> None:
+    if args.json:
+        print_json({"id": result.record_id, "changes": [
+            {"entity": c.entity, "record_id": c.record_id, "op": c.op, "field": c.field,
+             "old": c.old, "new": c.new} for c in result.changes]})
+        return
+    zh = current_language() == "zh"
+    fields = [field_label(c.field, zh) for c in result.changes if c.field]
+    inserts = [c.entity for c in result.changes if c.op == "insert"]
+    if not fields and not inserts:
+        print(msg("没有变化", "nothing changed"))
+    else:
+        print(msg("已保存：", "saved: ") + "、".join(fields + inserts))
+
+
+def run_update(args: argparse.Namespace) -> int:
+    """Change fields (``--set FIELD=VALUE``)."""
+    values = parse_assignments(args.assignments)
+    reg = open_register(args)
+    try:
+        result = reg.update_child(args.id, dict(values))
+    finally:
+        reg.close()
+    _print_result(args, result)
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    """Close a file with a reason."""
+    reg = open_register(args)
+    try:
+        on = clean_date(args.on, "on", today=reg.today(), label_zh="销档日期", label_en="closing date") if args.on else None
+        result = reg.close_child(args.id, args.reason, on=on or dt.date.today(), note=args.note)
+    finally:
+        reg.close()
+    _print_result(args, result)
+    return 0
+
+
+def run_reopen(args: argparse.Namespace) -> int:
+    """Reopen a closed file."""
+    reg = open_register(args)
+    try:
+        result = reg.reopen_child(args.id)
+    finally:
+        reg.close()
+    _print_result(args, result)
+    return 0

@@ -1,0 +1,90 @@
+"""Helpers shared by the command modules: opening the register, JSON output, ``--set``.
+
+Errors a person can cause are :class:`~carebook.model.errors.CarebookError`; :func:`main`
+prints their message on one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from carebook.model.errors import CarebookError
+from carebook.model.i18n import msg
+from carebook.model.jsonvalues import to_json_value
+from carebook.model.register import Register
+
+
+def data_dir_of(args: argparse.Namespace) -> Path | None:
+    """The ``--data-dir`` given, if any (else the model resolves ``$CAREBOOK_DATA_DIR`` or the
+    platform default)."""
+    value = getattr(args, "data_dir", None)
+    return Path(value).expanduser() if value else None
+
+
+def ask_passphrase_on_tty() -> str | None:
+    """Ask for the passphrase on the terminal (only when standard input is a terminal)."""
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(msg("请输入 Carebook 数据库密码：", "Carebook database passphrase: ")) or None
+
+
+def ask_new_passphrase_on_tty() -> str | None:
+    """Ask twice for a new passphrase on the terminal; ``None`` without a terminal.
+
+    Raises:
+        CarebookError: the two entries differ.
+    """
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(msg("设置数据库密码（至少8位）：", "Choose a database passphrase (8+ characters): "))
+    second = getpass.getpass(msg("再输入一次：", "Repeat it: "))
+    if first != second:
+        raise CarebookError("两次输入的密码不一致", "the two passphrases differ")
+    return first or None
+
+
+def open_register(args: argparse.Namespace, *, create: bool = False) -> Register:
+    """Open the register of ``--data-dir`` (passphrase from ``$CAREBOOK_PASSPHRASE`` or the
+    terminal when no keyring holds the key).
+
+    Raises:
+        CarebookError: no database, wrong passphrase, newer schema, …
+    """
+    ask = ask_new_passphrase_on_tty if create else ask_passphrase_on_tty
+    return Register.open(data_dir_of(args), create=create, ask_passphrase=ask)
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as JSON (UTF-8, indented, dates ISO 8601) on standard output."""
+    json.dump(to_json_value(value), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` strings to a dict (an empty VALUE clears the field).
+
+    Raises:
+        CarebookError: an item without ``=``.
+    """
+    values: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise CarebookError(f"“{item}”应写成 字段=值，如 risk_colour=red",
+                                f"'{item}' must be FIELD=VALUE, e.g. risk_colour=red")
+        key, value = item.split("=", 1)
+        values[key.strip()] = value
+    return values
+
+
+def stdout_utf8() -> None:
+    """Make standard output UTF-8 (Windows consoles default to the ANSI code page)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and os.name == "nt":
+            reconfigure(encoding="utf-8", errors="replace")

@@ -1,0 +1,82 @@
+"""The ``carebook`` command: argument parsing, language, error handling, dispatch.
+
+With no subcommand it starts the desktop app (``--screenshot FILE.png`` renders one page to a PNG
+and exits). Exit codes: 0 success, 1 a user error (one line, no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from carebook import __version__
+from carebook.cli.common import data_dir_of, open_register, stdout_utf8
+from carebook.model.errors import CarebookError
+from carebook.model.i18n import set_language
+
+#: Command modules; each has ``register(subparsers)`` and sets ``func`` on its parsers.
+COMMAND_MODULES = [
+    "carebook.cli.init_cmd",
+    "carebook.cli.children_cmd",
+    "carebook.cli.demo_cmd",
+]
+
+PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used by the documentation test)."""
+    parser = argparse.ArgumentParser(
+        prog="carebook",
+        description="Carebook: the register of left-behind children and children in difficulty. "
+                    "Without a command, starts the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"carebook {__version__}")
+    parser.add_argument("--data-dir", help="data directory (default: $CAREBOOK_DATA_DIR or the user data folder)")
+    parser.add_argument("--lang", choices=["zh", "en"], help="message language (default zh, or $CAREBOOK_LANG)")
+    parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to a PNG and exit")
+    parser.add_argument("--page", choices=PAGES, default="register", help="page for --screenshot")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _screenshot(args: argparse.Namespace) -> int:
+    from carebook.ui.screenshot import take_screenshot
+
+    reg = open_register(args)
+    try:
+        take_screenshot(reg, Path(args.screenshot), args.page)
+    finally:
+        reg.close()
+    return 0
+
+
+def _desktop(args: argparse.Namespace) -> int:
+    from carebook.ui.app import run_app
+
+    return run_app(data_dir_of(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    stdout_utf8()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    set_language(args.lang or os.environ.get("CAREBOOK_LANG", "zh"))
+    try:
+        if args.command is None:
+            return _screenshot(args) if args.screenshot else _desktop(args)
+        result: int = args.func(args)
+        return result
+    except CarebookError as exc:
+        print(f"carebook: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("carebook: interrupted", file=sys.stderr)
+        return 130
