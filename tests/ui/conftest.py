@@ -1,0 +1,59 @@
+"""Fixtures of the desktop tests: offscreen Qt, a real register file with synthetic children,
+the app context with its worker thread, the main window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_fixtures import add_children, open_plain_register, set_up_village
+
+from carebook.model.register import Register
+from carebook.ui.context import AppContext
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Iterator[Register]:
+    """A set-up village register in a real SQLite file with 25 synthetic children."""
+    reg = open_plain_register(tmp_path / "carebook.db")
+    set_up_village(reg)
+    add_children(reg, 25)
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def empty_register(tmp_path: Path) -> Iterator[Register]:
+    """A register file that has not been set up (first run)."""
+    reg = open_plain_register(tmp_path / "carebook.db")
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def ctx(qapp: object, register: Register, tmp_path: Path) -> Iterator[AppContext]:
+    """The app context over ``register`` in Chinese, with its worker thread."""
+    from carebook.ui.app import make_context
+
+    context = make_context(register, tmp_path / "ui")
+    yield context
+    context.tasks.shutdown()
+
+
+@pytest.fixture
+def window(ctx: AppContext, qtbot: object) -> Iterator[object]:
+    """The main window, shown, with the register page loaded."""
+    from carebook.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.resize(1024, 768)
+    win.show()
+    ctx.tasks.wait_idle()
+    yield win
+    ctx.tasks.wait_idle()
