@@ -279,3 +279,25 @@ def test_revision_tool_finds_nothing_to_add_when_models_match(extra_revisions: P
     upgrade_body = source.split("def upgrade() -> None:")[1].split("def downgrade")[0]
     assert "op." not in upgrade_body, "models differ from the migrations: add a revision"
     assert migrations.head_revision() == "9001_noop"
+
+
+def test_migration_blocked_by_another_writer_is_a_clear_error(
+    tmp_path: Path, extra_revisions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = migrations.head_revision()
+    assert head is not None
+    create_at(tmp_path, head)
+    write_revision(extra_revisions, "9001_test_next", head, 'op.execute("UPDATE setting SET value = value")\n')
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 50)
+    key = keys.unlock_keystore(tmp_path, passphrase=PASSPHRASE).database_key
+    writer = connect_sqlcipher(tmp_path / "carebook.db", key)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with pytest.raises(dbmod.DatabaseBusy) as info:
+            open_database(tmp_path, passphrase=PASSPHRASE)
+        assert "另一个 Carebook" in info.value.message_zh
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+    with open_database(tmp_path, passphrase=PASSPHRASE) as database:
+        assert database.schema_revision == "9001_test_next"

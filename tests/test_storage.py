@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keyring
 import keyring.backend
+import sqlcipher3.dbapi2
 import pytest
 from keyring.backends import fail
 from sqlalchemy import text
@@ -286,3 +287,22 @@ def test_environment_data_dir_is_used_by_open(tmp_path: Path, monkeypatch: pytes
     with open_database(None, passphrase=PASSPHRASE, create=True) as database:
         assert database.path == tmp_path / "carebook.db"
     assert (tmp_path / "carebook.db").exists()
+
+
+def test_write_sessions_take_the_write_lock_first(tmp_path: Path) -> None:
+    with create_database(tmp_path, passphrase=PASSPHRASE) as database:
+        add_rows(database)
+        key = database.keystore.database_key
+        other = connect_sqlcipher(database.path, key)
+        try:
+            other.execute("PRAGMA busy_timeout = 0")
+            with database.write_sessionmaker() as session, session.begin():
+                session.execute(text("SELECT count(*) FROM probe"))
+                with pytest.raises(sqlcipher3.dbapi2.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            with database.sessionmaker() as session, session.begin():
+                session.execute(text("SELECT count(*) FROM probe"))
+                other.execute("BEGIN IMMEDIATE")  # a deferred reader does not hold the lock
+                other.execute("ROLLBACK")
+        finally:
+            other.close()

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, orm
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -43,6 +44,10 @@ BUSY_TIMEOUT_MS = 10_000
 """How long a connection waits for another writer before ``database is locked`` (ms)."""
 
 _SQLITE_NOTADB = 26
+
+BEGIN_OPTION = migrations.BEGIN_OPTION
+"""Execution option naming the statement that starts a transaction (``"BEGIN"`` or
+``"BEGIN IMMEDIATE"``), e.g. ``engine.execution_options(carebook_begin="BEGIN IMMEDIATE")``."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -109,6 +114,22 @@ class DatabaseUnreadable(CarebookError):
         )
 
 
+class DatabaseBusy(CarebookError):
+    """Another program holds the database's write lock for longer than the busy timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "数据库正被另一个 Carebook 程序使用（例如正在导入或升级）。请稍后重试，或关闭其他 Carebook 窗口。",
+            "The database is busy in another Carebook program (an import or upgrade, perhaps). "
+            "Try again shortly, or close the other Carebook windows.",
+        )
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text_ = str(exc).lower()
+    return "database is locked" in text_ or "database is busy" in text_
+
+
 class BackupError(CarebookError):
     """A backup could not be written or did not verify."""
 
@@ -171,10 +192,7 @@ def _make_engine(path: Path, key: bytes) -> Engine:
         max_overflow=5,
     )
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:  # SQLAlchemy emits BEGIN (see module docstring)
-        conn.exec_driver_sql("BEGIN")
-
+    event.listen(engine, "begin", migrations.begin_sqlite_transaction)  # see module docstring
     return engine
 
 
@@ -186,15 +204,21 @@ class Database:
     """An open register (登记册数据库).
 
     ``engine`` is a SQLAlchemy :class:`~sqlalchemy.Engine` over SQLCipher; ``sessionmaker``
-    makes ORM sessions (``expire_on_commit=False``); ``keystore`` holds the unlocked key and
-    the small-secret API (:meth:`Keystore.store_secret`). ``schema_revision`` is the
-    revision after opening. Call :meth:`close` (or use ``with``) when done.
+    makes ORM sessions (``expire_on_commit=False``) whose transactions start with a deferred
+    ``BEGIN``; ``write_sessionmaker`` makes sessions that start with ``BEGIN IMMEDIATE``
+    (take the write lock first, waiting up to :data:`BUSY_TIMEOUT_MS`, so a write
+    transaction never fails half-way because another process wrote meanwhile — use it for
+    writes). ``keystore`` holds the unlocked key and the small-secret API
+    (:meth:`Keystore.store_secret`). ``schema_revision`` is the revision after opening;
+    ``pre_migration_backup`` the backup taken before upgrading, if any. Call :meth:`close`
+    (or use ``with``) when done.
     """
 
     paths: DataPaths
     keystore: Keystore
     engine: Engine
-    sessionmaker: sessionmaker[Session]
+    sessionmaker: orm.sessionmaker[Session]
+    write_sessionmaker: orm.sessionmaker[Session]
     schema_revision: str | None = None
     pre_migration_backup: Path | None = None
     _closed: bool = field(default=False, repr=False)
@@ -229,6 +253,9 @@ def _database(paths: DataPaths, keystore: Keystore, engine: Engine, revision: st
         keystore=keystore,
         engine=engine,
         sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
+        write_sessionmaker=sessionmaker(
+            bind=engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"}), expire_on_commit=False
+        ),
         schema_revision=revision,
     )
 
@@ -324,6 +351,10 @@ def open_database(
         probe = connect_sqlcipher(paths.database, key)
     except WrongKeyError:
         raise DatabaseUnreadable(paths.database) from None
+    except sqlcipher.OperationalError as exc:
+        if _is_busy(exc):
+            raise DatabaseBusy() from exc
+        raise
     try:
         revisions, has_tables = _read_revisions(probe)
     finally:
@@ -348,6 +379,11 @@ def open_database(
                 migrations.upgrade(conn)
             current = migrations.current_revision(conn)
             conn.rollback()
+    except (sqlcipher.OperationalError, OperationalError) as exc:
+        engine.dispose()
+        if _is_busy(exc):
+            raise DatabaseBusy() from exc
+        raise
     except BaseException:
         engine.dispose()
         raise

@@ -35,6 +35,24 @@ VERSION_LOCATIONS: list[Path] = [MIGRATIONS_DIR / "versions"]
 throw-away revisions to exercise upgrades and newer-schema refusal."""
 
 
+BEGIN_OPTION = "carebook_begin"
+"""SQLAlchemy execution option read by Carebook's SQLite ``begin`` hook: the statement that
+starts a transaction, ``"BEGIN"`` (default, deferred) or ``"BEGIN IMMEDIATE"`` (take the write
+lock at once, so a writer never fails half-way with ``SQLITE_BUSY``)."""
+
+BEGIN_STATEMENTS = frozenset({"BEGIN", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"})
+
+
+def begin_sqlite_transaction(conn: Connection) -> None:
+    """SQLAlchemy ``begin`` event hook for SQLite connections in ``isolation_level=None``
+    mode: emit the ``BEGIN`` chosen by :data:`BEGIN_OPTION` (SQLAlchemy's documented recipe
+    for transactional DDL and savepoints on pysqlite)."""
+    statement = str(conn.get_execution_options().get(BEGIN_OPTION, "BEGIN"))
+    if statement not in BEGIN_STATEMENTS:
+        raise ValueError(f"unsupported {BEGIN_OPTION}: {statement!r}")
+    conn.exec_driver_sql(statement)
+
+
 class ForeignKeyViolation(RuntimeError):
     """A migration left rows whose foreign keys point nowhere (a bug in the migration)."""
 
@@ -120,6 +138,8 @@ def upgrade(connection: Connection, target: str = "head") -> None:
     dbapi = connection.connection.dbapi_connection
     if sqlite and dbapi is not None:
         dbapi.execute("PRAGMA foreign_keys=OFF")
+    previous_begin = connection.get_execution_options().get(BEGIN_OPTION, "BEGIN")
+    connection.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})  # one migrator at a time
     try:
         with connection.begin():
             command.upgrade(alembic_config(connection), target)
@@ -128,6 +148,7 @@ def upgrade(connection: Connection, target: str = "head") -> None:
                 if bad:
                     raise ForeignKeyViolation(f"migration to {target} broke foreign keys: {bad[:5]}")
     finally:
+        connection.execution_options(**{BEGIN_OPTION: previous_begin})
         if sqlite and dbapi is not None:
             dbapi.execute("PRAGMA foreign_keys=ON")
 
@@ -139,10 +160,7 @@ def _memory_engine_at_head() -> tuple[Connection, object]:
     def _no_legacy_tx(dbapi_connection: object, _record: object) -> None:
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
+    event.listen(engine, "begin", begin_sqlite_transaction)
     connection = engine.connect()
     upgrade(connection)
     return connection, engine
@@ -189,10 +207,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 __all__ = [
+    "BEGIN_OPTION",
+    "BEGIN_STATEMENTS",
     "MIGRATIONS_DIR",
     "VERSION_LOCATIONS",
     "ForeignKeyViolation",
     "alembic_config",
+    "begin_sqlite_transaction",
     "current_revision",
     "head_revision",
     "is_known_revision",

@@ -25,7 +25,6 @@ if connection is None:
     )
 
 
-
 def _render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render Carebook's column types (``UTCDateTime``, ``CodeType``…) as their plain
     SQLAlchemy implementation, so revisions never import model code that may change later."""
