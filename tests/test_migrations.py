@@ -287,7 +287,9 @@ def test_migration_blocked_by_another_writer_is_a_clear_error(
     head = migrations.head_revision()
     assert head is not None
     create_at(tmp_path, head)
-    write_revision(extra_revisions, "9001_test_next", head, 'op.execute("UPDATE setting SET value = value")\n')
+    write_revision(
+        extra_revisions, "9001_test_next", head, 'op.execute("UPDATE setting SET value = value")\n'
+    )
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 50)
     key = keys.unlock_keystore(tmp_path, passphrase=PASSPHRASE).database_key
     writer = connect_sqlcipher(tmp_path / "carebook.db", key)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import keyring
 import keyring.backend
-import sqlcipher3.dbapi2
 import pytest
+import sqlcipher3.dbapi2
 from keyring.backends import fail
 from sqlalchemy import text
 
