@@ -355,3 +355,31 @@ def test_every_refusal_is_a_bundle_error_with_both_languages() -> None:
         assert isinstance(error, BundleError)
         assert error.message_zh != error.message_en
     assert bundle_format.FORMAT_VERSION == 1
+
+
+def test_retired_village_cannot_re_enrol_with_its_old_proof(world: World) -> None:
+    """A stolen village PC keeps sending its enrolment proof; once retired it stays refused."""
+    from carebook.sync.errors import EnrolmentAlreadyUsedError
+
+    proof = make_enrolment_proof(world.enrolment, world.village)
+    sealed = seal_bundle(
+        PAYLOAD,
+        sender=world.village,
+        sender_code=VILLAGE_CODE,
+        recipient=world.township_as_peer,
+        seq_from=1,
+        seq_to=40,
+        counts={},
+        schema_version="0001_initial",
+        acks={},
+        enrolment=proof,
+        created_at=NOW,
+    )
+    used = world.enrolment.pending().mark_used(world.village.installation_id, NOW)
+    with pytest.raises(EnrolmentAlreadyUsedError):
+        open_bundle(
+            sealed.data,
+            my_keys=world.township,
+            known_peers=[world.village_as_peer.retire()],
+            pending_enrolments=[used],
+        )

@@ -167,7 +167,8 @@ def test_proof_for_other_keys_is_rejected(world: World) -> None:
 def test_enrolment_is_one_time(world: World) -> None:
     pending = world.enrolment.pending().mark_used(world.village.installation_id, NOW)
     same_pc = make_enrolment_proof(world.enrolment, world.village)
-    assert verify_enrolment_proof(same_pc, [pending], bundle_created_at=NOW) == pending
+    with pytest.raises(EnrolmentAlreadyUsedError):  # its pin was retired: not revived
+        verify_enrolment_proof(same_pc, [pending], bundle_created_at=NOW)
     second_pc = make_enrolment_proof(world.enrolment, InstallationKeys.generate())
     with pytest.raises(EnrolmentAlreadyUsedError):
         verify_enrolment_proof(second_pc, [pending], bundle_created_at=NOW)

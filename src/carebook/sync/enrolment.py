@@ -407,9 +407,11 @@ def verify_enrolment_proof(
     Rules: the enrolment must have been issued here (EnrolmentUnknownError); the HMAC must verify
     in constant time (EnrolmentProofInvalidError); the bundle must have been made before the
     enrolment expired (EnrolmentExpiredError — its time is signed by the proven key, so only a
-    holder of the secret could backdate it); an enrolment already used by another installation
-    is refused (EnrolmentAlreadyUsedError). The caller pins the keys and persists
-    ``result.mark_used(...)``.
+    holder of the secret could backdate it); an enrolment already used is refused
+    (EnrolmentAlreadyUsedError) — even for the installation that used it: once pinned, its
+    bundles are found through the pin, so reaching this point means its pin was retired (a
+    replaced or stolen PC) and must not be revived. The caller pins the keys and persists
+    ``result.mark_used(...)`` in the same transaction as the import.
     """
     match = next((p for p in pending if p.enrolment_id == proof.enrolment_id), None)
     if match is None:
@@ -422,7 +424,7 @@ def verify_enrolment_proof(
         raise EnrolmentProofInvalidError()
     if bundle_created_at > match.expires_at:
         raise EnrolmentExpiredError(format_utc(match.expires_at))
-    if match.used_at is not None and match.used_by_installation_id != proof.installation_id:
+    if match.used_at is not None:
         raise EnrolmentAlreadyUsedError(match.enrolment_id)
     return match
 
