@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, String, and_, cast, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from carebook.model.changelog import ChangeLogEntry
@@ -59,6 +59,11 @@ def search_condition(query: str) -> Any:
     return Child.name.like("%" + _escape_like(q) + "%", escape="\\")
 
 
+def _categories_text() -> Any:
+    # LIKE on the JSON text (a JSON column has no LIKE operator in SQLAlchemy 2.1).
+    return cast(Child.categories, String)
+
+
 def _filtered(stmt: Select[Any], flt: ChildFilter, today: dt.date) -> Select[Any]:
     if flt.closed is True:
         stmt = stmt.where(Child.closed_reason.is_not(None))
@@ -68,12 +73,12 @@ def _filtered(stmt: Select[Any], flt: ChildFilter, today: dt.date) -> Select[Any
         stmt = stmt.where(search_condition(flt.search))
     if flt.category:
         code = Category.parse(flt.category, "category").code
-        stmt = stmt.where(Child.categories.like(f'%"{code}"%'))
+        stmt = stmt.where(_categories_text().like(f'%"{code}"%'))
     if flt.risk_colour:
         stmt = stmt.where(Child.risk_colour == RiskColour.parse(flt.risk_colour, "risk_colour"))
     if flt.key_child is not None:
-        stmt = stmt.where(Child.categories.like('%"key_child"%') if flt.key_child
-                          else Child.categories.not_like('%"key_child"%'))
+        stmt = stmt.where(_categories_text().like('%"key_child"%') if flt.key_child
+                          else _categories_text().not_like('%"key_child"%'))
     if flt.overdue is True:
         stmt = stmt.where(and_(Child.next_visit_due.is_not(None), Child.next_visit_due < today))
     elif flt.overdue is False:
