@@ -18,7 +18,7 @@ from keyring.backends import fail
 from sqlalchemy import text
 
 from carebook.model import db as dbmod
-from carebook.model import keys
+from carebook.model import keys, migrations
 from carebook.model.db import (
     BackupError,
     DatabaseExists,
@@ -306,3 +306,18 @@ def test_write_sessions_take_the_write_lock_first(tmp_path: Path) -> None:
                 other.execute("ROLLBACK")
         finally:
             other.close()
+
+
+def test_failed_creation_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+
+    def broken_upgrade(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(migrations, "upgrade", broken_upgrade)
+    with pytest.raises(OSError, match="disk full"):
+        create_database(tmp_path)
+    assert not (tmp_path / "carebook.db").exists()
+    assert not (tmp_path / "keyinfo.json").exists()
+    assert backend.store == {}

@@ -290,13 +290,16 @@ def create_database(
     keystore = create_keystore(
         paths, passphrase=passphrase, ask_passphrase=ask_passphrase, use_keyring=use_keyring
     )
+    try:
+        paths.database.open("xb").close()  # exclusive: never overwrite a racing creation
+    except BaseException as exc:
+        forget_keystore(keystore)
+        if isinstance(exc, FileExistsError):
+            raise DatabaseExists(paths.database) from None
+        raise
     engine: Engine | None = None
     try:
-        try:
-            paths.database.open("xb").close()  # exclusive: never overwrite a racing creation
-            os.chmod(paths.database, 0o600)  # SQLite gives -wal/-shm the same permissions
-        except FileExistsError:
-            raise DatabaseExists(paths.database) from None
+        os.chmod(paths.database, 0o600)  # SQLite gives -wal/-shm the same permissions
         engine = _make_engine(paths.database, keystore.database_key)
         with engine.connect() as conn:
             migrations.upgrade(conn)
