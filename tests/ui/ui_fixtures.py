@@ -72,3 +72,20 @@ def add_children(register: Register, n: int, seed: int = 7) -> list[str]:
         }
         ids.append(register.register_child({k: v for k, v in values.items() if v is not None}).record_id)
     return ids
+
+
+def type_text(qtbot: Any, widget: Any, text: str) -> None:
+    """Type ``text`` into a line or plain-text edit as a user would. Latin text goes through
+    key clicks; Chinese text is committed at once, as an input method does (QTest cannot
+    click keys for characters outside Latin-1)."""
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+    widget.setFocus()
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+    elif isinstance(widget, QLineEdit):
+        widget.insert(text)
+    elif isinstance(widget, QPlainTextEdit):
+        widget.insertPlainText(text)
+    else:
+        raise TypeError(widget)

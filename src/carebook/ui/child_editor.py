@@ -207,6 +207,16 @@ class ChildEditor(QWidget):
             out.update(tab.fields())
         return out
 
+    def values_to_save(self) -> dict[str, Any]:
+        """For a new child, every field filled in (unticked boxes of family members left out,
+        so no empty member is created); for an existing one, only the fields changed since
+        loading (so the change log records only real changes)."""
+        values = self.values()
+        if self.child_id is None:
+            return {k: v for k, v in values.items()
+                    if v not in (None, "", []) and not ("." in k and v is False)}
+        return {k: v for k, v in values.items() if v != self._baseline.get(k)}
+
     def is_dirty(self) -> bool:
         """True when the form differs from what was loaded or last saved."""
         return self.values() != self._baseline
@@ -263,7 +273,7 @@ class ChildEditor(QWidget):
     def save(self) -> None:
         """Validate and save on the worker; on a validation error, show the messages beside
         the fields, go to the first one and save nothing."""
-        values = self.values()
+        values = self.values_to_save()
         child_id, version = self.child_id, self.version
         api = self.ctx.api
         self.save_button.setEnabled(False)

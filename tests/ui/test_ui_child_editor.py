@@ -1,0 +1,140 @@
+"""The child file editor over a real register: registering a child (an invalid ID number first:
+message beside the field, nothing saved), the ID number filling date of birth and sex, undo,
+the unsaved-changes guard, closing a file with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from ui_fixtures import make_id_number, type_text
+
+from carebook.model.queries.children import ChildFilter
+from carebook.model.register import Register
+from carebook.ui.close_dialog import CloseFileDialog
+
+
+def _all_ids(register: Register) -> list[str]:
+    return register.child_ids(ChildFilter(closed=None))
+
+
+def test_registering_a_child_invalid_id_first(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    before = _all_ids(register)
+    window.open_child(None)
+    editor = window.child_editor
+    assert window.stack.currentWidget() is editor
+    good = make_id_number(dt.date(2016, 8, 9), False, random.Random(5))
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")  # wrong check character
+    type_text(qtbot, editor.identity.name.editor, "欧阳小梅")
+    qtbot.keyClicks(editor.identity.id_number.editor, bad)
+    # the mistake is pointed out as soon as 18 characters are typed ...
+    assert "校验码" in editor.identity.id_number.error.text()
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    ctx.tasks.wait_idle()
+    # ... and saving is refused with the message beside the field, nothing written
+    error = editor.identity.id_number.error
+    assert not error.isHidden() and "身份证号" in error.text() and "校验码" in error.text()
+    assert not editor.banner.isHidden() and "未保存" in editor.banner.text()
+    assert _all_ids(register) == before
+    assert editor.child_id is None
+
+    editor.identity.id_number.editor.clear()
+    qtbot.keyClicks(editor.identity.id_number.editor, good.lower())
+    assert editor.identity.date_of_birth.value() == dt.date(2016, 8, 9)
+    assert editor.identity.sex.editor.currentText() == "女"
+    assert editor.identity.id_number.error.isHidden()
+    with qtbot.waitSignal(editor.saved, timeout=5000) as saved:
+        qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    ctx.tasks.wait_idle()
+    child_id = saved.args[0]
+    assert set(_all_ids(register)) == {*before, child_id}
+    detail = register.child_detail(child_id)
+    assert detail.fields["name"] == "欧阳小梅" and detail.fields["id_number"] == good
+    assert detail.fields["sex"] == "2" and detail.fields["date_of_birth"] == dt.date(2016, 8, 9)
+    assert editor.child_id == child_id and not editor.is_dirty()
+    assert editor.identity.id_number.error.isHidden()
+
+
+def test_required_fields_are_marked_and_nothing_saved(window: Any, ctx: Any, register: Register,
+                                                       qtbot: Any) -> None:
+    before = _all_ids(register)
+    window.open_child(None)
+    editor = window.child_editor
+    editor.save()
+    ctx.tasks.wait_idle()
+    assert "必须填写" in editor.identity.name.error.text()
+    assert "必须填写" in editor.identity.id_number.error.text()
+    assert editor.tabs.currentIndex() == 0
+    assert _all_ids(register) == before
+
+
+def test_update_changes_only_edited_fields_and_undo(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    child_id = register.child_ids()[0]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    assert editor.identity.name.value() == register.child_detail(child_id).fields["name"]
+    assert editor.values_to_save() == {}
+    school = editor.schooling.fields()["school_name"]
+    type_text(qtbot, school.editor, "示范小学")
+    qtbot.keyClicks(editor.family.fields()["father.phone"].editor, "13800138000")
+    assert editor.values_to_save() == {"school_name": "示范小学", "father.phone": "13800138000"}
+    editor.undo()  # the phone goes, the school stays
+    assert editor.values_to_save() == {"school_name": "示范小学"}
+    editor.save()
+    ctx.tasks.wait_idle()
+    detail = register.child_detail(child_id)
+    assert detail.fields["school_name"] == "示范小学"
+    father = next(m for m in detail.members if m.role == "father")
+    assert father.phone is None
+    history = [h for h in register.child_history(child_id) if h.op == "update"]
+    assert [h.field for h in history] == ["school_name"]
+    editor.load(child_id)
+    ctx.tasks.wait_idle()
+    assert any("示范小学" in editor.history.cells(r)[4] for r in range(editor.history.row_count()))
+
+
+def test_unsaved_changes_are_guarded(window: Any, ctx: Any, register: Register, qtbot: Any,
+                                     monkeypatch: Any) -> None:
+    child_id = register.child_ids()[0]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    type_text(qtbot, editor.identity.fields()["current_address"].editor, "示范村3组")
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(editor, "ask_unsaved", lambda: answers.pop(0))
+    qtbot.keyClick(editor.identity.name.editor, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is editor  # cancelled: still editing
+    window.show_page(1)
+    assert window.stack.currentWidget() is editor
+    assert window.nav.currentRow() == 0
+    answers.append(QMessageBox.StandardButton.Discard)
+    window.show_page(1)
+    assert not answers
+    assert window.stack.currentWidget() is window.visits_page
+    assert register.child_detail(child_id).fields["current_address"] is None
+
+
+def test_closing_a_child_with_a_reason(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    child_id = register.child_ids()[0]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    qtbot.mouseClick(editor.close_file_button, Qt.MouseButton.LeftButton)
+    dialog = editor.findChild(CloseFileDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.save()  # no reason chosen yet
+    assert "原因" in dialog.reason.error.text()
+    combo = dialog.reason.editor
+    combo.setCurrentIndex(combo.findText("户籍迁出"))
+    type_text(qtbot, dialog.note.editor, "随父母迁往西安")
+    dialog.save()
+    ctx.tasks.wait_idle()
+    detail = register.child_detail(child_id)
+    assert detail.closed and detail.closed_reason == "moved" and detail.closed_note == "随父母迁往西安"
+    assert "销档" in editor.subheading.text() and "户籍迁出" in editor.subheading.text()
+    assert not editor.visit_button.isEnabled()
+    assert child_id not in register.child_ids()
