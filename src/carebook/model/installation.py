@@ -16,7 +16,7 @@ from carebook.model import settings as settings_store
 from carebook.model.base import new_id
 from carebook.model.enums import OrgLevel, Role
 from carebook.model.errors import CarebookError, ValidationError
-from carebook.model.organisation import OrgUnit
+from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.recording import attach_recorder
 from carebook.model.validation import clean_text
 
@@ -119,13 +119,14 @@ def initialise(
         parent_code = clean_division_code(parent_code, "parent_code")
         parent_level = OrgLevel.TOWNSHIP if role is Role.VILLAGE else OrgLevel.COUNTY
         existing = session.scalar(select(OrgUnit).where(OrgUnit.code == parent_code))
-        parent = existing or OrgUnit(level=parent_level, code=parent_code, name=parent_name or parent_code)
+        parent = existing or OrgUnit(id=unit_id_for_code(parent_code), level=parent_level, code=parent_code,
+                                     name=parent_name or parent_code)
         session.add(parent)
         session.flush()
         parent_id = parent.id
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == org_code))
     if unit is None:
-        unit = OrgUnit(level=level, code=org_code, name=name, parent_id=parent_id)
+        unit = OrgUnit(id=unit_id_for_code(org_code), level=level, code=org_code, name=name, parent_id=parent_id)
         session.add(unit)
         session.flush()
     installation = Installation(installation_id, role, unit.id, org_code, name)

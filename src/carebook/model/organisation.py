@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,3 +27,14 @@ class OrgUnit(RecordMixin, Base):
     code: Mapped[str] = mapped_column(String(12), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("org_unit.id"), default=None)
+
+
+#: Namespace of the deterministic ids of organisation units (RFC 9562 version 5 UUIDs).
+ORG_UNIT_NAMESPACE = uuid.UUID("6c1f0e52-5b0f-4d3e-9a57-0c5d2f1f7a11")
+
+
+def unit_id_for_code(code: str) -> str:
+    """The record id of the organisation unit with division ``code``: a UUID version 5 of the
+    code (RFC 9562), so that a village and its township that each create the unit at set-up
+    give it the same id and their records merge instead of colliding on the unique code."""
+    return str(uuid.uuid5(ORG_UNIT_NAMESPACE, code))

@@ -11,6 +11,15 @@ from carebook.model.entrustments import Entrustment
 from carebook.model.organisation import OrgUnit
 from carebook.model.reports import MandatoryReport, Referral
 from carebook.model.staff import Staff, TrainingRecord
+from carebook.model.sync_state import (  # noqa: F401  (registers the sync bookkeeping tables)
+    SyncChangeContext,
+    SyncConflict,
+    SyncEnrolment,
+    SyncImport,
+    SyncParked,
+    SyncPeer,
+    SyncReceivedRange,
+)
 from carebook.model.visits import Visit
 
 metadata = Base.metadata
