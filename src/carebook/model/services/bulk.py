@@ -115,7 +115,7 @@ def import_children(
     for start in range(0, len(numbers), 900):
         chunk = numbers[start:start + 900]
         for found_number, found_id in session.execute(
-                select(Child.id_number, Child.id).where(Child.id_number.in_(chunk))).tuples():
+                select(Child.id_number, Child.id).where(Child.id_number.in_(chunk))):
             if found_number:
                 existing[found_number] = found_id
     child_defaults, member_defaults, visit_defaults = _defaults(Child), _defaults(FamilyMember), _defaults(Visit)
@@ -187,13 +187,13 @@ def import_children(
             log_rows.append(recorder.entry(session, table, r["id"], "insert", None, None,
                                            {k: to_json_value(r[k]) for k in cols}, at=now))
     if child_rows:
-        session.execute(insert(Child), child_rows)
+        session.execute(insert(Child.__table__), child_rows)
     if member_rows:
-        session.execute(insert(FamilyMember), member_rows)
+        session.execute(insert(FamilyMember.__table__), member_rows)
     if visit_rows:
-        session.execute(insert(Visit), visit_rows)
+        session.execute(insert(Visit.__table__), visit_rows)
     if log_rows:
-        session.execute(insert(ChangeLogEntry), log_rows)
+        session.execute(insert(ChangeLogEntry.__table__), log_rows)
         recorder.persist_counters(session)
     session.flush()
     return result
@@ -220,8 +220,8 @@ def insert_visits(session: Session, visits: Iterable[dict[str, Any]], *, today: 
         return 0
     logs = [recorder.entry(session, "visit", r["id"], "insert", None, None,
                            {k: to_json_value(r[k]) for k in cols}, at=now) for r in rows]
-    session.execute(insert(Visit), rows)
-    session.execute(insert(ChangeLogEntry), logs)
+    session.execute(insert(Visit.__table__), rows)
+    session.execute(insert(ChangeLogEntry.__table__), logs)
     recorder.persist_counters(session)
     for child_id, (last, nxt) in latest.items():
         session.execute(update(Child).where(Child.id == child_id).values(last_visit_date=last, next_visit_due=nxt))
