@@ -17,7 +17,7 @@ from carebook.documents.blocks import SIX, child_table, people_table
 from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import ChildFileData
-from carebook.documents.pdf_base import STYLES, Cells, checkbox, fmt_date, grid, render, write_pdf
+from carebook.documents.pdf_base import STYLES, Cells, Layout, checkbox, fmt_date, grid, render, write_pdf
 
 TITLE = "一人一档案"
 SUBTITLE = "农村留守儿童和困境儿童档案"
@@ -143,7 +143,9 @@ def build_story(data: ChildFileData, fonts: FontSet, width: float) -> list[Flowa
     return _cover(data, cells, width) + _summary(data, cells, width)
 
 
-def render_child_file(data: ChildFileData, fonts: FontSet | None = None) -> bytes:
+def render_child_file(
+    data: ChildFileData, fonts: FontSet | None = None, *, layout: Layout | None = None
+) -> bytes:
     """Render the child file cover and summary as PDF bytes.
 
     Raises:
@@ -154,6 +156,7 @@ def render_child_file(data: ChildFileData, fonts: FontSet | None = None) -> byte
         f"{TITLE} {data.child.name}",
         lambda fs, w, h: build_story(data, fs, w),
         fonts=fonts,
+        layout=layout,
         header_note=" ".join(x for x in (data.child.township, data.child.village) if x),
     )
 

@@ -21,6 +21,7 @@ from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import EntrustmentFormData, EntrustmentReason
 from carebook.documents.pdf_base import (
     Cells,
+    Layout,
     PageInfo,
     SetPageInfo,
     Styles,
@@ -239,7 +240,9 @@ def build_story(data: EntrustmentFormData, fonts: FontSet, width: float, height:
     return story
 
 
-def render_entrustment(data: EntrustmentFormData, fonts: FontSet | None = None) -> bytes:
+def render_entrustment(
+    data: EntrustmentFormData, fonts: FontSet | None = None, *, layout: Layout | None = None
+) -> bytes:
     """Render the confirmation (three pages: parents', guardian's and village copy) as PDF bytes.
 
     Raises:
@@ -252,6 +255,7 @@ def render_entrustment(data: EntrustmentFormData, fonts: FontSet | None = None) 
         TITLE,
         lambda fs, width, height: build_story(data, fs, width, height),
         fonts=fonts,
+        layout=layout,
         header_note=header,
     )
 

@@ -15,7 +15,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from reportlab.graphics.barcode import qrencoder
@@ -180,6 +180,63 @@ def draw_qr(canv: Canvas, payload: bytes, x: float, y: float, size: float = QR_S
     canv.restoreState()
 
 
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page, in points from the lower-left corner: what was drawn where."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    what: str = ""
+
+    def overlaps(self, other: Box) -> bool:
+        """True when both are on the same page and their interiors intersect."""
+        return (
+            self.page == other.page
+            and self.x0 < other.x1 - 0.01
+            and other.x0 < self.x1 - 0.01
+            and self.y0 < other.y1 - 0.01
+            and other.y0 < self.y1 - 0.01
+        )
+
+
+@dataclass
+class Layout:
+    """Where a rendered form put things (for layout tests and previews).
+
+    ``blocks`` are the top-level flowables of the body; ``reserved`` the QR code and the footer
+    of each page; ``page_size`` is (width, height) in points.
+    """
+
+    page_size: tuple[float, float] = (0.0, 0.0)
+    frame: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    blocks: list[Box] = field(default_factory=list)
+    reserved: list[Box] = field(default_factory=list)
+
+
+class _RecordingFrame(Frame):  # type: ignore[misc]
+    """A frame that notes the box of every flowable it draws in ``log`` (when set)."""
+
+    log: Layout | None = None
+
+    def _add(self, flowable: Flowable, canv: Canvas, trySplit: int = 0) -> int:
+        ok: int = super()._add(flowable, canv, trySplit)
+        if ok and self.log is not None and not getattr(flowable, "_ZEROSIZE", False):
+            w = getattr(flowable, "_width", None) or getattr(flowable, "width", 0.0) or 0.0
+            h = getattr(flowable, "_height", None) or getattr(flowable, "height", 0.0) or 0.0
+            y0 = self._y + flowable.getSpaceAfter()
+            x0 = self._x
+            if w < self._width and getattr(flowable, "hAlign", "LEFT") == "CENTER":
+                x0 += (self._width - w) / 2
+            page = canv.getPageNumber()
+            self.log.blocks.append(Box(page, x0, y0, x0 + w, y0 + h, type(flowable).__name__))
+        return ok
+
+    add = _add  # reportlab's Frame calls the alias
+
+
 class FormDocTemplate(BaseDocTemplate):  # type: ignore[misc]
     """A4 (portrait or landscape) page with QR code top-right and a footer.
 
@@ -220,7 +277,8 @@ class FormDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         self.fonts = fonts
         self.header_note = header_note
         self.page_info = PageInfo()
-        frame = Frame(
+        self.layout: Layout | None = None
+        frame = _RecordingFrame(
             self.leftMargin,
             self.bottomMargin,
             self.width,
@@ -240,6 +298,9 @@ class FormDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         # QR code, top right, inside the top margin.
         qx, qy = pw - self.rightMargin - QR_SIZE, ph - 5 * mm - QR_SIZE
         draw_qr(canv, self.ref.qr_payload(info.copy_code), qx, qy)
+        page = canv.getPageNumber()
+        if self.layout is not None:
+            self.layout.reserved.append(Box(page, qx, qy, qx + QR_SIZE, qy + QR_SIZE, "qr"))
         small = STYLES.small
         if self.header_note:
             draw_string(canv, self.leftMargin, ph - 14 * mm, self.header_note, small, self.fonts)
@@ -259,6 +320,9 @@ class FormDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         if info.footer_note:
             right = f"{info.footer_note}    {right}"
         draw_string(canv, pw - self.rightMargin, y, right, small, self.fonts, align="right")
+        if self.layout is not None:
+            box = Box(page, self.leftMargin, y - 3, pw - self.rightMargin, y + 4 * mm, "footer")
+            self.layout.reserved.append(box)
         canv.restoreState()
 
 
@@ -270,6 +334,7 @@ def render(
     fonts: FontSet | None = None,
     landscape_page: bool = False,
     header_note: str = "",
+    layout: Layout | None = None,
 ) -> bytes:
     """Render a form to PDF bytes.
 
@@ -279,6 +344,7 @@ def render(
         build_story: called with the font chain and the frame width and height (points);
             returns the flowables.
         fonts: the font chain; default :func:`default_font_set`.
+        layout: if given, filled with where the blocks, QR codes and footers went.
 
     Raises:
         FontError, MissingGlyphError: no font, or a character no font has (nothing is written).
@@ -286,6 +352,17 @@ def render(
     fonts = fonts if fonts is not None else default_font_set()
     buf = io.BytesIO()
     doc = FormDocTemplate(buf, ref, fonts, title, landscape_page=landscape_page, header_note=header_note)
+    if layout is not None:
+        doc.layout = layout
+        layout.page_size = doc.pagesize
+        layout.frame = (
+            doc.leftMargin,
+            doc.bottomMargin,
+            doc.leftMargin + doc.width,
+            doc.bottomMargin + doc.height,
+        )
+        for frame in doc.pageTemplates[0].frames:
+            frame.log = layout
     doc.build(build_story(fonts, doc.width, doc.height))
     return buf.getvalue()
 

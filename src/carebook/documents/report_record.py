@@ -19,7 +19,7 @@ from carebook.documents.blocks import SIX, child_table, signature_row
 from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import ReportRecordData
-from carebook.documents.pdf_base import STYLES, Cells, checkbox, fmt_date, grid, render, write_pdf
+from carebook.documents.pdf_base import STYLES, Cells, Layout, checkbox, fmt_date, grid, render, write_pdf
 
 TITLE = "强制报告记录表"
 
@@ -113,7 +113,9 @@ def build_story(data: ReportRecordData, fonts: FontSet, width: float) -> list[Fl
     return _story(data, Cells(fonts, STYLES), width)
 
 
-def render_report_record(data: ReportRecordData, fonts: FontSet | None = None) -> bytes:
+def render_report_record(
+    data: ReportRecordData, fonts: FontSet | None = None, *, layout: Layout | None = None
+) -> bytes:
     """Render the mandatory report record as PDF bytes.
 
     Raises:
@@ -124,6 +126,7 @@ def render_report_record(data: ReportRecordData, fonts: FontSet | None = None) -
         TITLE,
         lambda fs, w, h: build_story(data, fs, w),
         fonts=fonts,
+        layout=layout,
         header_note="内部资料　注意保密",
     )
 

@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, Spacer
 from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import RosterData
-from carebook.documents.pdf_base import STYLES, XIAO_WU, fmt_date, grid, render, write_pdf
+from carebook.documents.pdf_base import STYLES, XIAO_WU, Layout, fmt_date, grid, render, write_pdf
 
 #: (header, fraction of the width) of each column, in print order.
 COLUMNS: tuple[tuple[str, float], ...] = (
@@ -75,7 +75,7 @@ def build_story(data: RosterData, fonts: FontSet, width: float) -> list[Flowable
     ]
 
 
-def render_roster(data: RosterData, fonts: FontSet | None = None) -> bytes:
+def render_roster(data: RosterData, fonts: FontSet | None = None, *, layout: Layout | None = None) -> bytes:
     """Render the roster (A4 landscape, as many pages as needed) as PDF bytes.
 
     Raises:
@@ -86,6 +86,7 @@ def render_roster(data: RosterData, fonts: FontSet | None = None) -> bytes:
         f"{data.township}{data.title}",
         lambda fs, w, h: build_story(data, fs, w),
         fonts=fonts,
+        layout=layout,
         landscape_page=True,
         header_note="内部资料　注意保密",
     )

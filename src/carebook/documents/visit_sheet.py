@@ -20,6 +20,7 @@ from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import VisitRecord, VisitSheetData
 from carebook.documents.pdf_base import (
     Cells,
+    Layout,
     Styles,
     checkbox,
     fit_to_height,
@@ -109,7 +110,9 @@ def build_story(data: VisitSheetData, fonts: FontSet, width: float, height: floa
     return fit_to_height(make, width, height)[0]
 
 
-def render_visit_sheet(data: VisitSheetData, fonts: FontSet | None = None) -> bytes:
+def render_visit_sheet(
+    data: VisitSheetData, fonts: FontSet | None = None, *, layout: Layout | None = None
+) -> bytes:
     """Render the visit sheet (blank when ``data.visit`` is None) as PDF bytes.
 
     Raises:
@@ -120,6 +123,7 @@ def render_visit_sheet(data: VisitSheetData, fonts: FontSet | None = None) -> by
         TITLE,
         lambda fs, w, h: build_story(data, fs, w, h),
         fonts=fonts,
+        layout=layout,
         header_note=" ".join(x for x in (data.child.township, data.child.village) if x),
     )
 

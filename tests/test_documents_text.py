@@ -1,0 +1,93 @@
+"""Chinese line breaking: no closing punctuation at a line start, Latin/digit runs kept whole,
+lines within the width, nothing lost; and the CJKText flowable on real fonts."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carebook.documents.cjk_text import CLOSING, OPENING, CJKText, TextStyle, break_lines, units
+from carebook.documents.fonts import default_font_set
+
+
+def measure(s: str) -> float:
+    """A fixed-pitch measure: Han and full-width 10 pt, everything else 5 pt."""
+    return sum(10.0 if ord(c) >= 0x2E80 else 5.0 for c in s)
+
+
+def test_closing_punctuation_stays_with_the_previous_character() -> None:
+    # 10 characters of 10 pt fit exactly; the comma must not start line 2.
+    lines = break_lines("一二三四五六七八九十，好", 100, measure)
+    assert not lines[1].startswith("，")
+    assert lines == ["一二三四五六七八九", "十，好"]
+
+
+def test_opening_punctuation_goes_with_the_next_character() -> None:
+    lines = break_lines("一二三四五六七八九（十）", 100, measure)
+    assert not lines[0].endswith("（")
+
+
+def test_house_numbers_are_not_split() -> None:
+    lines = break_lines("幸福镇向阳村3组18-2号101室", 100, measure)
+    assert all("18-2" in line or "18" not in line for line in lines)
+    assert "".join(lines) == "幸福镇向阳村3组18-2号101室"
+
+
+def test_units() -> None:
+    assert units("住3-2-101号。") == ["住", "3-2-101", "号。"]
+    assert units("（甲）乙") == ["（甲）", "乙"]
+
+
+def test_a_run_longer_than_the_line_is_split_as_a_last_resort() -> None:
+    lines = break_lines("1" * 50, 100, measure)
+    assert [len(x) for x in lines] == [20, 20, 10]
+
+
+def test_hard_breaks_and_first_line_indent() -> None:
+    assert break_lines("甲\n乙", 100, measure) == ["甲", "乙"]
+    assert break_lines("一二三四五六七八九十", 100, measure, first_width=80) == ["一二三四五六七八", "九十"]
+
+
+TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("张王李明华村组号路省市县") + list("0123456789AB-") + list("，。、；：）》”（《“ ")
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.integers(min_value=40, max_value=200))
+def test_line_breaking_rules_hold_for_any_text(text: str, width: int) -> None:
+    lines = break_lines(text, width, measure)
+    # nothing is lost but spaces at breaks
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for i, line in enumerate(lines):
+        # every line fits unless it is one unbreakable unit (or a forced split of one)
+        if measure(line) > width:
+            assert len(units(line)) == 1
+        if i > 0 and line:
+            previous = lines[i - 1]
+            # no line starts with closing punctuation, unless it is all closing punctuation
+            if line[0] in CLOSING:
+                assert all(c in CLOSING | OPENING or c == " " for c in previous + line[:1])
+            # a digit/Latin run is not broken across lines when it fits on one
+            m1 = re.search(r"[0-9AB-]+$", previous)
+            m2 = re.match(r"[0-9AB-]+", line)
+            if m1 and m2:
+                assert measure(m1.group() + m2.group()) > width
+
+
+def test_cjktext_wraps_long_addresses_inside_the_width() -> None:
+    fs = default_font_set()
+    address = "某某省某某市某某县幸福镇向阳村第三村民小组18-2号（村委会东侧约200米，红色大门）" * 3
+    para = CJKText(address, TextStyle(size=10.5), fs)
+    _w, h = para.wrap(150, 1000)
+    assert len(para.lines) > 3
+    assert h == len(para.lines) * para.style.line_height
+    for line in para.lines:
+        assert fs.string_width(line, 10.5) <= 150 + 1e-6
+        assert line[:1] not in CLOSING
+    assert "".join(para.lines) == address
