@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "carebook.cli.init_cmd",
     "carebook.cli.children_cmd",
     "carebook.cli.demo_cmd",
+    "carebook.cli.bundle_cmd",
 ]
 
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")

@@ -188,6 +188,20 @@ def load_installation_keys(store: SecretStore) -> InstallationKeys:
     return InstallationKeys.from_secret_bytes(data)
 
 
+def ensure_installation_keys(store: SecretStore, installation_id: str) -> InstallationKeys:
+    """Load this installation's keys, making them first if there are none yet (an installation
+    set up before its keys were made at ``init``). Raises IdentityCorruptError when the stored
+    keys are unreadable, and IdentityCorruptError too when they belong to another installation id
+    (a data directory copied between PCs)."""
+    data = _try_load(store)
+    if data is None:
+        return create_installation_keys(store, installation_id)
+    keys = InstallationKeys.from_secret_bytes(data)
+    if keys.installation_id != installation_id:
+        raise IdentityCorruptError("installation id differs")
+    return keys
+
+
 def _try_load(store: SecretStore) -> bytes | None:
     try:
         return store.load_secret(SECRET_NAME)

@@ -1,0 +1,284 @@
+"""``carebook bundle inspect`` and ``carebook enrol create|list``: the bundle container and
+enrolment from the command line (export, import and conflicts are added by the change layer).
+
+``bundle inspect FILE…`` prints each bundle's cleartext header and checks its signature against
+the pinned peers (and this installation's own key) without decrypting anything; it works without
+a register too (the signature is then "unknown sender"). Exit 1 when a signature is invalid.
+
+``enrol create`` (township) makes an enrolment file for one village, sealed with a 12-digit code
+to read out by phone, and keeps the one-time secret in the encrypted register.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from carebook.cli.common import ask_passphrase_on_tty, data_dir_of, print_json
+from carebook.model.db import Database, DatabaseNotFound, open_database
+from carebook.model.enums import Role
+from carebook.model.errors import CarebookError
+from carebook.model.i18n import msg
+from carebook.model.installation import Installation, clean_division_code, find_installation
+from carebook.sync.atomic_files import write_files_atomically
+from carebook.sync.bundle_files import group_bundle_paths, inspect_bundle
+from carebook.sync.bundle_format import InspectedBundle
+from carebook.sync.enrolment import (
+    DEFAULT_VALIDITY,
+    create_enrolment,
+    encode_enrolment,
+    generate_enrolment_code,
+)
+from carebook.sync.errors import IdentityMissingError, SignatureInvalidError
+from carebook.sync.identity import PublicIdentity, ensure_installation_keys, load_installation_keys
+from carebook.sync.peers import Peer, format_utc
+from carebook.sync.trust_store import load_peers, load_pending_enrolments, save_pending_enrolment
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``bundle inspect`` and ``enrol create|list`` to the command line."""
+    bundle = sub.add_parser("bundle", help="sync bundles (USB stick)", description="Work with sync bundles.")
+    bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    add_bundle_inspect(bundle_sub)
+
+    enrol = sub.add_parser("enrol", help="enrol village PCs (township)", description="Enrol village PCs.")
+    enrol_sub = enrol.add_subparsers(dest="enrol_command", metavar="ACTION", required=True)
+    p = enrol_sub.add_parser(
+        "create",
+        help="make an enrolment file for one village",
+        description="Make an enrolment file for one village. Carry it on a USB stick only, and delete "
+        "it from the stick after use. The village starts with 'carebook init --enrolment FILE'.",
+    )
+    p.add_argument("--village-code", required=True, help="the village's 12-digit division code")
+    p.add_argument("--village-name", required=True, help="e.g. 翠苑一村")
+    p.add_argument("--out", required=True, help="file to write, or a folder (file enrol-<code>.cbe)")
+    p.add_argument("--valid-days", type=int, default=DEFAULT_VALIDITY.days, help="days the file stays valid")
+    p.add_argument("--no-code", action="store_true", help="do not seal the file with a phone code")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run_enrol_create)
+    p = enrol_sub.add_parser("list", help="list enrolments and pinned peers with their fingerprints")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=run_enrol_list)
+
+
+def add_bundle_inspect(bundle_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``bundle inspect`` to the ``bundle`` group (the change layer adds export/import)."""
+    p = bundle_sub.add_parser(
+        "inspect",
+        help="show a bundle's header and check its signature, without decrypting",
+        description="Show each bundle's cleartext header and check its signature against the pinned "
+        "peers, without decrypting. Give one file, or any part of a split bundle.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="bundle file(s) (.cbk)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=run_bundle_inspect)
+
+
+# --- bundle inspect -----------------------------------------------------------------------------
+
+
+@dataclass
+class _TrustContext:
+    peers: list[Peer]
+    own: PublicIdentity | None
+
+
+def _trust_context(args: argparse.Namespace) -> _TrustContext:
+    try:
+        db = open_database(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty, migrate=False)
+    except DatabaseNotFound:
+        return _TrustContext([], None)
+    try:
+        with db.sessionmaker() as session:
+            peers = load_peers(session)
+        try:
+            own: PublicIdentity | None = load_installation_keys(db.keystore).public()
+        except IdentityMissingError:
+            own = None
+        return _TrustContext(peers, own)
+    finally:
+        db.close()
+
+
+def run_bundle_inspect(args: argparse.Namespace) -> int:
+    """Print the header and signature status of each bundle given."""
+    trust = _trust_context(args)
+    results = [
+        inspect_bundle(group, known_peers=trust.peers, own=trust.own)
+        for group in group_bundle_paths(Path(f) for f in args.files)
+    ]
+    if args.json:
+        print_json([r.to_json_obj() for r in results] if len(results) > 1 else results[0].to_json_obj())
+    else:
+        for i, result in enumerate(results):
+            if i:
+                print()
+            _print_inspected(result)
+    if any(r.signature == "invalid" for r in results):
+        raise SignatureInvalidError()
+    return 0
+
+
+_SIGNATURE_TEXT = {
+    "valid": ("有效", "valid"),
+    "valid_enrolment_key": (
+        "有效（用包内登记证明的密钥核对，该村尚未登记）",
+        "valid (key from the enrolment proof, not pinned yet)",
+    ),
+    "invalid": ("无效：文件被改动、损坏或伪造", "INVALID: changed, damaged or forged"),
+    "unknown_sender": ("无法核对：发送方未在本机登记", "cannot check: sender not enrolled here"),
+}
+
+
+def _print_inspected(result: InspectedBundle) -> None:
+    h = result.header
+    seq = (
+        msg("无（仅确认）", "none (acknowledgements only)")
+        if h.seq_from is None
+        else f"{h.seq_from}–{h.seq_to}"
+    )
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(h.counts.items())) or "-"
+    sender = f"{result.sender.name}（{h.sender_code}）" if result.sender else h.sender_code
+    rows = [
+        (msg("包编号", "Bundle id"), h.bundle_id),
+        (msg("格式版本", "Format version"), str(h.format)),
+        (msg("生成时间", "Created"), format_utc(h.created_at)),
+        (msg("发送方", "Sender"), f"{sender}  {msg('安装', 'installation')} {h.sender_installation_id}"),
+        (msg("签名密钥", "Signing key id"), h.sender_signing_key_id),
+        (msg("接收方", "Recipient"), f"{h.recipient_installation_id}  key {h.recipient_encryption_key_id}"),
+        (msg("序号范围", "Sequence range"), seq),
+        (msg("数量", "Counts"), counts),
+        (msg("数据库版本", "Schema version"), h.schema_version),
+        (msg("内容", "Payload"), f"{h.payload_size} B, {h.compression}, SHA-256 {h.payload_sha256}"),
+        (msg("文件大小", "File size"), f"{result.size} B"),
+        (msg("登记证明", "Enrolment proof"), msg("有", "yes") if h.enrolment else msg("无", "no")),
+        (msg("签名", "Signature"), msg(*_SIGNATURE_TEXT[result.signature])),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label.ljust(width)}  {value}")
+
+
+# --- enrol --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _open_register(args: argparse.Namespace) -> Iterator[tuple[Database, Installation]]:
+    db = open_database(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
+    try:
+        with db.sessionmaker() as session:
+            installation = find_installation(session)
+        if installation is None:
+            raise CarebookError(
+                "还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first"
+            )
+        yield db, installation
+    finally:
+        db.close()
+
+
+def _out_path(out: str, village_code: str) -> Path:
+    path = Path(out).expanduser()
+    return path / f"enrol-{village_code}.cbe" if path.is_dir() else path
+
+
+def run_enrol_create(args: argparse.Namespace) -> int:
+    """Make the enrolment file, keep the pending enrolment, print the code and fingerprint."""
+    village_code = clean_division_code(args.village_code, "village_code")
+    village_name = args.village_name.strip()
+    if not village_name:
+        raise CarebookError("请填写村名", "the village name is required")
+    if not 1 <= args.valid_days <= 90:
+        raise CarebookError("有效天数应在 1 到 90 之间", "--valid-days must be between 1 and 90")
+    target = _out_path(args.out, village_code)
+    with _open_register(args) as (db, installation):
+        if installation.role is Role.VILLAGE:
+            raise CarebookError(
+                "只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages"
+            )
+        keys = ensure_installation_keys(db.keystore, installation.id)
+        enrolment = create_enrolment(
+            keys,
+            township_code=installation.org_code,
+            township_name=installation.org_name,
+            village_code=village_code,
+            village_name=village_name,
+            valid_for=timedelta(days=args.valid_days),
+        )
+        with db.sessionmaker() as session, session.begin():
+            save_pending_enrolment(session, enrolment.pending())
+    code = None if args.no_code else generate_enrolment_code()
+    written = write_files_atomically(target.parent, [(target.name, encode_enrolment(enrolment, code))])
+    fingerprint = keys.public().fingerprint
+    expires = format_utc(enrolment.expires_at)
+    if args.json:
+        print_json(
+            {
+                "file": str(written[0]),
+                "enrolment_id": enrolment.enrolment_id,
+                "village_code": village_code,
+                "village_name": village_name,
+                "code": code,
+                "township_fingerprint": fingerprint,
+                "expires_at": expires,
+            }
+        )
+        return 0
+    print(msg(f"已为 {village_name}（{village_code}）制作登记文件：{written[0]}",
+              f"Enrolment file for {village_name} ({village_code}): {written[0]}"))  # fmt: skip
+    if code:
+        print(msg(f"登记码：{code}  （请打电话告诉儿童主任，不要写在 U 盘上）",
+                  f"Enrolment code: {code}  (tell the child director by phone; never write it on the stick)"))  # fmt: skip
+    print(msg(f"本乡镇指纹：{fingerprint}  （请儿童主任在电话里核对）",
+              f"Township fingerprint: {fingerprint}  (compare with the child director by phone)"))  # fmt: skip
+    print(msg(f"有效期至：{expires}", f"Valid until: {expires}"))
+    print(msg("登记文件只能用 U 盘带去，村里使用后请立即从 U 盘删除。",
+              "Carry the file on a USB stick only, and delete it from the stick once the village has used it."))  # fmt: skip
+    return 0
+
+
+def run_enrol_list(args: argparse.Namespace) -> int:
+    """List this installation's fingerprint, pinned peers and issued enrolments."""
+    with _open_register(args) as (db, _installation):
+        try:
+            own: str | None = load_installation_keys(db.keystore).public().fingerprint
+        except IdentityMissingError:
+            own = None
+        with db.sessionmaker() as session:
+            peers, pending = _listing(session)
+    if args.json:
+        print_json({"own_fingerprint": own, "peers": peers, "enrolments": pending})
+        return 0
+    print(
+        msg(
+            f"本机指纹：{own or '（尚未生成密钥）'}", f"This computer's fingerprint: {own or '(no keys yet)'}"
+        )
+    )
+    for peer in peers:
+        state = msg("已停用", "retired") if peer["retired"] else msg("有效", "active")
+        print(f"  {peer['name']}（{peer['code']}） {peer['fingerprint']}  {state}")
+    for item in pending:
+        used = msg("已使用", "used") if item["used_at"] else msg("待使用", "not used yet")
+        print(f"  {msg('登记文件', 'enrolment')} {item['village_name']}（{item['village_code']}） "
+              f"{msg('有效期至', 'valid until')} {item['expires_at']}  {used}")  # fmt: skip
+    return 0
+
+
+def _listing(session: Session) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    peers = [{**p.to_json_obj(), "fingerprint": p.fingerprint} for p in load_peers(session)]
+    pending = []
+    for p in load_pending_enrolments(session):
+        obj = p.to_json_obj()
+        del obj["secret"]
+        pending.append(obj)
+    return peers, pending
+
+
+__all__ = ["add_bundle_inspect", "register", "run_bundle_inspect", "run_enrol_create", "run_enrol_list"]
