@@ -104,7 +104,8 @@ def break_lines(
                 piece = ""
                 for ch in u:
                     cw = measure(ch)
-                    if piece and measure(piece) + cw > avail + _FUZZ:
+                    # never break before closing punctuation: let it hang in the margin
+                    if piece and ch not in CLOSING and measure(piece) + cw > avail + _FUZZ:
                         lines.append(piece)
                         piece = ""
                         avail = width
