@@ -260,6 +260,19 @@ class EnrolmentUnknownError(EnrolmentError, BundleError):
         )
 
 
+class EnrolmentWrongVillageError(EnrolmentError):
+    """The enrolment file was made for another village than this installation (登记文件不是本村的)."""
+
+    def __init__(self, file_village: str, this_village: str) -> None:
+        self.file_village = file_village
+        self.this_village = this_village
+        super().__init__(
+            f"这个登记文件是给 {file_village} 的，本机是 {this_village}。请向督导员要本村的登记文件。",
+            f"This enrolment file is for {file_village}; this computer serves {this_village}. "
+            "Ask the supervisor for this village's file.",
+        )
+
+
 # --- keys ---------------------------------------------------------------------------------------
 
 

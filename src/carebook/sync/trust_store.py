@@ -4,7 +4,9 @@ register has tables for them: two local (never synced) settings in the encrypted
 * ``sync.peers``: the :class:`~carebook.sync.peers.Peer` list (public keys only);
 * ``sync.pending_enrolments``: the township's :class:`~carebook.sync.enrolment.PendingEnrolment`
   list, one-time secrets included — which is why it lives only inside the SQLCipher-encrypted
-  register (as protected as the children's records) and is never exported.
+  register (as protected as the children's records) and is never exported;
+* ``sync.own_enrolment_proof``: on a village, the :class:`~carebook.sync.enrolment.EnrolmentProof`
+  its bundles carry until the township has answered (not a secret: an HMAC over public keys).
 
 All functions work in the caller's session and transaction, so pinning a village and marking its
 enrolment used commit together with the import of its first bundle.
@@ -17,11 +19,20 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from carebook.model import settings as settings_store
-from carebook.sync.enrolment import PendingEnrolment
+from carebook.sync.enrolment import (
+    EnrolmentFile,
+    EnrolmentProof,
+    PendingEnrolment,
+    make_enrolment_proof,
+    township_peer,
+)
+from carebook.sync.errors import EnrolmentWrongVillageError
+from carebook.sync.identity import InstallationKeys, SecretStore, ensure_installation_keys
 from carebook.sync.peers import Peer
 
 PEERS_KEY = "sync.peers"
 PENDING_KEY = "sync.pending_enrolments"
+OWN_PROOF_KEY = "sync.own_enrolment_proof"
 
 
 def load_peers(session: Session) -> list[Peer]:
@@ -54,7 +65,9 @@ def pin_peer(session: Session, peer: Peer) -> list[Peer]:
 
 def load_pending_enrolments(session: Session) -> list[PendingEnrolment]:
     """The enrolments this township issued (used or not). Treat the result as secret."""
-    return [PendingEnrolment.from_json_obj(item) for item in settings_store.get_value(session, PENDING_KEY, [])]
+    return [
+        PendingEnrolment.from_json_obj(item) for item in settings_store.get_value(session, PENDING_KEY, [])
+    ]
 
 
 def save_pending_enrolment(session: Session, pending: PendingEnrolment) -> None:
@@ -62,3 +75,42 @@ def save_pending_enrolment(session: Session, pending: PendingEnrolment) -> None:
     entries = [p for p in load_pending_enrolments(session) if p.enrolment_id != pending.enrolment_id]
     entries.append(pending)
     settings_store.set_value(session, PENDING_KEY, [p.to_json_obj() for p in entries])
+
+
+def start_village_from_enrolment(
+    session: Session,
+    store: SecretStore,
+    *,
+    installation_id: str,
+    village_code: str,
+    enrolment: EnrolmentFile,
+) -> tuple[InstallationKeys, Peer]:
+    """On a village PC (``carebook init --enrolment FILE``, the first-run wizard): make or load
+    this installation's keys, pin the township from the file, and keep the enrolment proof that
+    the village's bundles carry until the township answers. Returns the keys and the township.
+
+    ``enrolment`` comes from :func:`carebook.sync.enrolment.read_enrolment_file` (which checked
+    the code and the expiry). Raises EnrolmentWrongVillageError when the file was made for
+    another village code. Works in the caller's transaction; show both fingerprints afterwards.
+    """
+    if enrolment.village_code != village_code:
+        raise EnrolmentWrongVillageError(
+            f"{enrolment.village_name}（{enrolment.village_code}）", village_code
+        )
+    keys = ensure_installation_keys(store, installation_id)
+    township = township_peer(enrolment)
+    pin_peer(session, township)
+    save_own_enrolment_proof(session, make_enrolment_proof(enrolment, keys))
+    return keys, township
+
+
+def load_own_enrolment_proof(session: Session) -> EnrolmentProof | None:
+    """The proof to put in this village's bundles, or None once the township has answered."""
+    value = settings_store.get_value(session, OWN_PROOF_KEY)
+    return None if value is None else EnrolmentProof.from_json_obj(value)
+
+
+def save_own_enrolment_proof(session: Session, proof: EnrolmentProof | None) -> None:
+    """Keep (or with None, drop) the proof. The change layer drops it when the first bundle
+    from the township has been imported: that bundle shows the township pinned this PC."""
+    settings_store.set_value(session, OWN_PROOF_KEY, None if proof is None else proof.to_json_obj())
