@@ -32,7 +32,7 @@ class ChangeLogEntry(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     origin: Mapped[str] = mapped_column(String(36))
     origin_seq: Mapped[int] = mapped_column(Integer)
-    hlc: Mapped[str] = mapped_column(String(40))
+    hlc: Mapped[str] = mapped_column(String(64))  # 13+1+4+1+36 = 55 characters; PostgreSQL enforces it
     entity: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(8))

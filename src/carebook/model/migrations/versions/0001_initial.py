@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("origin", sa.String(length=36), nullable=False),
         sa.Column("origin_seq", sa.Integer(), nullable=False),
-        sa.Column("hlc", sa.String(length=40), nullable=False),
+        sa.Column("hlc", sa.String(length=64), nullable=False),
         sa.Column("entity", sa.String(length=40), nullable=False),
         sa.Column("record_id", sa.String(length=36), nullable=False),
         sa.Column("op", sa.String(length=8), nullable=False),
