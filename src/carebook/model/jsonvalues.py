@@ -13,8 +13,14 @@ from enum import Enum
 from typing import Any
 
 
+#: Types that are already JSON values (exact types: an ``Enum`` subclass of ``str`` is not one).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_json_value(value: Any) -> Any:
     """Convert one column value to a JSON-compatible value (see the module docstring)."""
+    if type(value) in _PLAIN:  # fast path: most column values (bulk import, change log)
+        return value
     if value is None or (isinstance(value, bool | int | float | str) and not isinstance(value, Enum)):
         return value
     if isinstance(value, Enum):
@@ -31,7 +37,7 @@ def to_json_value(value: Any) -> Any:
         items = [to_json_value(v) for v in value]
         return sorted(items) if isinstance(value, frozenset | set) else items
     if isinstance(value, dict):
-        return {str(k): to_json_value(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _PLAIN else to_json_value(v) for k, v in value.items()}
     raise TypeError(f"cannot store {type(value).__name__} in the change log")
 
 

@@ -9,6 +9,7 @@ a search by any of them finds the child. Characters pypinyin cannot read (CJK Ex
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -18,7 +19,10 @@ from pypinyin import Style, lazy_pinyin, pinyin
 MAX_VARIANTS = 32
 
 
+@functools.lru_cache(maxsize=20_000)
 def _readings(char: str, style: Style) -> list[str]:
+    """Every reading of one character (cached: names reuse a few thousand characters; callers
+    must not modify the list)."""
     result = pinyin(char, style=style, heteronym=True, errors="ignore")
     options = [r for r in result[0] if r] if result else []
     return sorted(set(options)) or [""]
@@ -36,7 +40,12 @@ def initials_variants(name: str) -> list[str]:
 def full_pinyin(name: str) -> str:
     """The name in toneless pinyin with pypinyin's usual reading of each character, e.g.
     ``zhangsiyuan``; characters without a reading are left out."""
-    return "".join(lazy_pinyin(name.replace(" ", ""), errors="ignore"))
+    return "".join(_usual_reading(c) for c in name if not c.isspace())
+
+
+@functools.lru_cache(maxsize=20_000)
+def _usual_reading(char: str) -> str:
+    return "".join(lazy_pinyin(char, errors="ignore"))
 
 
 def search_key(name: str) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 from carebook.model.errors import ValidationError
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})(\d{7,8})$")
+#: Area codes: 010 and 020-029 have three digits, all others four (so 029-88886666 is Xi'an).
+_LANDLINE = re.compile(r"^(01\d|02\d|0[3-9]\d{2})(\d{7,8})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 

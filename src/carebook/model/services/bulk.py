@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import Table, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from carebook.model.base import new_id, utc_now
@@ -73,8 +73,39 @@ def _recorder(session: Session) -> ChangeRecorder:
     return recorder
 
 
+def _table(model: type[Any]) -> Table:
+    """The table of ``model``: Core inserts take every row's values as given (``None`` included),
+    so one ``executemany`` covers all rows (ORM bulk inserts split rows whose ``None`` keys differ
+    into many small statements)."""
+    return cast(Table, model.__table__)
+
+
 def _fresh_list(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
+
+
+def _new_row(defaults: dict[str, Any], list_keys: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of ``defaults`` with fresh lists (cheaper than copying value by value)."""
+    row = dict(defaults)
+    for key in list_keys:
+        row[key] = list(row[key])
+    return row
+
+
+def _list_keys(defaults: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(k for k, v in defaults.items() if isinstance(v, list))
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _log_values(row: dict[str, Any], cols: list[str]) -> dict[str, Any]:
+    """The tracked columns of ``row`` as JSON values (fast path for plain values)."""
+    out: dict[str, Any] = {}
+    for key in cols:
+        value = row[key]
+        out[key] = value if type(value) in _PLAIN else to_json_value(value)
+    return out
 
 
 def import_children(
@@ -120,6 +151,8 @@ def import_children(
                 existing[found_number] = found_id
     child_defaults, member_defaults, visit_defaults = _defaults(Child), _defaults(FamilyMember), _defaults(Visit)
     child_cols, member_cols, visit_cols = _tracked(Child), _tracked(FamilyMember), _tracked(Visit)
+    child_lists, member_lists, visit_lists = _list_keys(child_defaults), _list_keys(member_defaults), \
+        _list_keys(visit_defaults)
     result = BulkResult()
     child_rows: list[dict[str, Any]] = []
     member_rows: list[dict[str, Any]] = []
@@ -139,7 +172,7 @@ def import_children(
             if number in seen:
                 raise ValidationError.single("id_number", f"身份证号{number}重复", f"ID number {number} appears twice")
             seen.add(number)
-        row = {k: _fresh_list(v) for k, v in child_defaults.items()}
+        row = _new_row(child_defaults, child_lists)
         row.update({k: v for k, v in item.child.items() if v is not None})
         child_id = new_id()
         row.update(id=child_id, village_id=village_id, created_at=now, updated_at=now, version=1)
@@ -148,7 +181,7 @@ def import_children(
             if all(v in (None, "", []) for v in fields.values()):
                 continue
             relation = MEMBER_ROLES[role][2] or fields.get("relation") or Relation.OTHER_RELATIVE
-            member = {k: _fresh_list(v) for k, v in member_defaults.items()}
+            member = _new_row(member_defaults, member_lists)
             member.update({k: v for k, v in fields.items() if v is not None and k != "relation"})
             member.update(id=new_id(), child_id=child_id, relation=relation, is_entrusted_guardian=(role == "guardian"),
                           created_at=now, updated_at=now, version=1)
@@ -171,7 +204,7 @@ def import_children(
         risk = row["risk_colour"].code if row["risk_colour"] else None
         if last_visit is not None:
             next_due = propose_next_visit(row["categories"], risk, last_visit, today, settings)
-            visit = {k: _fresh_list(v) for k, v in visit_defaults.items()}
+            visit = _new_row(visit_defaults, visit_lists)
             visit.update(id=new_id(), child_id=child_id, visit_date=last_visit, kind=VisitKind.VISIT,
                          method=VisitMethod.HOME, visitor_name=visitor_name, next_visit_date=next_due,
                          created_at=now, updated_at=now, version=1)
@@ -185,15 +218,15 @@ def import_children(
                               ("visit", visit_rows, visit_cols)):
         for r in rows:
             log_rows.append(recorder.entry(session, table, r["id"], "insert", None, None,
-                                           {k: to_json_value(r[k]) for k in cols}, at=now))
+                                           _log_values(r, cols), at=now))
     if child_rows:
-        session.execute(insert(Child.__table__), child_rows)
+        session.execute(insert(_table(Child)), child_rows)
     if member_rows:
-        session.execute(insert(FamilyMember.__table__), member_rows)
+        session.execute(insert(_table(FamilyMember)), member_rows)
     if visit_rows:
-        session.execute(insert(Visit.__table__), visit_rows)
+        session.execute(insert(_table(Visit)), visit_rows)
     if log_rows:
-        session.execute(insert(ChangeLogEntry.__table__), log_rows)
+        session.execute(insert(_table(ChangeLogEntry)), log_rows)
         recorder.persist_counters(session)
     session.flush()
     return result
@@ -219,9 +252,9 @@ def insert_visits(session: Session, visits: Iterable[dict[str, Any]], *, today: 
     if not rows:
         return 0
     logs = [recorder.entry(session, "visit", r["id"], "insert", None, None,
-                           {k: to_json_value(r[k]) for k in cols}, at=now) for r in rows]
-    session.execute(insert(Visit.__table__), rows)
-    session.execute(insert(ChangeLogEntry.__table__), logs)
+                           _log_values(r, cols), at=now) for r in rows]
+    session.execute(insert(_table(Visit)), rows)
+    session.execute(insert(_table(ChangeLogEntry)), logs)
     recorder.persist_counters(session)
     for child_id, (last, nxt) in latest.items():
         session.execute(update(Child).where(Child.id == child_id).values(last_visit_date=last, next_visit_due=nxt))
