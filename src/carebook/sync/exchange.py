@@ -1,0 +1,376 @@
+"""Export and import of bundles: the container (:mod:`carebook.sync.bundle_files`), change
+capture (:mod:`carebook.sync.changes`), routing and merge tied together, plus the set-up steps
+(township keys, enrolment files, a village started from one).
+
+Export (issue 5 item 5) carries every change the peer has not acknowledged (at-least-once:
+exporting never marks anything as delivered; only the peer's acknowledgement does), so a lost
+stick or a failed write loses nothing. Import (item 6) verifies and decrypts first, takes a
+backup, and applies the whole bundle in one transaction: a crash or any refusal leaves the
+register as it was; importing the same bundle again changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carebook.model import migrations
+from carebook.model.db import Database, backup_database, default_backup_name, open_database
+from carebook.model.enums import Role
+from carebook.model.installation import Installation, get_installation
+from carebook.model.register import Register
+from carebook.model.sync_state import SyncEnrolment, SyncImport, SyncPeer
+from carebook.sync.atomic_files import (
+    FAT32_MAX_FILE_SIZE,
+    FreeSpace,
+    default_free_space,
+    write_files_atomically,
+)
+from carebook.sync.bundle_files import group_bundle_paths, read_bundle, write_bundle
+from carebook.sync.bundle_format import seal_bundle
+from carebook.sync.changes import (
+    Payload,
+    collect_attachments,
+    decode_payload,
+    encode_payload,
+    last_position,
+    local_contexts,
+    log_rows_after,
+    store_attachments,
+    stored_contexts,
+)
+from carebook.sync.enrolment import (
+    DEFAULT_VALIDITY,
+    EnrolmentFile,
+    create_enrolment,
+    encode_enrolment,
+    make_enrolment_proof,
+    read_enrolment_file,
+    township_peer,
+)
+from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError
+from carebook.sync.identity import InstallationKeys, create_installation_keys, load_installation_keys
+from carebook.sync.merge import MergeResult, apply_changes
+from carebook.sync.peer_store import (
+    add_received_range,
+    known_peers,
+    own_proof,
+    peer_from_row,
+    peer_rows,
+    pending_enrolments,
+    pin_peer,
+    save_own_proof,
+    save_pending_enrolment,
+)
+from carebook.sync.routing import route_changes
+
+
+class SchemaTooNewError(BundleError):
+    """The bundle was written by a Carebook with a newer register schema (数据结构版本过新)."""
+
+    def __init__(self, revision: str) -> None:
+        self.revision = revision
+        super().__init__(
+            f"这个同步包来自更新版本的 Carebook（数据结构 {revision}），已拒绝导入，没有改动任何数据。"
+            "请先把本机的 Carebook 升级到最新版本，再导入。",
+            f"This bundle comes from a newer Carebook (schema {revision}); nothing was imported. "
+            "Update Carebook on this computer, then import it again.",
+        )
+
+
+class ForeignChangesError(BundleError):
+    """A village's bundle carries changes it did not make (伪造的变更)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "这个村的同步包里含有不是该村产生的变更，已拒绝导入，没有改动任何数据。请联系技术支持。",
+            "This village bundle carries changes the village did not make; it was refused and "
+            "nothing was imported. Contact support.",
+        )
+
+
+class NoPeerError(SyncError):
+    """There is nobody to export to (没有已登记的对端)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "本机还没有登记的乡镇或村，无法导出同步包。村里请先用登记文件初始化（carebook init --enrolment）；"
+            "乡镇请先为各村制作登记文件并导入各村的第一个同步包。",
+            "No township or village is enrolled here, so there is nobody to export to. A village "
+            "starts from an enrolment file (carebook init --enrolment); a township enrols villages "
+            "and imports their first bundles.",
+        )
+
+
+# --------------------------------------------------------------------------- the site
+
+
+@dataclass
+class SyncSite:
+    """An open register with access to its keys: what export and import need.
+
+    ``db`` is the open database (engine, key store, paths); ``register`` the facade over it.
+    """
+
+    db: Database
+    register: Register
+
+    @classmethod
+    def open(cls, data_dir: Path | None, *, passphrase: str | None = None, create: bool = False) -> SyncSite:
+        """Open (or create) the register in ``data_dir``; see :func:`carebook.model.db.open_database`."""
+        db = open_database(data_dir, passphrase=passphrase, create=create)
+        return cls(db, Register(db.sessionmaker, data_dir=db.paths.root, close=db.close))
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def keys(self) -> InstallationKeys:
+        """This installation's sync keys. Raises IdentityMissingError before set-up."""
+        return load_installation_keys(self.db.keystore)
+
+    def installation(self) -> Installation:
+        """This installation. Raises NotInitialisedError before set-up."""
+        return self.register.read(get_installation)
+
+
+def setup_installation(site: SyncSite, *, role: Role | str, org_code: str, org_name: str,
+                       parent_code: str | None = None, parent_name: str | None = None, actor: str = "") -> Installation:
+    """Initialise the register and make this installation's sync keys (``carebook init``)."""
+    inst = site.register.initialise(role=role, org_code=org_code, org_name=org_name, parent_code=parent_code,
+                                    parent_name=parent_name, actor=actor)
+    create_installation_keys(site.db.keystore, inst.id)
+    return inst
+
+
+def create_enrolment_file(site: SyncSite, *, village_code: str, village_name: str, out: Path,
+                          code: str | None = None, valid_for: timedelta = DEFAULT_VALIDITY,
+                          now: datetime | None = None) -> EnrolmentFile:
+    """Make the enrolment file for one village and keep its one-time secret here (township).
+
+    ``out`` is a directory (the file is named ``enrol-<village code>.cbe``) or a file path.
+    Written atomically and verified (:func:`carebook.sync.atomic_files.write_files_atomically`).
+    """
+    inst = site.installation()
+    enrolment = create_enrolment(site.keys(), township_code=inst.org_code, township_name=inst.org_name,
+                                 village_code=village_code, village_name=village_name, valid_for=valid_for, now=now)
+    with site.register.sessions() as session, session.begin():
+        save_pending_enrolment(session, enrolment.pending())
+    directory, name = (out, f"enrol-{village_code}.cbe") if out.is_dir() else (out.parent, out.name)
+    write_files_atomically(directory, [(name, encode_enrolment(enrolment, code))])
+    return enrolment
+
+
+def setup_village_from_enrolment(site: SyncSite, enrolment_path: Path, *, code: str | None = None,
+                                 actor: str = "", now: datetime | None = None) -> Installation:
+    """Start a village installation from the township's enrolment file (``carebook init
+    --enrolment FILE``): initialise the register, make keys, pin the township and keep the proof
+    that the first bundles carry."""
+    enrolment = read_enrolment_file(enrolment_path, code, now=now)
+    inst = setup_installation(site, role=Role.VILLAGE, org_code=enrolment.village_code,
+                              org_name=enrolment.village_name, parent_code=enrolment.township_code,
+                              parent_name=enrolment.township_name, actor=actor)
+    proof = make_enrolment_proof(enrolment, site.keys())
+    with site.register.sessions() as session, session.begin():
+        pin_peer(session, township_peer(enrolment, now=now))
+        save_own_proof(session, proof)
+    return inst
+
+
+# --------------------------------------------------------------------------- export
+
+
+@dataclass
+class ExportResult:
+    """One bundle written: its files, size in bytes, the peer (code, name), how many changes
+    and attachments it carries, and the sender's log range it covers."""
+
+    paths: list[Path]
+    size: int
+    peer_code: str
+    peer_name: str
+    changes: int
+    attachments: int
+    seq_from: int | None
+    seq_to: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"files": [str(p) for p in self.paths], "size": self.size, "peer_code": self.peer_code,
+                "peer_name": self.peer_name, "changes": self.changes, "attachments": self.attachments,
+                "seq_from": self.seq_from, "seq_to": self.seq_to}
+
+
+def export_bundles(site: SyncSite, to_dir: Path, *, peer_ids: Sequence[str] | None = None,
+                   free_space: FreeSpace = default_free_space, part_size: int = FAT32_MAX_FILE_SIZE,
+                   now: datetime | None = None) -> list[ExportResult]:
+    """Write one bundle per active peer (a village: its township; a township: each enrolled
+    village, or those in ``peer_ids``) into ``to_dir``.
+
+    Raises:
+        NoPeerError: nobody enrolled.
+        InsufficientSpaceError, WriteFailedError, ReadBackFailedError: the write failed; no
+            file is left under its final name and the next export carries the same changes.
+    """
+    keys = site.keys()
+    results: list[ExportResult] = []
+    with site.register.reading() as session:
+        inst = get_installation(session)
+        peers = [p for p in peer_rows(session) if peer_ids is None or p.installation_id in peer_ids]
+        if inst.role is Role.VILLAGE:
+            peers = [p for p in peers if p.role == "township"][:1]
+        if not peers:
+            raise NoPeerError()
+        sealed_list = [(_seal_for(session, inst, keys, peer, now, site.db.paths.attachments),
+                        (peer.installation_id, peer.code, peer.name)) for peer in peers]
+    for (sealed, count, attachments, seq), (_pid, code, name) in sealed_list:
+        written = write_bundle(to_dir, sealed, signer=keys.public(), part_size=part_size, free_space=free_space)
+        results.append(ExportResult(written.paths, written.size, code, name, count, attachments, *seq))
+    with site.register.sessions() as session, session.begin():
+        for _sealed, (pid, _code, _name) in sealed_list:
+            row = session.get(SyncPeer, pid)
+            if row is not None:
+                row.last_export_at = (now or datetime.now(UTC)).replace(microsecond=0)
+    return results
+
+
+def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer: SyncPeer,
+              now: datetime | None, attachments_dir: Path | None) -> tuple[Any, int, int, tuple[int | None, int | None]]:
+    upto = last_position(session)
+    after = peer.acked_to
+    rows = log_rows_after(session, after, upto) if upto > after else []
+    routed = route_changes(session, rows, my_id=inst.id, my_role=inst.role.code, peer_id=peer.installation_id,
+                           peer_role=peer.role, peer_code=peer.code)
+    mine = [c for c in routed if c.origin == inst.id]
+    local_contexts(session, inst.id, mine)
+    stored = stored_contexts(session, [c.key for c in routed if c.origin != inst.id])
+    for c in routed:
+        if c.origin != inst.id:
+            c.ctx = stored.get(c.key, {})
+    attachments = collect_attachments(routed, attachments_dir)
+    payload = encode_payload(Payload(routed, attachments))
+    seq = (after + 1, upto) if upto > after else (None, None)
+    proof = own_proof(session) if inst.role is Role.VILLAGE else None
+    sealed = seal_bundle(
+        payload, sender=keys, sender_code=inst.org_code, recipient=peer_from_row(peer), seq_from=seq[0],
+        seq_to=seq[1], counts={"changes": len(routed), "attachments": len(attachments)},
+        schema_version=migrations.head_revision() or "", acks={"received_to": peer.received_to},
+        enrolment=proof, created_at=now,
+    )
+    return sealed, len(routed), len(attachments), seq
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class ImportResult:
+    """One bundle imported (or found already imported): who sent it, its id and range, what the
+    merge did, the gaps still missing in the sender's log (ranges of positions), and whether a
+    backup was taken."""
+
+    bundle_id: str
+    sender_code: str
+    sender_name: str
+    already_imported: bool
+    seq_from: int | None = None
+    seq_to: int | None = None
+    merge: MergeResult = field(default_factory=MergeResult)
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    backup: Path | None = None
+    newly_enrolled: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        m = self.merge
+        return {
+            "bundle_id": self.bundle_id, "sender_code": self.sender_code, "sender_name": self.sender_name,
+            "already_imported": self.already_imported, "seq_from": self.seq_from, "seq_to": self.seq_to,
+            "applied": m.applied, "duplicates": m.duplicates, "inserted": m.inserted, "updated": m.updated,
+            "deleted": m.deleted, "parked": m.parked, "conflicts": m.conflicts, "clock_ahead_ms": m.clock_ahead_ms,
+            "gaps": [list(g) for g in self.gaps], "backup": str(self.backup) if self.backup else None,
+            "newly_enrolled": self.newly_enrolled,
+        }
+
+
+def import_bundles(site: SyncSite, paths: Sequence[Path], *, backup: bool = True,
+                   now: datetime | None = None) -> list[ImportResult]:
+    """Import bundle files (a split bundle's parts are grouped), each in its own transaction.
+
+    Raises the first refusal (a :class:`carebook.sync.errors.BundleError`); bundles before it
+    stay imported, nothing of the refused one is.
+    """
+    return [import_bundle(site, group, backup=backup, now=now) for group in group_bundle_paths(paths)]
+
+
+def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool = True,
+                  now: datetime | None = None, today: dt.date | None = None) -> ImportResult:
+    """Verify, decrypt and apply one bundle in one transaction (see the module docstring).
+
+    Raises:
+        BundleError: refused (truncated, corrupt, forged, unknown sender, wrongly addressed,
+            too new, …); nothing was changed.
+    """
+    keys = site.keys()
+    with site.register.reading() as session:
+        me = get_installation(session)
+        opened = read_bundle(paths, my_keys=keys, known_peers=known_peers(session),
+                             pending_enrolments=pending_enrolments(session), now=now)
+        header = opened.header
+        if migrations.unknown_revisions([header.schema_version]):
+            raise SchemaTooNewError(header.schema_version)
+        done = session.get(SyncImport, header.bundle_id) is not None
+    sender = opened.sender
+    if done:
+        return ImportResult(header.bundle_id, sender.code, sender.name, True, header.seq_from, header.seq_to)
+    payload = decode_payload(opened.payload)
+    if sender.role == "village" and any(c.origin != sender.installation_id for c in payload.changes):
+        raise ForeignChangesError()
+    if len(payload.changes) != header.counts.get("changes", len(payload.changes)):
+        raise PayloadCorruptError("count")
+    backup_path = None
+    if backup:
+        site.db.paths.backups.mkdir(parents=True, exist_ok=True)
+        backup_path = backup_database(site.db, site.db.paths.backups / f"before-import-{default_backup_name()}")
+    store_attachments(payload.attachments, site.db.paths.attachments)
+    result = ImportResult(header.bundle_id, sender.code, sender.name, False, header.seq_from, header.seq_to,
+                          backup=backup_path, newly_enrolled=opened.newly_enrolled is not None)
+    stamp = (now or datetime.now(UTC)).replace(microsecond=0)
+    with site.register.sessions() as session, session.begin():
+        session.info["apply_remote"] = True
+        if opened.newly_enrolled is not None:
+            pin_peer(session, sender)
+            save_pending_enrolment(session, opened.newly_enrolled)
+        result.merge = apply_changes(session, payload.changes, me=me.id,
+                                     record_conflicts=me.role is not Role.VILLAGE, today=today)
+        row = session.get(SyncPeer, sender.installation_id)
+        if row is None:  # pinned in this very transaction above
+            row = pin_peer(session, sender)
+        if header.seq_from is not None and header.seq_to is not None:
+            row.received_to, result.gaps = add_received_range(session, sender.installation_id,
+                                                               header.seq_from, header.seq_to)
+        acked = header.acks.get("received_to")
+        if isinstance(acked, int) and acked > row.acked_to:
+            row.acked_to = acked
+        row.last_import_at = stamp
+        if me.role is Role.VILLAGE and sender.role == "township":
+            save_own_proof(session, None)
+        session.add(SyncImport(bundle_id=header.bundle_id, sender_id=sender.installation_id, seq_from=header.seq_from,
+                               seq_to=header.seq_to, imported_at=stamp, applied=result.merge.applied,
+                               duplicates=result.merge.duplicates))
+    return result
+
+
+def enrolments(site: SyncSite) -> list[dict[str, Any]]:
+    """The enrolments this township issued (without secrets), for listing."""
+    with site.register.reading() as session:
+        return [{"enrolment_id": r.enrolment_id, "village_code": r.village_code, "village_name": r.village_name,
+                 "expires_at": r.expires_at.isoformat(), "used": r.used_at is not None}
+                for r in session.scalars(select(SyncEnrolment))]

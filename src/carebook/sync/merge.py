@@ -1,0 +1,450 @@
+"""Applying changes received from another installation: idempotent, order-independent,
+field-level last-writer-wins (see :mod:`carebook.sync.causality`), all in the caller's
+transaction.
+
+:func:`apply_changes`:
+
+1. drops changes already here (same ``(origin, origin_seq)``): applying twice is a no-op;
+2. stores the new ones in the change log with their origin, sequence number, stamp and author
+   (and their causal context in ``sync_change_context``);
+3. recomputes every touched record from *all* its changes (local and received), so the result
+   does not depend on arrival order, and writes only what differs (Core, batched);
+4. parks a record that cannot be written yet — its insert has not arrived, it refers to a record
+   that has not arrived, or a unique value (ID number, division code) is taken by another
+   record — and retries parked records at every import;
+5. records conflicts for the supervisor (:mod:`carebook.sync.conflicts`);
+6. advances the local hybrid logical clock past the received stamps, refusing stamps too far
+   ahead of this PC's clock (:class:`carebook.model.clock.ClockDriftWarning`);
+7. recomputes derived columns of the touched children (:mod:`carebook.sync.merge_derived`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, Numeric, bindparam, delete, insert, inspect, select, text, update
+from sqlalchemy.orm import Session
+
+from carebook.model import settings as settings_store
+from carebook.model.base import UTCDateTime, utc_now
+from carebook.model.changelog import ChangeLogEntry
+from carebook.model.clock import ClockDriftWarning, HybridClock, Stamp
+from carebook.model.recording import HLC_KEY
+from carebook.model.schema import TRACKED, metadata
+from carebook.model.settings import RegisterSettings, load_settings
+from carebook.model.sync_state import SyncChangeContext, SyncParked
+from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_aggregates
+from carebook.sync.causality import pick_winner
+from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
+from carebook.sync.conflicts import detect_conflicts
+from carebook.sync.merge_derived import refresh_children
+
+_LOG = ChangeLogEntry.__table__
+_DELETE = object()
+
+
+@dataclass
+class MergeResult:
+    """What :func:`apply_changes` did: changes stored (``applied``) and skipped as already here
+    (``duplicates``); records inserted, updated and deleted; records parked (waiting for
+    missing changes, or colliding on a unique value) after this merge; conflicts recorded;
+    children whose derived columns were recomputed; and, when a stamp came from a PC clock
+    more than the allowed drift ahead, by how many milliseconds (else ``None``)."""
+
+    applied: int = 0
+    duplicates: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    parked: int = 0
+    conflicts: int = 0
+    children_refreshed: int = 0
+    clock_ahead_ms: int | None = None
+    touched: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- column values
+
+
+class _Columns:
+    """Per table: tracked columns, converters from JSON values, defaults, keys."""
+
+    def __init__(self, entity: str) -> None:
+        cls = TRACKED[entity]
+        self.table = cls.__table__
+        skip: frozenset[str] = getattr(cls, "untracked_columns", frozenset())
+        mapper = inspect(cls)
+        self.tracked = [a.key for a in mapper.column_attrs if a.key not in skip]
+        self.convert: dict[str, Any] = {}
+        self.defaults: dict[str, Any] = {}
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            if isinstance(column.type, UTCDateTime):
+                self.convert[attr.key] = _to_datetime
+            elif isinstance(column.type, Date):
+                self.convert[attr.key] = _to_date
+            elif isinstance(column.type, Numeric) and column.type.asdecimal:
+                self.convert[attr.key] = _to_decimal
+            default = column.default
+            if default is not None and getattr(default, "is_scalar", False):
+                self.defaults[attr.key] = default.arg
+            elif default is not None and getattr(default, "is_callable", False) and attr.key not in (
+                    "id", "created_at", "updated_at"):
+                self.defaults[attr.key] = default.arg(None)
+            else:
+                self.defaults[attr.key] = None
+        self.foreign = [(fk.parent.name, fk.column.table.name) for fk in self.table.foreign_keys]
+        self.unique = [c.name for c in self.table.columns if c.unique and not c.primary_key]
+
+    def to_python(self, values: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, value in values.items():
+            conv = self.convert.get(key)
+            out[key] = conv(value) if conv is not None and value is not None else value
+        return out
+
+
+def _to_datetime(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def _to_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _to_decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+_COLUMNS: dict[str, _Columns] = {}
+
+
+def columns_of(entity: str) -> _Columns:
+    """Column information of a tracked table (cached)."""
+    if entity not in _COLUMNS:
+        _COLUMNS[entity] = _Columns(entity)
+    return _COLUMNS[entity]
+
+
+# --------------------------------------------------------------------------- desired state
+
+
+def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | object | None:
+    """The record as its changes decide it: a dict of tracked JSON values, :data:`_DELETE`
+    when a deletion (tombstone) is among them, or ``None`` when no insert has arrived yet."""
+    if any(c.op == "delete" for c in history):
+        return _DELETE
+    inserts = [c for c in history if c.op == "insert" and c.new_value]
+    if not inserts:
+        return None
+    cols = columns_of(entity).tracked
+    origins = {c.origin for c in history}
+    if len(origins) == 1:
+        ordered = sorted(history, key=lambda c: c.origin_seq)
+        state: dict[str, Any] = {}
+        for c in ordered:
+            if c.op == "insert" and c.new_value:
+                state.update(json.loads(c.new_value))
+            elif c.op == "update" and c.field in cols:
+                state[c.field] = json.loads(c.new_value) if c.new_value is not None else None
+        return {k: state.get(k) for k in cols if k in state}
+    snaps = [(c, json.loads(c.new_value or "{}")) for c in inserts]
+    updates: dict[str, list[Change]] = {}
+    for c in history:
+        if c.op == "update" and c.field:
+            updates.setdefault(c.field, []).append(c)
+    state = {}
+    for col in cols:
+        candidates: list[tuple[Any, Any]] = [(c, ("snap", snap[col])) for c, snap in snaps if col in snap]
+        candidates += [(c, ("text", c.new_value)) for c in updates.get(col, [])]
+        if not candidates:
+            continue
+        _winner, (kind, value) = pick_winner(candidates)
+        state[col] = value if kind == "snap" else (json.loads(value) if value is not None else None)
+    return state
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def _existing_keys(session: Session, changes: Sequence[Change]) -> set[tuple[str, int]]:
+    by_origin: dict[str, list[int]] = {}
+    for c in changes:
+        by_origin.setdefault(c.origin, []).append(c.origin_seq)
+    found: set[tuple[str, int]] = set()
+    for origin, seqs in by_origin.items():
+        rows = session.execute(select(_LOG.c.origin_seq).where(
+            _LOG.c.origin == origin, _LOG.c.origin_seq >= min(seqs), _LOG.c.origin_seq <= max(seqs)))
+        found.update((origin, s) for (s,) in rows)
+    return found
+
+
+def _observe_clock(session: Session, me: str, changes: Sequence[Change], result: MergeResult) -> None:
+    last = settings_store.get_value(session, HLC_KEY)
+    clock = HybridClock(me, Stamp.parse(last) if last else None)
+    before = clock.last
+    newest: dict[str, str] = {}
+    for c in changes:
+        if c.hlc > newest.get(c.origin, ""):
+            newest[c.origin] = c.hlc
+    for stamp_text in newest.values():
+        try:
+            clock.observe(Stamp.parse(stamp_text))
+        except ClockDriftWarning as warning:
+            result.clock_ahead_ms = max(result.clock_ahead_ms or 0, warning.ahead_ms)
+        except ValueError:
+            continue
+    if clock.last != before:
+        settings_store.set_value(session, HLC_KEY, clock.last.text())
+
+
+def apply_changes(
+    session: Session, changes: Sequence[Change], *, me: str, record_conflicts: bool,
+    today: dt.date | None = None, settings: RegisterSettings | None = None,
+) -> MergeResult:
+    """Apply received ``changes`` in the caller's transaction (see the module docstring).
+
+    Args:
+        me: this installation's id (its own changes are recognised by it).
+        record_conflicts: record conflicts (the township and county do; villages leave them
+            to the supervisor).
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the database refused a write; the caller rolls back.
+    """
+    session.info["apply_remote"] = True
+    today = today or dt.date.today()
+    settings = settings or load_settings(session)
+    result = MergeResult()
+    known = _existing_keys(session, changes) if changes else set()
+    new: list[Change] = []
+    seen: set[tuple[str, int]] = set()
+    for c in changes:
+        if c.key in known or c.key in seen or c.entity not in TRACKED:
+            result.duplicates += 1
+            continue
+        seen.add(c.key)
+        new.append(c)
+    parked_before = {(e, r) for e, r in session.execute(select(SyncParked.entity, SyncParked.record_id))}
+    touched: set[RecordKey] = {c.record for c in new} | parked_before
+    if not new and not parked_before:
+        return result
+    history = log_rows_of_records(session, touched)
+    by_record: dict[RecordKey, list[Change]] = {}
+    for c in history:
+        by_record.setdefault(c.record, []).append(c)
+    for c in new:
+        by_record.setdefault(c.record, []).append(c)
+    multi = [k for k, rows in by_record.items() if len({c.origin for c in rows}) > 1]
+    if multi:
+        old_rows = [c for k in multi for c in by_record[k] if c.seq]
+        stored = stored_contexts(session, [c.key for c in old_rows if c.origin != me])
+        for c in old_rows:
+            if c.origin != me:
+                c.ctx = stored.get(c.key, {})
+        local_contexts(session, me, [c for c in old_rows if c.origin == me])
+    if record_conflicts and new:
+        result.conflicts = detect_conflicts(session, new, by_record, me=me)
+    if new:
+        session.execute(insert(_LOG), [c.log_row() for c in new])
+        contexts = [{"origin": c.origin, "origin_seq": c.origin_seq, "context": json.dumps(c.ctx, sort_keys=True)}
+                    for c in new if c.ctx]
+        if contexts:
+            session.execute(insert(SyncChangeContext.__table__), contexts)
+        result.applied = len(new)
+        _observe_clock(session, me, new, result)
+    written = _materialise(session, by_record, touched, parked_before, result)
+    child_ids = _affected_children(session, written, by_record)
+    if child_ids:
+        result.children_refreshed = refresh_children(session, child_ids, settings, today)
+    return result
+
+
+def _affected_children(session: Session, written: list[RecordKey], by_record: dict[RecordKey, list[Change]]) -> set[str]:
+    ids: set[str] = set()
+    subs: list[RecordKey] = []
+    snaps: dict[RecordKey, str | None] = {}
+    for key in written:
+        if key[0] == "child":
+            ids.add(key[1])
+        elif PARENT_COLUMN.get(key[0], ("",))[0] == "child":
+            subs.append(key)
+            inserts = [c.new_value for c in by_record.get(key, []) if c.op == "insert"]
+            if inserts:
+                snaps[key] = inserts[0]
+    if subs:
+        for root in resolve_aggregates(session, subs, snaps).values():
+            if root[0] == "child":
+                ids.add(root[1])
+    return ids
+
+
+def _materialise(
+    session: Session, by_record: dict[RecordKey, list[Change]], touched: set[RecordKey],
+    parked_before: set[RecordKey], result: MergeResult,
+) -> list[RecordKey]:
+    desired: dict[RecordKey, Any] = {}
+    waiting: dict[RecordKey, str] = {}
+    for key in touched:
+        state = desired_state(key[0], by_record.get(key, []))
+        if state is None:
+            waiting[key] = "missing_insert"
+        else:
+            desired[key] = state
+    current: dict[RecordKey, Any] = {}
+    by_entity: dict[str, list[str]] = {}
+    for entity, rid in desired:
+        by_entity.setdefault(entity, []).append(rid)
+    for entity, ids in by_entity.items():
+        table = columns_of(entity).table
+        for part in chunks(sorted(ids)):
+            for row in session.execute(select(table).where(table.c.id.in_(part))):
+                current[(entity, row.id)] = row._mapping
+    inserts: dict[RecordKey, dict[str, Any]] = {}
+    updates: dict[RecordKey, dict[str, Any]] = {}
+    deletes: list[RecordKey] = []
+    for key, state in desired.items():
+        cur = current.get(key)
+        if state is _DELETE:
+            if cur is not None:
+                deletes.append(key)
+            continue
+        info = columns_of(key[0])
+        values = info.to_python(state)
+        if cur is None:
+            inserts[key] = values
+            continue
+        diff = {k: v for k, v in values.items() if k != "id" and not _same(cur[k], v)}
+        if diff:
+            updates[key] = diff
+    _check_references(session, inserts, updates, waiting)
+    _check_unique(session, inserts, updates, waiting)
+    now = utc_now()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    order = [t.name for t in metadata.sorted_tables if t.name in TRACKED]
+    for entity in order:
+        info = columns_of(entity)
+        rows = []
+        for (ent, rid), values in inserts.items():
+            if ent != entity:
+                continue
+            row = {k: (list(v) if isinstance(v, list) else v) for k, v in info.defaults.items()}
+            row.update(values)
+            row.update(id=rid, created_at=_created_at(by_record[(ent, rid)]) or now, updated_at=now, version=1)
+            rows.append(row)
+        if rows:
+            session.execute(insert(info.table), rows)
+            result.inserted += len(rows)
+    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for (entity, rid), diff in updates.items():
+        cols = tuple(sorted(diff))
+        groups.setdefault((entity, cols), []).append({"_id": rid, **{f"v_{k}": v for k, v in diff.items()}})
+    for (entity, cols), params in groups.items():
+        table = columns_of(entity).table
+        stmt = update(table).where(table.c.id == bindparam("_id")).values(
+            {**{c: bindparam(f"v_{c}") for c in cols}, "updated_at": now, "version": table.c.version + 1})
+        session.connection().execute(stmt, params)
+        result.updated += len(params)
+    for entity, rid in deletes:
+        table = columns_of(entity).table
+        session.execute(delete(table).where(table.c.id == rid))
+        result.deleted += 1
+    parked_table = SyncParked.__table__
+    done = [k for k in parked_before if k not in waiting]
+    for key in done:
+        session.execute(delete(parked_table).where(parked_table.c.entity == key[0], parked_table.c.record_id == key[1]))
+    fresh = [{"entity": k[0], "record_id": k[1], "reason": r, "since": now}
+             for k, r in waiting.items() if k not in parked_before]
+    if fresh:
+        session.execute(insert(parked_table), fresh)
+    result.parked = len(waiting)
+    for entity, _rid in [*inserts, *updates, *deletes]:
+        result.touched[entity] = result.touched.get(entity, 0) + 1
+    return [*inserts, *updates, *deletes]
+
+
+def _created_at(history: list[Change]) -> dt.datetime | None:
+    inserts = [c.at_utc for c in history if c.op == "insert"]
+    return min(inserts) if inserts else None
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    if current is None or wanted is None:
+        return current is None and wanted is None
+    if isinstance(current, Decimal) or isinstance(wanted, Decimal):
+        try:
+            return Decimal(str(current)) == Decimal(str(wanted))
+        except ArithmeticError:
+            return False
+    if isinstance(current, dt.datetime) and isinstance(wanted, dt.datetime):
+        return current == wanted
+    return bool(current == wanted)
+
+
+def _check_references(
+    session: Session, inserts: dict[RecordKey, dict[str, Any]], updates: dict[RecordKey, dict[str, Any]],
+    waiting: dict[RecordKey, str],
+) -> None:
+    """Park inserts and updates that refer to records neither here nor arriving now."""
+    needed: dict[str, set[str]] = {}
+    for source in (inserts, updates):
+        for (entity, _rid), values in source.items():
+            for col, target in columns_of(entity).foreign:
+                if values.get(col):
+                    needed.setdefault(target, set()).add(values[col])
+    present: dict[str, set[str]] = {}
+    for target, ids in needed.items():
+        table = metadata.tables[target]
+        found: set[str] = set()
+        for part in chunks(sorted(ids)):
+            found.update(r for (r,) in session.execute(select(table.c.id).where(table.c.id.in_(part))))
+        present[target] = found
+    changed = True
+    while changed:
+        changed = False
+        for source in (inserts, updates):
+            for key in list(source):
+                for col, target in columns_of(key[0]).foreign:
+                    value = source[key].get(col)
+                    if value and value not in present.get(target, set()) and (target, value) not in inserts:
+                        del source[key]
+                        waiting[key] = "missing_reference"
+                        changed = True
+                        break
+
+
+def _check_unique(
+    session: Session, inserts: dict[RecordKey, dict[str, Any]], updates: dict[RecordKey, dict[str, Any]],
+    waiting: dict[RecordKey, str],
+) -> None:
+    """Park records whose unique value (ID number, division code, document number) is held by
+    another record."""
+    for source in (inserts, updates):
+        wanted: dict[tuple[str, str], dict[Any, list[RecordKey]]] = {}
+        for key, values in source.items():
+            for col in columns_of(key[0]).unique:
+                if values.get(col) is not None:
+                    wanted.setdefault((key[0], col), {}).setdefault(values[col], []).append(key)
+        for (entity, col), by_value in wanted.items():
+            table = columns_of(entity).table
+            holders: dict[Any, str] = {}
+            values_list = list(by_value)
+            for part in chunks(values_list):
+                for rid, value in session.execute(select(table.c.id, table.c[col]).where(table.c[col].in_(part))):
+                    holders[value] = rid
+            for value, keys in by_value.items():
+                keys.sort()
+                holder = holders.get(value)
+                for i, key in enumerate(keys):
+                    moving_away = holder is not None and (entity, holder) in updates and \
+                        updates[(entity, holder)].get(col, value) != value
+                    taken = (holder is not None and holder != key[1] and not moving_away) or i > 0
+                    if taken and key in source:
+                        del source[key]
+                        waiting[key] = "duplicate_key"

@@ -1,0 +1,93 @@
+"""Which changes go to which peer (issue 5 item 7).
+
+* A village sends the township only the changes it made itself.
+* The township (or county) sends a county everything it has except what came from that county.
+* The township sends a village only what concerns it and did not come from it:
+  - every organisation unit (names and codes are not personal data);
+  - the village's own children's files (child, family members, visits, assistance,
+    entrustments, reports, referrals, attachments), including the supervisor's corrections and
+    conflict decisions, which are ordinary changes on those records;
+  - the village's own staff and their trainings;
+  - for a child transferred *to* the village (its ``village_id`` changed to the village), the
+    whole history of the file, so the new village gets the complete record;
+  - for a child transferred *away*, the change of ``village_id`` itself, so the old village
+    keeps the file and sees where the child went (nothing later).
+
+Routing looks at the records' current state in the sender's register.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carebook.model.children import Child
+from carebook.model.organisation import unit_id_for_code
+from carebook.model.staff import Staff
+from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates
+from carebook.sync.changes import Change, log_rows_of_records
+
+
+def route_changes(
+    session: Session, rows: Sequence[Change], *, my_id: str, my_role: str, peer_id: str, peer_role: str,
+    peer_code: str,
+) -> list[Change]:
+    """The changes among ``rows`` (local log order) that the peer should receive, plus, for a
+    child transferred to a village, the rest of that child's history; in log order, no
+    duplicates."""
+    if my_role == "village":
+        return [c for c in rows if c.origin == my_id]
+    rows = [c for c in rows if c.origin != peer_id]
+    if peer_role != "village":
+        return list(rows)
+    unit = unit_id_for_code(peer_code)
+    unit_json = json.dumps(unit)
+    snaps = {c.record: c.new_value for c in rows if c.op == "insert"}
+    roots = resolve_aggregates(session, {c.record for c in rows if c.entity != "org_unit"}, snaps)
+    child_village = _current(session, Child.__table__, "village_id", {r[1] for r in roots.values() if r[0] == "child"})
+    for c in rows:
+        if c.entity == "child" and c.op == "insert" and c.record_id not in child_village and c.new_value:
+            child_village[c.record_id] = json.loads(c.new_value).get("village_id")
+    staff_ids = {r[1] for r in roots.values() if r[0] == "staff"}
+    staff_unit = _current(session, Staff.__table__, "org_unit_id", staff_ids)
+    staff_cover = _current(session, Staff.__table__, "covered_org_ids", staff_ids)
+    arriving: set[str] = set()
+    out: list[Change] = []
+    for c in rows:
+        if c.entity == "org_unit":
+            out.append(c)
+            continue
+        root = roots.get(c.record, c.record)
+        if root[0] == "child":
+            if child_village.get(root[1]) == unit:
+                out.append(c)
+                if c.entity == "child" and c.field == "village_id" and c.new_value == unit_json:
+                    arriving.add(root[1])
+            elif c.entity == "child" and c.field == "village_id" and c.old_value == unit_json:
+                out.append(c)
+        elif root[0] == "staff" and (staff_unit.get(root[1]) == unit or unit in (staff_cover.get(root[1]) or [])):
+            out.append(c)
+    if arriving:
+        out = _with_history(session, out, [("child", cid) for cid in arriving], peer_id)
+    return out
+
+
+def _current(session: Session, table: object, column: str, ids: set[str]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    tbl = table  # a Core Table
+    for part in chunks(sorted(ids)):
+        for rid, value in session.execute(select(tbl.c.id, tbl.c[column]).where(tbl.c.id.in_(part))):  # type: ignore[attr-defined]
+            found[rid] = value
+    return found
+
+
+def _with_history(session: Session, out: list[Change], roots: list[RecordKey], peer_id: str) -> list[Change]:
+    records = {rec for recs in aggregate_records(session, roots).values() for rec in recs}
+    have = {c.key for c in out}
+    extra = [c for c in log_rows_of_records(session, records) if c.origin != peer_id and c.key not in have]
+    merged = out + extra
+    merged.sort(key=lambda c: c.seq)
+    return merged
