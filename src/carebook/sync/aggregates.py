@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from carebook.model.schema import TRACKED
@@ -36,6 +36,11 @@ for _sub, (_root, _col) in PARENT_COLUMN.items():
     CHILDREN_OF.setdefault(_root, []).append(_sub)
 
 RecordKey = tuple[str, str]
+
+
+def table_of(cls: Any) -> Table:
+    """The Core :class:`~sqlalchemy.Table` of a mapped class."""
+    return cast(Table, cls.__table__)
 CHUNK = 500
 
 
@@ -72,7 +77,7 @@ def resolve_aggregates(
         pending.setdefault(entity, set()).add(record_id)
     for entity, ids in pending.items():
         root_table, column = PARENT_COLUMN[entity]
-        table = TRACKED[entity].__table__
+        table = table_of(TRACKED[entity])
         missing = set(ids)
         for part in chunks(sorted(ids)):
             for rid, root_id in session.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(part))):
@@ -102,7 +107,7 @@ def aggregate_records(session: Session, roots: Iterable[RecordKey]) -> dict[Reco
         by_table.setdefault(root[0], set()).add(root[1])
     for root_table, ids in by_table.items():
         for sub in CHILDREN_OF.get(root_table, []):
-            table = TRACKED[sub].__table__
+            table = table_of(TRACKED[sub])
             column = PARENT_COLUMN[sub][1]
             for part in chunks(sorted(ids)):
                 for rid, root_id in session.execute(

@@ -28,7 +28,8 @@ import hashlib
 import json
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,12 @@ from sqlalchemy.orm import Session
 
 from carebook.model.changelog import ChangeLogEntry
 from carebook.model.sync_state import SyncChangeContext
-from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates
+from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates, table_of
 from carebook.sync.errors import PayloadCorruptError
 
 PAYLOAD_MAGIC = b"CBPAYLOAD1\n"
 PAYLOAD_VERSION = 1
-_LOG = ChangeLogEntry.__table__
+_LOG = table_of(ChangeLogEntry)
 _LOG_COLUMNS = (
     _LOG.c.seq, _LOG.c.origin, _LOG.c.origin_seq, _LOG.c.hlc, _LOG.c.entity, _LOG.c.record_id, _LOG.c.op,
     _LOG.c.field, _LOG.c.old_value, _LOG.c.new_value, _LOG.c.actor, _LOG.c.at_utc, _LOG.c.tx_id,
@@ -71,7 +72,7 @@ class Change:
     actor: str
     at_utc: dt.datetime
     tx_id: str
-    ctx: dict[str, int] = field(default_factory=dict)
+    ctx: dict[str, int] = dc_field(default_factory=dict)
     seq: int = 0
 
     @property
@@ -95,8 +96,8 @@ class Change:
 
 def change_from_row(row: Sequence[Any]) -> Change:
     """A :class:`Change` from a row of :data:`_LOG_COLUMNS` (position first)."""
-    seq, origin, origin_seq, hlc, entity, record_id, op, fld, old, new, actor, at, tx = row
-    return Change(origin, origin_seq, hlc, entity, record_id, op, fld, old, new, actor, at, tx, {}, seq)
+    return Change(row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
+                  row[12], {}, row[0])
 
 
 def last_position(session: Session) -> int:
@@ -129,7 +130,7 @@ def stored_contexts(session: Session, keys: Iterable[tuple[str, int]]) -> dict[t
     by_origin: dict[str, list[int]] = {}
     for origin, seq in set(keys):
         by_origin.setdefault(origin, []).append(seq)
-    table = SyncChangeContext.__table__
+    table = table_of(SyncChangeContext)
     out: dict[tuple[str, int], dict[str, int]] = {}
     for origin, seqs in by_origin.items():
         for part in chunks(sorted(seqs)):
@@ -194,7 +195,7 @@ class Payload:
     (SHA-256 hex -> bytes)."""
 
     changes: list[Change]
-    attachments: dict[str, bytes] = field(default_factory=dict)
+    attachments: dict[str, bytes] = dc_field(default_factory=dict)
 
 
 def _at_text(at: dt.datetime) -> str:

@@ -30,7 +30,7 @@ from carebook.model.errors import CarebookError, NotFoundError
 from carebook.model.jsonvalues import loads
 from carebook.model.schema import TRACKED
 from carebook.model.sync_state import SyncConflict
-from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates
+from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates, table_of
 from carebook.sync.causality import concurrent
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 
@@ -92,7 +92,7 @@ def detect_conflicts(session: Session, new: Sequence[Change], by_record: dict[Re
             "winner": "b" if kind == "concurrent_edit" else "=", "status": "open", "detected_at": now,
         })
     if rows:
-        session.execute(SyncConflict.__table__.insert(), rows)
+        session.execute(table_of(SyncConflict).insert(), rows)
     return len(rows)
 
 
@@ -107,12 +107,12 @@ def _close_conflicts(
         return
     closed: set[str] = {c.record_id for c in new if _is_close(c)}
     for part in chunks(child_roots):
-        rows = session.execute(
+        found_rows = session.execute(
             text("SELECT record_id FROM change_log WHERE entity = 'child' AND field = 'closed_reason' "
                  "AND new_value IS NOT NULL AND new_value != 'null' AND record_id IN ("
                  + ",".join(f":r{i}" for i in range(len(part))) + ")"),
             {f"r{i}": r for i, r in enumerate(part)})
-        closed.update(r for (r,) in rows)
+        closed.update(r for (r,) in found_rows)
     if not closed:
         return
     groups = aggregate_records(session, [("child", r) for r in closed])

@@ -38,13 +38,13 @@ from carebook.model.recording import HLC_KEY
 from carebook.model.schema import TRACKED, metadata
 from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.sync_state import SyncChangeContext, SyncParked
-from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_aggregates
+from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_aggregates, table_of
 from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts
 from carebook.sync.merge_derived import refresh_children
 
-_LOG = ChangeLogEntry.__table__
+_LOG = table_of(ChangeLogEntry)
 _DELETE = object()
 
 
@@ -76,7 +76,7 @@ class _Columns:
 
     def __init__(self, entity: str) -> None:
         cls = TRACKED[entity]
-        self.table = cls.__table__
+        self.table = table_of(cls)
         skip: frozenset[str] = getattr(cls, "untracked_columns", frozenset())
         mapper = inspect(cls)
         self.tracked = [a.key for a in mapper.column_attrs if a.key not in skip]
@@ -255,7 +255,7 @@ def apply_changes(
         contexts = [{"origin": c.origin, "origin_seq": c.origin_seq, "context": json.dumps(c.ctx, sort_keys=True)}
                     for c in new if c.ctx]
         if contexts:
-            session.execute(insert(SyncChangeContext.__table__), contexts)
+            session.execute(insert(table_of(SyncChangeContext)), contexts)
         result.applied = len(new)
         _observe_clock(session, me, new, result)
     written = _materialise(session, by_record, touched, parked_before, result)
@@ -334,10 +334,10 @@ def _materialise(
         for (ent, rid), values in inserts.items():
             if ent != entity:
                 continue
-            row = {k: (list(v) if isinstance(v, list) else v) for k, v in info.defaults.items()}
-            row.update(values)
-            row.update(id=rid, created_at=_created_at(by_record[(ent, rid)]) or now, updated_at=now, version=1)
-            rows.append(row)
+            record = {k: (list(v) if isinstance(v, list) else v) for k, v in info.defaults.items()}
+            record.update(values)
+            record.update(id=rid, created_at=_created_at(by_record[(ent, rid)]) or now, updated_at=now, version=1)
+            rows.append(record)
         if rows:
             session.execute(insert(info.table), rows)
             result.inserted += len(rows)
@@ -355,7 +355,7 @@ def _materialise(
         table = columns_of(entity).table
         session.execute(delete(table).where(table.c.id == rid))
         result.deleted += 1
-    parked_table = SyncParked.__table__
+    parked_table = table_of(SyncParked)
     done = [k for k in parked_before if k not in waiting]
     for key in done:
         session.execute(delete(parked_table).where(parked_table.c.entity == key[0], parked_table.c.record_id == key[1]))

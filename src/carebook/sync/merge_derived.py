@@ -23,12 +23,12 @@ from carebook.model.pinyin import search_key
 from carebook.model.services.derived import propose_next_visit
 from carebook.model.settings import RegisterSettings
 from carebook.model.visits import Visit
-from carebook.sync.aggregates import chunks
+from carebook.sync.aggregates import chunks, table_of
 
-_CHILD = Child.__table__
-_MEMBER = FamilyMember.__table__
-_ASSIST = AssistanceRecord.__table__
-_VISIT = Visit.__table__
+_CHILD = table_of(Child)
+_MEMBER = table_of(FamilyMember)
+_ASSIST = table_of(AssistanceRecord)
+_VISIT = table_of(Visit)
 
 
 def _parent(members: list[Any], relation: Relation) -> ParentFacts:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from carebook.model import settings as settings_store
 from carebook.model.sync_state import SyncEnrolment, SyncPeer, SyncReceivedRange
+from carebook.sync.aggregates import table_of
 from carebook.sync.enrolment import EnrolmentProof, PendingEnrolment
 from carebook.sync.peers import Peer
 
@@ -98,7 +99,7 @@ def add_received_range(session: Session, sender_id: str, seq_from: int, seq_to: 
     """Record that positions ``seq_from..seq_to`` of ``sender_id``'s log were received; merge
     overlapping and adjacent ranges. Returns the contiguous high-water mark from position 1 and
     the missing ranges below the highest received position (the gaps)."""
-    table = SyncReceivedRange.__table__
+    table = table_of(SyncReceivedRange)
     ranges = [(a, b) for a, b in session.execute(
         select(table.c.seq_from, table.c.seq_to).where(table.c.sender_id == sender_id))]
     ranges.append((seq_from, seq_to))
@@ -116,7 +117,7 @@ def add_received_range(session: Session, sender_id: str, seq_from: int, seq_to: 
 
 def received_summary(session: Session, sender_id: str) -> tuple[int, list[tuple[int, int]]]:
     """Contiguous high-water mark and gaps of ``sender_id``'s log received here."""
-    table = SyncReceivedRange.__table__
+    table = table_of(SyncReceivedRange)
     ranges = sorted((a, b) for a, b in session.execute(
         select(table.c.seq_from, table.c.seq_to).where(table.c.sender_id == sender_id)))
     return _summary(ranges)

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from carebook.model.children import Child
 from carebook.model.organisation import unit_id_for_code
 from carebook.model.staff import Staff
-from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates
+from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates, table_of
 from carebook.sync.changes import Change, log_rows_of_records
 
 
@@ -47,13 +48,13 @@ def route_changes(
     unit_json = json.dumps(unit)
     snaps = {c.record: c.new_value for c in rows if c.op == "insert"}
     roots = resolve_aggregates(session, {c.record for c in rows if c.entity != "org_unit"}, snaps)
-    child_village = _current(session, Child.__table__, "village_id", {r[1] for r in roots.values() if r[0] == "child"})
+    child_village = _current(session, table_of(Child), "village_id", {r[1] for r in roots.values() if r[0] == "child"})
     for c in rows:
         if c.entity == "child" and c.op == "insert" and c.record_id not in child_village and c.new_value:
             child_village[c.record_id] = json.loads(c.new_value).get("village_id")
     staff_ids = {r[1] for r in roots.values() if r[0] == "staff"}
-    staff_unit = _current(session, Staff.__table__, "org_unit_id", staff_ids)
-    staff_cover = _current(session, Staff.__table__, "covered_org_ids", staff_ids)
+    staff_unit = _current(session, table_of(Staff), "org_unit_id", staff_ids)
+    staff_cover = _current(session, table_of(Staff), "covered_org_ids", staff_ids)
     arriving: set[str] = set()
     out: list[Change] = []
     for c in rows:
@@ -75,11 +76,10 @@ def route_changes(
     return out
 
 
-def _current(session: Session, table: object, column: str, ids: set[str]) -> dict[str, object]:
-    found: dict[str, object] = {}
-    tbl = table  # a Core Table
+def _current(session: Session, table: Table, column: str, ids: set[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     for part in chunks(sorted(ids)):
-        for rid, value in session.execute(select(tbl.c.id, tbl.c[column]).where(tbl.c.id.in_(part))):  # type: ignore[attr-defined]
+        for rid, value in session.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(part))):
             found[rid] = value
     return found
 
