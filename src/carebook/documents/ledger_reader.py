@@ -240,7 +240,13 @@ def _convert(field_name: str, letter: str, value: Any) -> tuple[str | dt.date | 
             return parse_ledger_date(value if not isinstance(value, str) else text), None
         except LedgerDateError as exc:
             label = FIELD_LABELS_ZH.get(field_name, field_name)
-            return text, CellProblem(field_name, letter, f"{label}：{exc.message_zh}", exc.message_en)
+            zh = (
+                f"{label}{exc.message_zh[2:]}"
+                if exc.message_zh.startswith("日期")
+                else f"{label}：{exc.message_zh}"
+            )
+            en = f"{field_name}: {exc.message_en}"
+            return text, CellProblem(field_name, letter, zh, en)
     if field_name in ID_FIELDS:
         if isinstance(value, float) and abs(value) >= 1e15:
             return cell_text(value), _lost_digits(field_name, letter, f"{value:.15g}")
