@@ -218,12 +218,16 @@ class CJKText(Flowable):  # type: ignore[misc]
         self.lines: list[str] = []
         self._para_end: list[bool] = []
         self._avail = 0.0
+        self.width: float = 0.0
+        self.height: float = 0.0
         fonts.check(self.text)
 
     def _measure(self, s: str) -> float:
         return self.fonts.string_width(s, self.style.size)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self.lines and availWidth == self._avail:  # tables wrap each cell several times
+            return self.width, self.height
         self._avail = availWidth
         first = availWidth - self.style.first_indent
         self.lines, self._para_end = [], []

@@ -6,7 +6,7 @@ number, phone, address and relationship; the reason; the period; the duties of e
 guardian's declaration of not being excluded by art. 22; signature and date blocks for each
 parent, the guardian and the child director; the village committee's seal area. Three copies,
 each on its own page and marked: parents, guardian, village committee. Each page's QR code holds
-the document id, child id, record version and the copy.
+the document id, child id and record version.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from carebook.documents.pdf_base import (
 
 TITLE = "委托监护确认书"
 
-#: The copies, in print order: (QR code, printed mark).
+#: The copies, in print order: (code, printed mark).
 COPIES: tuple[tuple[str, str], ...] = (
     ("parents", "第一联 委托人（父母）留存"),
     ("guardian", "第二联 受委托监护人留存"),
@@ -60,10 +60,7 @@ GUARDIAN_DUTIES = (
     "5. 不得虐待、遗弃、体罚儿童，不得让儿童独自居住或无人看护；配合儿童主任入户走访。",
 )
 
-VILLAGE_DUTIES = (
-    "村（居）民委员会（儿童主任）定期入户走访，了解儿童生活和监护情况，协调落实关爱帮扶措施；"
-    "发现监护缺失或者监护不当的，依法报告并转介。"
-)
+VILLAGE_DUTIES = "村（居）民委员会（儿童主任）定期入户走访，发现监护缺失或者监护不当的，依法报告并转介。"
 
 DECLARATION = (
     "本人自愿接受委托，具有完全民事行为能力和照护能力，并确认不存在《中华人民共和国未成年人保护法》"
@@ -72,9 +69,7 @@ DECLARATION = (
     "（四）其他不适宜担任被委托人的情形。如有不实，本人愿承担相应法律责任。"
 )
 
-CLOSING_NOTE = (
-    "本确认书一式三份，委托人（父母）、受委托监护人、村（居）民委员会各执一份，自各方签字之日起生效。"
-)
+CLOSING_NOTE = "本确认书一式三份，委托人、受委托监护人、村（居）民委员会各执一份，自各方签字之日起生效。"
 
 
 def _copy_story(data: EntrustmentFormData, cells: Cells, width: float, mark: str) -> list[Flowable]:
@@ -86,8 +81,8 @@ def _copy_story(data: EntrustmentFormData, cells: Cells, width: float, mark: str
     g = data.guardian
     story: list[Flowable] = [
         CJKText(TITLE, st.title, fonts),
-        CJKText(mark, st.subtitle.but(size=st.cell.size, leading=st.cell.size * 1.6), fonts),
-        Spacer(1, 1 * mm),
+        CJKText(mark, st.subtitle.but(size=st.cell.size, leading=st.cell.size * 1.4), fonts),
+        Spacer(1, 0.5 * mm),
     ]
 
     # 一、被监护儿童
@@ -129,69 +124,58 @@ def _copy_story(data: EntrustmentFormData, cells: Cells, width: float, mark: str
         )
     )
 
-    # 三、受委托监护人
-    story.append(CJKText("三、受委托监护人", section, fonts))
-    story.append(
-        grid(
-            [
-                [lab("姓名"), t(g.name), lab("与儿童关系"), t(g.relation), lab("联系电话"), t(g.phone)],
-                [lab("公民身份号码"), t(g.id_number), "", "", "", ""],
-                [lab("住址"), t(g.address), "", "", "", ""],
-            ],
-            cw,
-            width=width,
-            label_cells=[(0, 0), (2, 0), (4, 0), (0, 1), (0, 2)],
-            spans=[((1, 1), (5, 1)), ((1, 2), (5, 2))],
-        )
-    )
-
-    # 四、委托事由和期限
-    story.append(CJKText("四、委托事由和期限", section, fonts))
+    # 三、受委托监护人和委托事项
+    story.append(CJKText("三、受委托监护人和委托事项", section, fonts))
     reasons = "　".join(f"{checkbox(fonts, r is data.reason)}{r.zh}" for r in EntrustmentReason)
     if data.reason_note:
         reasons += f"\n说明：{data.reason_note}"
     period = f"自 {fmt_date(data.period_from)} 起至 {fmt_date(data.period_to)} 止"
     story.append(
         grid(
-            [[lab("委托事由"), t(reasons)], [lab("委托期限"), t(period)]],
-            [cw[0], 1 - cw[0]],
+            [
+                [lab("姓名"), t(g.name), lab("与儿童关系"), t(g.relation), lab("联系电话"), t(g.phone)],
+                [lab("公民身份号码"), t(g.id_number), "", "", "", ""],
+                [lab("住址"), t(g.address), "", "", "", ""],
+                [lab("委托事由"), t(reasons), "", "", "", ""],
+                [lab("委托期限"), t(period), "", "", "", ""],
+            ],
+            cw,
             width=width,
-            label_cells=[(0, 0), (0, 1)],
+            label_cells=[(0, 0), (2, 0), (4, 0), (0, 1), (0, 2), (0, 3), (0, 4)],
+            spans=[((1, r), (5, r)) for r in range(1, 5)],
         )
     )
 
-    # 五、各方责任
-    story.append(CJKText("五、各方责任", section, fonts))
+    # 四、各方责任
+    story.append(CJKText("四、各方责任", section, fonts))
     story.append(
         grid(
             [
                 [lab("委托人（父母）"), lab("受委托监护人")],
                 [t("\n".join(PARENT_DUTIES), duty), t("\n".join(GUARDIAN_DUTIES), duty)],
-                [t("村（居）民委员会：" + VILLAGE_DUTIES, duty), ""],
             ],
             [0.5, 0.5],
             width=width,
             header_rows=1,
-            spans=[((0, 2), (1, 2))],
         )
     )
 
-    # 六、声明
-    story.append(CJKText("六、受委托监护人声明", section, fonts))
+    # 五、声明
+    story.append(CJKText("五、受委托监护人声明", section, fonts))
     story.append(CJKText(DECLARATION, duty.but(first_indent=2 * duty.size), fonts))
 
-    # 七、签字
-    story.append(CJKText("七、签字确认", section, fonts))
+    # 六、签字
+    story.append(CJKText("六、签字确认", section, fonts))
     story.append(_signatures(data, cells, width))
     story.append(Spacer(1, 1.5 * mm))
-    story.append(CJKText(CLOSING_NOTE, st.small, fonts))
+    story.append(CJKText(VILLAGE_DUTIES + CLOSING_NOTE, st.small.but(align="justify"), fonts))
     return story
 
 
 def _sign_cell(cells: Cells, who: str, name: str = "") -> CJKText:
     size = cells.st.cell.size
     hint = f"（{name}）" if name else ""
-    return cells.t(f"{who}签字{hint}：\n\n日期：    年    月    日", cells.st.cell.but(leading=size * 1.9))
+    return cells.t(f"{who}签字{hint}：\n\n日期：    年    月    日", cells.st.cell.but(leading=size * 1.65))
 
 
 def _signatures(data: EntrustmentFormData, cells: Cells, width: float) -> Flowable:
@@ -213,7 +197,7 @@ def _signatures(data: EntrustmentFormData, cells: Cells, width: float) -> Flowab
         [0.34, 0.34, 0.32],
         width=width,
         spans=[((2, 0), (2, len(rows) - 1))] if len(rows) > 1 else [],
-        padding=5.0,
+        padding=4.0,
     )
 
 
@@ -222,10 +206,10 @@ def build_story(data: EntrustmentFormData, fonts: FontSet, width: float, height:
     story: list[Flowable] = []
     styles: Styles | None = None
     fits = True
-    for i, (code, mark) in enumerate(COPIES):
+    for i, (_code, mark) in enumerate(COPIES):
         if i:
             story.append(PageBreak())
-        story.append(SetPageInfo(PageInfo(copy_code=code, copy_label=mark.split(" ", 1)[0])))
+        story.append(SetPageInfo(PageInfo(copy_label=mark.split(" ", 1)[0])))
 
         def make(st: Styles, mark: str = mark) -> list[Flowable]:
             return _copy_story(data, Cells(fonts, st), width, mark)

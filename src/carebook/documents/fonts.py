@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -254,9 +255,16 @@ def load_font(spec: FontSpec) -> TTFont:
         return font
 
 
+_NEEDS_CLEANING = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef]"
+)
+
+
 def clean_text(text: str) -> str:
     """Prepare text for drawing: drop variation selectors, zero-width joiners/spaces, BOM and
     soft hyphens; turn tabs, CR and other control characters into spaces; keep ``\\n``."""
+    if not _NEEDS_CLEANING.search(text):
+        return text
     out = []
     for ch in text:
         cp = ord(ch)
@@ -292,7 +300,7 @@ class FontSet:
         self._failed: set[int] = set()
         self._lock = threading.Lock()
         self._choice: dict[int, str | None] = {}
-        self._widths: dict[tuple[str, str], float] = {}
+        self._widths1: dict[str, float] = {}  # advance width at 1 pt, by character
         if strict_first and self._specs:
             self._fonts[0] = load_font(self._specs[0])
         if self.primary_name is None:
@@ -394,19 +402,25 @@ class FontSet:
 
         Raises :class:`MissingGlyphError` if no font has it.
         """
-        name = self.font_for(ch) if ch != " " else self.primary_name
-        if name is None:
-            raise MissingGlyphError(ch)
-        key = (name, ch)
-        w = self._widths.get(key)
+        w = self._widths1.get(ch)
         if w is None:
+            name = self.font_for(ch) if ch != " " else self.primary_name
+            if name is None:
+                raise MissingGlyphError(ch)
             w = pdfmetrics.stringWidth(ch, name, 1000.0) / 1000.0
-            self._widths[key] = w
+            self._widths1[ch] = w
         return w * size
 
     def string_width(self, text: str, size: float) -> float:
         """Width of one line of text at ``size`` points, in points."""
-        return sum(self.char_width(ch, size) for ch in text)
+        widths = self._widths1
+        total = 0.0
+        for ch in text:
+            w = widths.get(ch)
+            if w is None:
+                w = self.char_width(ch, 1.0)
+            total += w
+        return total * size
 
     def loaded_fonts(self) -> list[FontSpec]:
         """The font files loaded so far (for diagnostics and the about box)."""

@@ -42,11 +42,12 @@ class DocumentRef:
     record_version: int = 0
     issued_on: dt.date | None = None
 
-    def qr_payload(self, copy: str = "") -> bytes:
+    def qr_payload(self) -> bytes:
         """The QR code content: compact JSON, UTF-8 bytes, keys in a fixed order.
 
-        ``{"app":"carebook","kind":…,"doc":…,"child":…,"ver":…}`` plus ``"copy"`` when the page is
-        one copy of several (``parents``, ``guardian``, ``village``).
+        ``{"app":"carebook","kind":…,"doc":…,"child":…,"ver":…}``. The same on every page of a
+        document (the copies of the entrustment confirmation share it: the copy is printed, and
+        one code per document keeps batch printing fast).
         """
         data: dict[str, object] = {
             "app": "carebook",
@@ -55,8 +56,6 @@ class DocumentRef:
             "child": self.child_id,
             "ver": self.record_version,
         }
-        if copy:
-            data["copy"] = copy
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -119,7 +118,7 @@ class EntrustmentReason(StrEnum):
         """Chinese label as printed."""
         return {
             "both_away": "父母双方外出务工",
-            "one_away_other_incapable": "父母一方外出务工，另一方无监护能力",
+            "one_away_other_incapable": "一方外出务工、另一方无监护能力",
             "both_incapable": "父母双方均无监护能力",
         }[self.value]
 
