@@ -1,0 +1,162 @@
+"""Merge rules on real registers: conflicts, causality beating a wrong clock, edits against a
+close, order independence with parked records, idempotence (issue 5 item 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carebook.model import clock as clock_module
+from carebook.model.queries.sync_status import sync_status
+from carebook.sync.changes import last_position, log_rows_after
+from carebook.sync.conflicts import list_conflicts, resolve_conflict
+from carebook.sync.exchange import SyncSite, export_bundles, import_bundles, setup_installation
+from carebook.sync.merge import apply_changes
+from sync_world import SyncWorld, build_world, create_site, tracked_state
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[SyncWorld]:
+    """A township and one village that share five children (one full round done)."""
+    world = build_world(tmp_path, 1)
+    try:
+        world.import_ledger(world.villages[0], 5, seed=7)
+        sync_round(world)
+        yield world
+    finally:
+        world.close()
+
+
+def sync_round(world: SyncWorld) -> list[int]:
+    """Villages -> township, then township -> villages; returns conflicts recorded per import."""
+    conflicts = []
+    for village in world.villages:
+        for result in import_bundles(world.township, world.export(village), backup=False):
+            conflicts.append(result.merge.conflicts)
+    folder = world.stick / f"ret{time.monotonic_ns()}"
+    folder.mkdir()
+    for result in export_bundles(world.township, folder):
+        village = next(v for v in world.villages if v.installation().org_code == result.peer_code)
+        import_bundles(village, result.paths, backup=False)
+    return conflicts
+
+
+def _field(site: SyncSite, child_id: str, name: str) -> object:
+    return site.register.child_detail(child_id).fields[name]
+
+
+def test_concurrent_edits_converge_and_are_recorded_once(pair: SyncWorld) -> None:
+    village, town = pair.villages[0], pair.township
+    cid = village.register.child_ids()[0]
+    village.register.update_child(cid, {"notes": "村里写的"})
+    town.register.update_child(cid, {"notes": "乡镇写的"})
+    assert sync_round(pair) == [1]
+    assert _field(village, cid, "notes") == _field(town, cid, "notes") == "村里写的" or \
+        _field(village, cid, "notes") == _field(town, cid, "notes") == "乡镇写的"
+    conflicts = town.register.read(list_conflicts)
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert c.kind == "concurrent_edit" and c.field == "notes"
+    assert {c.a_value, c.b_value} == {"村里写的", "乡镇写的"}
+    assert sync_round(pair) == [0]
+    assert len(town.register.read(list_conflicts)) == 1
+    # the supervisor keeps the older value; it reaches the village as a correction
+    loser = c.a_value
+    with town.register.writing() as session:
+        resolve_conflict(session, c.id[:8], keep="a", actor="周督导")
+    sync_round(pair)
+    assert _field(village, cid, "notes") == _field(town, cid, "notes") == loser
+    assert town.register.read(list_conflicts) == []
+    assert town.register.read(sync_status).open_conflicts == 0
+
+
+def test_sequential_edits_are_no_conflict(pair: SyncWorld) -> None:
+    village, town = pair.villages[0], pair.township
+    cid = village.register.child_ids()[1]
+    village.register.update_child(cid, {"school_name": "一小"})
+    sync_round(pair)
+    town.register.update_child(cid, {"school_name": "二小"})
+    sync_round(pair)
+    village.register.update_child(cid, {"school_name": "三小"})
+    assert sync_round(pair) == [0]
+    assert _field(town, cid, "school_name") == _field(village, cid, "school_name") == "三小"
+    assert town.register.read(list_conflicts) == []
+
+
+def test_correction_after_seeing_beats_a_clock_years_ahead(pair: SyncWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    village, town = pair.villages[0], pair.township
+    cid = village.register.child_ids()[2]
+    real = time.time_ns
+    with monkeypatch.context() as mp:
+        mp.setattr(clock_module.time, "time_ns", lambda: real() + 3 * 365 * 86_400 * 10**9)
+        village.register.update_child(cid, {"living_with": "祖父母（时钟错误）"})
+    results = import_bundles(town, pair.export(village), backup=False)
+    assert results[0].merge.clock_ahead_ms is not None and results[0].merge.clock_ahead_ms > 86_400_000
+    town.register.update_child(cid, {"living_with": "祖父母"})
+    sync_round(pair)
+    assert _field(town, cid, "living_with") == _field(village, cid, "living_with") == "祖父母"
+    assert town.register.read(list_conflicts) == []
+
+
+def test_edit_against_a_close_is_a_conflict(pair: SyncWorld) -> None:
+    village, town = pair.villages[0], pair.township
+    cid = village.register.child_ids()[3]
+    town.register.close_child(cid, "moved", note="随父母迁居")
+    village.register.record_visit(cid, {"visit_date": pair.today, "visitor_name": "村儿童主任"})
+    village.register.update_child(cid, {"notes": "走访后补充"})
+    sync_round(pair)
+    kinds = sorted(c.kind for c in town.register.read(list_conflicts))
+    assert kinds == ["edit_on_closed", "edit_on_closed"]
+    assert village.register.child_detail(cid).closed and town.register.child_detail(cid).closed
+    assert _field(town, cid, "notes") == "走访后补充"
+
+
+def test_any_order_of_changes_gives_the_same_register(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        ids = world.import_ledger(village, 6, seed=11)
+        for cid in ids[:3]:
+            village.register.record_visit(cid, {"visit_date": world.today, "visitor_name": "甲"})
+            village.register.update_child(cid, {"risk_colour": "red"})
+        with village.register.reading() as session:
+            changes = log_rows_after(session, 0, last_position(session))
+        me = village.installation().id
+        expected = tracked_state(village)
+        for seed in (1, 2):
+            town = create_site(tmp_path / f"town{seed}")
+            try:
+                setup_installation(town, role="township", org_code="610402100", org_name="幸福镇")
+                shuffled = list(changes)
+                random.Random(seed).shuffle(shuffled)
+                chunks = [shuffled[i:i + 7] for i in range(0, len(shuffled), 7)]
+                parked_seen = 0
+                town_id = town.installation().id
+                for chunk in chunks + chunks[:2]:  # and a few twice
+                    with town.register.sessions() as session, session.begin():
+                        parked_seen = max(parked_seen, apply_changes(session, chunk, me=town_id,
+                                                                     record_conflicts=True).parked)
+                assert parked_seen > 0, "some records had to wait for their insert or their child"
+                got = tracked_state(town)
+                assert {k: v for k, v in got.items() if k in expected} == expected
+                assert town.register.read(sync_status).parked_records == 0
+                assert me not in (town_id, "")
+            finally:
+                town.close()
+    finally:
+        world.close()
+
+
+def test_dates_and_lists_survive_the_trip(pair: SyncWorld) -> None:
+    village, town = pair.villages[0], pair.township
+    cid = village.register.child_ids()[4]
+    village.register.update_child(cid, {"assessed_categories": ["in_difficulty"], "father.away_since": "2024-03-01"})
+    sync_round(pair)
+    here, there = village.register.child_detail(cid), town.register.child_detail(cid)
+    assert here.fields == there.fields and here.categories == there.categories
+    assert isinstance(there.fields["date_of_birth"], dt.date)
