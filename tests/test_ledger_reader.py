@@ -288,7 +288,7 @@ def test_csv_in_each_encoding(
     assert third.problems[0].column == "D"
     assert {s.row_number: s.reason_en for s in table.skipped} == {
         6: "a blank row",
-        8: "a total or signature line ('合计')",
+        8: "a total, signature or note line ('合计')",
     }
 
 
@@ -394,6 +394,33 @@ def test_id_number_stored_as_a_number_is_flagged(tmp_path: Path) -> None:
     (problem,) = row.problems
     assert problem.field == "id_number" and problem.column == "C"
     assert "文本" in problem.message_zh
+
+
+def test_note_lines_below_the_table_are_skipped(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "notes.xlsx",
+        [
+            ["序号", "姓名", "身份证号"],
+            [1, "张思远", "610404201103211612"],
+            [None, "说明：1. 身份证号请填18位", None],
+            ["注：本表一式两份", None, None],
+        ],
+    )
+    table = read_ledger(path)
+    assert [r.row_number for r in table.rows] == [2]
+    assert [s.row_number for s in table.skipped] == [3, 4]
+    assert all("说明" in s.reason_zh for s in table.skipped)
+
+
+def test_a_two_column_ledger_is_enough_when_it_has_the_name(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "small.xlsx", [["村儿童名单"], ["姓名", "身份证号"], ["张思远", "610404201103211612"]]
+    )
+    table = read_ledger(path)
+    assert table.header_row_number == 2 and len(table.rows) == 1
+    prose = _workbook(tmp_path / "prose.xlsx", [["性别", "民族"], ["男", "汉族"]])
+    with pytest.raises(LedgerFileError):
+        read_ledger(prose)
 
 
 def test_repeated_headings_sequence_only_rows_and_trailing_blanks(tmp_path: Path) -> None:

@@ -53,8 +53,11 @@ __all__ = [
 
 #: How many rows from the top are searched for the heading row.
 HEADER_SEARCH_ROWS: Final = 15
-#: A row is a heading row when at least this many of its cells are known headings.
+#: A row is a heading row when at least this many of its cells are known headings, or
+#: :data:`MIN_HEADER_MATCHES_WITH_KEY` when one of them is the name or the ID number.
 MIN_HEADER_MATCHES: Final = 3
+MIN_HEADER_MATCHES_WITH_KEY: Final = 2
+_KEY_FIELDS = frozenset({"name", "id_number"})
 
 #: Words that open a total or signature line below the table (合计 …, 填表人：…).
 FOOTER_WORDS: Final = (
@@ -80,6 +83,8 @@ FOOTER_WORDS: Final = (
 )
 
 
+#: A note below the table: 注：…, 说明：…, 备注：…, 填表说明：…
+_NOTE_LINE = re.compile(r"^\s*(?:注|说明|备注|填表说明|填报说明)\s*\d?\s*[:：]")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TRIM = " \t\r\n\u3000\u00a0" + _INVISIBLE
@@ -327,11 +332,22 @@ def _find_heading(grid: Sequence[Sequence[Any]], header_row: int | None) -> _Hea
             # Two rows only when the upper one adds to what the lower one says alone.
             if score > max(heading.score, _heading_score(grid[index + 1])):
                 heading = _Heading(index, 2, double, score)
-        if best is None or heading.score > best.score:
+        if (
+            best is None
+            or heading.score > best.score
+            or (heading.score == best.score and _acceptable(heading) and not _acceptable(best))
+        ):
             best = heading
-    if best is None or (header_row is None and best.score < MIN_HEADER_MATCHES):
+    if best is None or (header_row is None and not _acceptable(best)):
         return None
     return best
+
+
+def _acceptable(heading: _Heading) -> bool:
+    if heading.score >= MIN_HEADER_MATCHES:
+        return True
+    fields = {f for _, f in heading.headings}
+    return heading.score >= MIN_HEADER_MATCHES_WITH_KEY and bool(fields & _KEY_FIELDS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,9 +411,8 @@ def _footer_word(row: Sequence[Any], columns: Sequence[LedgerColumn]) -> str | N
         if text is None or not isinstance(row[column.index], str):
             continue
         folded = normalise_heading(text)
-        for word in FOOTER_WORDS:
-            if folded.startswith(word):
-                return text if len(text) <= 20 else text[:19] + "…"
+        if _NOTE_LINE.match(text) or any(folded.startswith(word) for word in FOOTER_WORDS):
+            return text if len(text) <= 20 else text[:19] + "…"
     return None
 
 
@@ -422,8 +437,8 @@ def _classify(
     if footer is not None and not _has_id_number(row, columns):
         return SkippedRow(
             row_number,
-            f"合计或签字行（“{footer}”）",
-            f"a total or signature line ('{footer}')",
+            f"合计、签字或说明行（“{footer}”）",
+            f"a total, signature or note line ('{footer}')",
         )
     if all(c.index >= len(row) or cell_text(row[c.index]) is None for c in mapped):
         return SkippedRow(
