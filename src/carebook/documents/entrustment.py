@@ -81,7 +81,7 @@ def _copy_story(data: EntrustmentFormData, cells: Cells, width: float, mark: str
     g = data.guardian
     story: list[Flowable] = [
         CJKText(TITLE, st.title, fonts),
-        CJKText(mark, st.subtitle.but(size=st.cell.size, leading=st.cell.size * 1.4), fonts),
+        CJKText(mark, st.subtitle.but(size=st.cell.size, leading=st.cell.size * 1.4), fonts),  # [1]
         Spacer(1, 0.5 * mm),
     ]
 
@@ -202,25 +202,26 @@ def _signatures(data: EntrustmentFormData, cells: Cells, width: float) -> Flowab
 
 
 def build_story(data: EntrustmentFormData, fonts: FontSet, width: float, height: float) -> list[Flowable]:
-    """The flowables of all three copies, each fitted to one page (smaller type if needed)."""
+    """The flowables of all three copies, each fitted to one page (smaller type if needed).
+
+    The copies differ only in their mark (line 2): the first copy is fitted, and the other two
+    reuse its laid-out flowables (drawing a wrapped flowable again is harmless), which makes a
+    confirmation about twice as fast to render.
+    """
+
+    def make(st: Styles) -> list[Flowable]:
+        return _copy_story(data, Cells(fonts, st), width, COPIES[0][1])
+
+    first, styles, fits = fit_to_height(make, width, height)
+    inner = first[0]._content if not fits else first  # KeepInFrame holds the list when shrunk
+    mark_style = styles.subtitle.but(size=styles.cell.size, leading=styles.cell.size * 1.4)
     story: list[Flowable] = []
-    styles: Styles | None = None
-    fits = True
     for i, (_code, mark) in enumerate(COPIES):
         if i:
             story.append(PageBreak())
         story.append(SetPageInfo(PageInfo(copy_label=mark.split(" ", 1)[0])))
-
-        def make(st: Styles, mark: str = mark) -> list[Flowable]:
-            return _copy_story(data, Cells(fonts, st), width, mark)
-
-        if styles is None:  # the copies differ only in their mark: fit the first one
-            page, styles, fits = fit_to_height(make, width, height)
-        else:
-            page = make(styles)
-            if not fits:
-                page = [KeepInFrame(width, height, page, mode="shrink")]
-        story += page
+        page = [inner[0], CJKText(mark, mark_style, fonts), *inner[2:]]
+        story += page if fits else [KeepInFrame(width, height, page, mode="shrink")]
     return story
 
 

@@ -250,9 +250,32 @@ def load_font(spec: FontSpec) -> TTFont:
                 f"字体“{path}”无法使用（{exc}）。请改用其他 TrueType 字体（.ttf 或 .ttc）。",
                 f"The font {path} cannot be used ({exc}). Use another TrueType font (.ttf or .ttc).",
             ) from exc
+        _cache_big_tables(font)
         pdfmetrics.registerFont(font)
         _registered[spec] = font
         return font
+
+
+def _cache_big_tables(font: TTFont) -> None:
+    """Keep the font's ``glyf`` and ``loca`` tables instead of copying them for every subset.
+
+    reportlab's ``makeSubset`` slices the whole ``glyf`` table out of the font file (10-20 MB
+    for a CJK font) for each 256-glyph subset of each document; caching the slice on this font
+    object (not globally) saves that copy. Costs one copy of the table in memory per font.
+    """
+    face = font.face
+    original = face.get_table
+    cache: dict[str, bytes] = {}
+
+    def get_table(tag: str) -> bytes:
+        if tag not in ("glyf", "loca"):
+            return bytes(original(tag))
+        data = cache.get(tag)
+        if data is None:
+            data = cache[tag] = bytes(original(tag))
+        return data
+
+    face.get_table = get_table
 
 
 _NEEDS_CLEANING = re.compile(

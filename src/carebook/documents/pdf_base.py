@@ -159,12 +159,24 @@ def draw_qr(canv: Canvas, payload: bytes, x: float, y: float, size: float = QR_S
 
     ``size`` (points) includes a quiet zone of 2 modules; the white page margin adds more.
     """
+    canv.saveState()
+    canv.setFillColor(colors.black)
+    canv.addLiteral(_qr_operators(payload, round(x, 3), round(y, 3), round(size, 3)))
+    canv.restoreState()
+
+
+@functools.lru_cache(maxsize=32)
+def _qr_operators(payload: bytes, x: float, y: float, size: float) -> str:
+    """PDF operators filling the dark modules: one path of ``re`` rectangles, then ``f``.
+
+    Written as literal operators because reportlab's path API formats each number in Python,
+    and a QR code has about a thousand runs; cached because every page of a document has the
+    same code at the same place.
+    """
     modules = qr_modules(payload)
     n = len(modules)
     border = 2
     box = size / (n + 2 * border)
-    # One path of rectangles written as literal PDF operators ("x y w h re"): reportlab's path
-    # API formats each number through a slow pure-Python routine, and a QR code has ~1000 runs.
     ops = []
     for r, row in enumerate(modules):
         yy = y + size - (r + border + 1) * box
@@ -177,10 +189,8 @@ def draw_qr(canv: Canvas, payload: bytes, x: float, y: float, size: float = QR_S
                 ops.append(f"{x + (start + border) * box:.3f} {yy:.3f} {(c - start) * box:.3f} {box:.3f} re")
             else:
                 c += 1
-    canv.saveState()
-    canv.setFillColor(colors.black)
-    canv.addLiteral("\n".join(ops) + "\nf")
-    canv.restoreState()
+    ops.append("f")
+    return "\n".join(ops)
 
 
 @dataclass(frozen=True)
