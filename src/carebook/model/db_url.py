@@ -15,7 +15,9 @@ supported; SQLite registers are opened from a data directory instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, inspect, orm, text
 from sqlalchemy.engine import make_url
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carebook.model import migrations
 from carebook.model.errors import CarebookError
+from carebook.model.keys import Keystore, create_keystore, unlock_keystore
+from carebook.model.paths import DataPaths
 
 SUPPORTED_DRIVERS = frozenset({"postgresql+psycopg"})
 """URL schemes accepted by :func:`open_database_url` (SQLAlchemy dialect+driver)."""
@@ -53,7 +57,9 @@ class UrlDatabase:
     (``expire_on_commit=False``, like :class:`carebook.model.db.Database`);
     ``write_sessionmaker`` is the same (PostgreSQL needs no ``BEGIN IMMEDIATE``: row locks and
     MVCC serialise writers). ``schema_revision`` is the revision after opening. ``url`` is the
-    URL with the password masked. Call :meth:`close` when done.
+    URL with the password masked. ``paths`` and ``keystore`` are the local data directory that
+    keeps this installation's keys and attachments (the sync keys never go to the server), when
+    one was given. Call :meth:`close` when done.
     """
 
     engine: Engine
@@ -61,6 +67,8 @@ class UrlDatabase:
     write_sessionmaker: orm.sessionmaker[Session]
     schema_revision: str | None
     url: str
+    paths: DataPaths | None = None
+    keystore: Keystore | None = None
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -113,17 +121,34 @@ def create_url_engine(url: str) -> Engine:
         ) from None
 
 
-def open_database_url(url: str, *, migrate: bool = True) -> UrlDatabase:
+def open_database_url(
+    url: str, *, migrate: bool = True, data_dir: Path | DataPaths | None = None,
+    passphrase: str | None = None, ask_passphrase: Callable[[], str | None] | None = None,
+    create_keys: bool = False, use_keyring: bool | None = None,
+) -> UrlDatabase:
     """Open the register at ``url`` (e.g. ``postgresql+psycopg://carebook@/carebook?host=/run/postgresql``),
     creating its tables in an empty database and upgrading an older schema when ``migrate``.
 
     The database itself must exist (``createdb carebook``); an empty one gets the newest schema
     through the same Alembic revisions as SQLite, in one transaction.
 
+    ``data_dir`` (optional) is the local folder for this installation's key store (sync keys,
+    secrets) and attachments: its key store is unlocked (``keyinfo.json`` present) or, with
+    ``create_keys``, created (keyring, else ``passphrase``) — see :mod:`carebook.model.keys`.
+
     Raises:
         DatabaseUrlError: see :func:`create_url_engine`; or the server refused the connection.
         NewerServerSchemaError: the schema comes from a newer Carebook (nothing changed).
     """
+    paths: DataPaths | None = None
+    keystore: Keystore | None = None
+    if data_dir is not None:
+        paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
+        if paths.keyinfo.exists():
+            keystore = unlock_keystore(paths, passphrase=passphrase, ask_passphrase=ask_passphrase)
+        elif create_keys:
+            keystore = create_keystore(paths, passphrase=passphrase, ask_passphrase=ask_passphrase,
+                                       use_keyring=use_keyring)  # fmt: skip
     engine = create_url_engine(url)
     try:
         with engine.connect() as conn:
@@ -154,6 +179,8 @@ def open_database_url(url: str, *, migrate: bool = True) -> UrlDatabase:
         write_sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
         schema_revision=current,
         url=_masked(url),
+        paths=paths,
+        keystore=keystore,
     )
 
 
