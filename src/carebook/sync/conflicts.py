@@ -159,11 +159,13 @@ class ConflictView:
     a_actor: str
     a_hlc: str
     a_origin: str
+    a_origin_seq: int
     b_field: str | None
     b_value: Any
     b_actor: str
     b_hlc: str
     b_origin: str
+    b_origin_seq: int
     winner: str
     status: str
     detected_at: dt.datetime
@@ -183,8 +185,8 @@ class ConflictView:
 def _view(row: SyncConflict) -> ConflictView:
     return ConflictView(
         row.id, row.kind, row.entity, row.record_id, row.field, row.a_field, loads(row.a_value), row.a_actor,
-        row.a_hlc, row.a_origin, row.b_field, loads(row.b_value), row.b_actor, row.b_hlc, row.b_origin,
-        row.winner, row.status, row.detected_at, loads(row.decision), row.resolved_by, row.resolved_at, row.note,
+        row.a_hlc, row.a_origin, row.a_origin_seq, row.b_field, loads(row.b_value), row.b_actor, row.b_hlc,
+        row.b_origin, row.b_origin_seq, row.winner, row.status, row.detected_at, loads(row.decision), row.resolved_by, row.resolved_at, row.note,
     )
 
 
