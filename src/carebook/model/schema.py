@@ -14,7 +14,6 @@ from carebook.model.staff import Staff, TrainingRecord
 from carebook.model.sync_state import (  # noqa: F401  (registers the sync bookkeeping tables)
     SyncChangeContext,
     SyncConflict,
-    SyncEnrolment,
     SyncImport,
     SyncParked,
     SyncPeer,

@@ -1,5 +1,6 @@
-"""Sync bookkeeping tables: pinned peers, enrolments, what was received, contexts, parked
-records, imported bundles and conflicts.
+"""Sync bookkeeping tables: per-peer acknowledgement counters, what was received, contexts,
+parked records, imported bundles and conflicts (pinned keys and issued enrolments live in the
+trust store, :mod:`carebook.sync.trust_store`).
 
 None of these tables is tracked (they are per installation, never sent as changes). The sync
 layer (:mod:`carebook.sync`) reads and writes them; the model only declares them so that
@@ -17,9 +18,8 @@ from carebook.model.base import Base, UTCDateTime
 
 
 class SyncPeer(Base):
-    """已登记的对端: another installation whose public keys are pinned here.
-
-    Keys are raw 32-byte public keys in hex. ``acked_to`` is the highest position of *this*
+    """对端同步计数: the acknowledgement counters of a pinned peer, with a copy of its role,
+    division code, name and public keys (raw 32 bytes in hex) for status screens. ``acked_to`` is the highest position of *this*
     installation's change log that the peer has acknowledged receiving without a gap (it only
     grows); ``received_to`` is the highest position of the *peer's* log received here without a
     gap (what we acknowledge to it).
@@ -40,22 +40,6 @@ class SyncPeer(Base):
     received_to: Mapped[int] = mapped_column(Integer, default=0)
     last_export_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     last_import_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
-
-
-class SyncEnrolment(Base):
-    """村登记记录: an enrolment file this township issued (with its one-time secret, hex), and
-    whether a village PC has used it."""
-
-    __tablename__ = "sync_enrolment"
-
-    enrolment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    village_code: Mapped[str] = mapped_column(String(12))
-    village_name: Mapped[str] = mapped_column(String(100))
-    secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
-    used_by_installation_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class SyncReceivedRange(Base):

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carebook.model import migrations
@@ -26,7 +25,7 @@ from carebook.model.db import Database, backup_database, default_backup_name, op
 from carebook.model.enums import Role
 from carebook.model.installation import Installation, get_installation
 from carebook.model.register import Register
-from carebook.model.sync_state import SyncEnrolment, SyncImport, SyncPeer
+from carebook.model.sync_state import SyncImport, SyncPeer
 from carebook.sync.atomic_files import (
     FAT32_MAX_FILE_SIZE,
     FreeSpace,
@@ -51,25 +50,25 @@ from carebook.sync.enrolment import (
     EnrolmentFile,
     create_enrolment,
     encode_enrolment,
-    make_enrolment_proof,
     read_enrolment_file,
-    township_peer,
 )
 from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError
-from carebook.sync.identity import InstallationKeys, create_installation_keys, load_installation_keys
+from carebook.sync.identity import InstallationKeys, ensure_installation_keys, load_installation_keys
 from carebook.sync.merge import MergeResult, apply_changes
 from carebook.sync.peer_store import (
+    active_peers,
     add_received_range,
+    counters,
     known_peers,
     own_proof,
-    peer_from_row,
-    peer_rows,
     pending_enrolments,
     pin_peer,
     save_own_proof,
     save_pending_enrolment,
 )
+from carebook.sync.peers import Peer
 from carebook.sync.routing import route_changes
+from carebook.sync.trust_store import start_village_from_enrolment
 
 
 class SchemaTooNewError(BundleError):
@@ -146,7 +145,7 @@ def setup_installation(site: SyncSite, *, role: Role | str, org_code: str, org_n
     """Initialise the register and make this installation's sync keys (``carebook init``)."""
     inst = site.register.initialise(role=role, org_code=org_code, org_name=org_name, parent_code=parent_code,
                                     parent_name=parent_name, actor=actor)
-    create_installation_keys(site.db.keystore, inst.id)
+    ensure_installation_keys(site.db.keystore, inst.id)
     return inst
 
 
@@ -174,13 +173,13 @@ def setup_village_from_enrolment(site: SyncSite, enrolment_path: Path, *, code: 
     --enrolment FILE``): initialise the register, make keys, pin the township and keep the proof
     that the first bundles carry."""
     enrolment = read_enrolment_file(enrolment_path, code, now=now)
-    inst = setup_installation(site, role=Role.VILLAGE, org_code=enrolment.village_code,
-                              org_name=enrolment.village_name, parent_code=enrolment.township_code,
-                              parent_name=enrolment.township_name, actor=actor)
-    proof = make_enrolment_proof(enrolment, site.keys())
+    inst = site.register.initialise(role=Role.VILLAGE, org_code=enrolment.village_code,
+                                    org_name=enrolment.village_name, parent_code=enrolment.township_code,
+                                    parent_name=enrolment.township_name, actor=actor)
     with site.register.sessions() as session, session.begin():
-        pin_peer(session, township_peer(enrolment, now=now))
-        save_own_proof(session, proof)
+        _keys, township = start_village_from_enrolment(session, site.db.keystore, installation_id=inst.id,
+                                                       village_code=inst.org_code, enrolment=enrolment)
+        counters(session, township)
     return inst
 
 
@@ -223,28 +222,27 @@ def export_bundles(site: SyncSite, to_dir: Path, *, peer_ids: Sequence[str] | No
     results: list[ExportResult] = []
     with site.register.reading() as session:
         inst = get_installation(session)
-        peers = [p for p in peer_rows(session) if peer_ids is None or p.installation_id in peer_ids]
+        peers = [p for p in active_peers(session) if peer_ids is None or p.installation_id in peer_ids]
         if inst.role is Role.VILLAGE:
             peers = [p for p in peers if p.role == "township"][:1]
         if not peers:
             raise NoPeerError()
-        sealed_list = [(_seal_for(session, inst, keys, peer, now, site.db.paths.attachments),
-                        (peer.installation_id, peer.code, peer.name)) for peer in peers]
-    for (sealed, count, attachments, seq), (_pid, code, name) in sealed_list:
+        sealed_list = [(_seal_for(session, inst, keys, peer, now, site.db.paths.attachments), peer) for peer in peers]
+    for (sealed, count, attachments, seq), peer in sealed_list:
         written = write_bundle(to_dir, sealed, signer=keys.public(), part_size=part_size, free_space=free_space)
-        results.append(ExportResult(written.paths, written.size, code, name, count, attachments, *seq))
+        results.append(ExportResult(written.paths, written.size, peer.code, peer.name, count, attachments, *seq))
     with site.register.sessions() as session, session.begin():
-        for _sealed, (pid, _code, _name) in sealed_list:
-            row = session.get(SyncPeer, pid)
-            if row is not None:
-                row.last_export_at = (now or datetime.now(UTC)).replace(microsecond=0)
+        for _sealed, peer in sealed_list:
+            counters(session, peer).last_export_at = (now or datetime.now(UTC)).replace(microsecond=0)
     return results
 
 
-def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer: SyncPeer,
+def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer: Peer,
               now: datetime | None, attachments_dir: Path | None) -> tuple[Any, int, int, tuple[int | None, int | None]]:
+    row = session.get(SyncPeer, peer.installation_id)
+    acked_to, received_to = (row.acked_to, row.received_to) if row is not None else (0, 0)
     upto = last_position(session)
-    after = peer.acked_to
+    after = acked_to
     rows = log_rows_after(session, after, upto) if upto > after else []
     routed = route_changes(session, rows, my_id=inst.id, my_role=inst.role.code, peer_id=peer.installation_id,
                            peer_role=peer.role, peer_code=peer.code)
@@ -259,9 +257,9 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
     seq = (after + 1, upto) if upto > after else (None, None)
     proof = own_proof(session) if inst.role is Role.VILLAGE else None
     sealed = seal_bundle(
-        payload, sender=keys, sender_code=inst.org_code, recipient=peer_from_row(peer), seq_from=seq[0],
+        payload, sender=keys, sender_code=inst.org_code, recipient=peer, seq_from=seq[0],
         seq_to=seq[1], counts={"changes": len(routed), "attachments": len(attachments)},
-        schema_version=migrations.head_revision() or "", acks={"received_to": peer.received_to},
+        schema_version=migrations.head_revision() or "", acks={"received_to": received_to},
         enrolment=proof, created_at=now,
     )
     return sealed, len(routed), len(attachments), seq
@@ -350,9 +348,7 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
             save_pending_enrolment(session, opened.newly_enrolled)
         result.merge = apply_changes(session, payload.changes, me=me.id,
                                      record_conflicts=me.role is not Role.VILLAGE, today=today)
-        row = session.get(SyncPeer, sender.installation_id)
-        if row is None:  # pinned in this very transaction above
-            row = pin_peer(session, sender)
+        row = counters(session, sender)
         if header.seq_from is not None and header.seq_to is not None:
             row.received_to, result.gaps = add_received_range(session, sender.installation_id,
                                                                header.seq_from, header.seq_to)
@@ -371,6 +367,6 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
 def enrolments(site: SyncSite) -> list[dict[str, Any]]:
     """The enrolments this township issued (without secrets), for listing."""
     with site.register.reading() as session:
-        return [{"enrolment_id": r.enrolment_id, "village_code": r.village_code, "village_name": r.village_name,
-                 "expires_at": r.expires_at.isoformat(), "used": r.used_at is not None}
-                for r in session.scalars(select(SyncEnrolment))]
+        return [{"enrolment_id": p.enrolment_id, "village_code": p.village_code, "village_name": p.village_name,
+                 "expires_at": p.expires_at.isoformat(), "used": p.used_at is not None}
+                for p in pending_enrolments(session)]

@@ -1,6 +1,6 @@
-"""Persisting pinned peers, issued enrolments, this village's enrolment proof, and the ranges of a
-sender's log received here, in the encrypted register (tables of
-:mod:`carebook.model.sync_state`).
+"""Sync bookkeeping per peer: acknowledgement counters and the ranges of a sender's log
+received here (tables of :mod:`carebook.model.sync_state`), on top of the trust store
+(:mod:`carebook.sync.trust_store`: pinned peers, issued enrolments, this village's proof).
 """
 
 from __future__ import annotations
@@ -10,27 +10,16 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from carebook.model import settings as settings_store
-from carebook.model.sync_state import SyncEnrolment, SyncPeer, SyncReceivedRange
+from carebook.model.sync_state import SyncPeer, SyncReceivedRange
+from carebook.sync import trust_store
 from carebook.sync.aggregates import table_of
 from carebook.sync.enrolment import EnrolmentProof, PendingEnrolment
 from carebook.sync.peers import Peer
 
-PROOF_KEY = "sync_enrolment_proof"
 
-
-def peer_from_row(row: SyncPeer) -> Peer:
-    """A :class:`Peer` from its stored row."""
-    return Peer(
-        installation_id=row.installation_id, role=row.role,  # type: ignore[arg-type]
-        code=row.code, name=row.name, signing_public_key=bytes.fromhex(row.signing_public_key),
-        encryption_public_key=bytes.fromhex(row.encryption_public_key), pinned_at=row.pinned_at,
-        enrolment_id=row.enrolment_id, retired=row.retired,
-    )
-
-
-def pin_peer(session: Session, peer: Peer) -> SyncPeer:
-    """Store (or refresh the keys of) a pinned peer; returns its row."""
+def counters(session: Session, peer: Peer) -> SyncPeer:
+    """The acknowledgement counters of ``peer`` (a :class:`SyncPeer` row, made on first use and
+    kept in step with the pinned peer's role, code, name, keys and retirement)."""
     row = session.get(SyncPeer, peer.installation_id)
     if row is None:
         row = SyncPeer(installation_id=peer.installation_id, acked_to=0, received_to=0)
@@ -45,54 +34,46 @@ def pin_peer(session: Session, peer: Peer) -> SyncPeer:
     return row
 
 
-def peer_rows(session: Session, *, active_only: bool = True) -> list[SyncPeer]:
-    """Pinned peers (active ones only by default), by code."""
-    stmt = select(SyncPeer).order_by(SyncPeer.code, SyncPeer.installation_id)
-    if active_only:
-        stmt = stmt.where(SyncPeer.retired.is_(False))
-    return list(session.scalars(stmt))
+def pin_peer(session: Session, peer: Peer) -> SyncPeer:
+    """Pin ``peer`` in the trust store (:func:`carebook.sync.trust_store.pin_peer`, which retires
+    an earlier PC of the same unit) and bring every counters row in step; returns its row."""
+    for pinned in trust_store.pin_peer(session, peer):
+        existing: SyncPeer | None = session.get(SyncPeer, pinned.installation_id)
+        if pinned.installation_id != peer.installation_id and existing is not None:
+            counters(session, pinned)
+    return counters(session, peer)
+
+
+def active_peers(session: Session) -> list[Peer]:
+    """The pinned peers that are not retired, by code."""
+    return sorted((p for p in trust_store.load_peers(session) if not p.retired),
+                  key=lambda p: (p.code, p.installation_id))
 
 
 def known_peers(session: Session) -> list[Peer]:
-    """Every pinned peer as :class:`Peer` (retired ones included: the container refuses them)."""
-    return [peer_from_row(r) for r in peer_rows(session, active_only=False)]
+    """Every pinned peer (retired ones included: the container refuses them)."""
+    return trust_store.load_peers(session)
 
 
 def save_pending_enrolment(session: Session, pending: PendingEnrolment) -> None:
     """Store (or update) an enrolment this township issued, secret included."""
-    row = session.get(SyncEnrolment, pending.enrolment_id)
-    if row is None:
-        row = SyncEnrolment(enrolment_id=pending.enrolment_id)
-        session.add(row)
-    row.village_code, row.village_name = pending.village_code, pending.village_name
-    row.secret = pending.secret.hex()
-    row.created_at, row.expires_at = pending.created_at, pending.expires_at
-    row.used_at, row.used_by_installation_id = pending.used_at, pending.used_by_installation_id
-    session.flush()
+    trust_store.save_pending_enrolment(session, pending)
 
 
 def pending_enrolments(session: Session) -> list[PendingEnrolment]:
     """Every enrolment this township issued."""
-    return [
-        PendingEnrolment(
-            enrolment_id=r.enrolment_id, village_code=r.village_code, village_name=r.village_name,
-            secret=bytes.fromhex(r.secret), created_at=r.created_at, expires_at=r.expires_at,
-            used_at=r.used_at, used_by_installation_id=r.used_by_installation_id,
-        )
-        for r in session.scalars(select(SyncEnrolment))
-    ]
+    return trust_store.load_pending_enrolments(session)
 
 
 def save_own_proof(session: Session, proof: EnrolmentProof | None) -> None:
     """Keep (or with ``None`` drop) this village's enrolment proof, sent until the township
     has answered."""
-    settings_store.set_value(session, PROOF_KEY, proof.to_json_obj() if proof else None)
+    trust_store.save_own_enrolment_proof(session, proof)
 
 
 def own_proof(session: Session) -> EnrolmentProof | None:
     """This village's enrolment proof while the township has not answered yet."""
-    data = settings_store.get_value(session, PROOF_KEY)
-    return EnrolmentProof.from_json_obj(data) if data else None
+    return trust_store.load_own_enrolment_proof(session)
 
 
 def add_received_range(session: Session, sender_id: str, seq_from: int, seq_to: int) -> tuple[int, list[tuple[int, int]]]:

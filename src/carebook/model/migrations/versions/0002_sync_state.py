@@ -2,7 +2,7 @@
 
 Revision ID: 0002_sync_state
 Revises: '0001_initial'
-Create Date: 2026-11-29 11:05:44.167772
+Create Date: 2026-11-29 11:16:56.678899
 """
 
 from __future__ import annotations
@@ -63,18 +63,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_sync_conflict_record", ["entity", "record_id"], unique=False)
         batch_op.create_index("ix_sync_conflict_status", ["status"], unique=False)
 
-    op.create_table(
-        "sync_enrolment",
-        sa.Column("enrolment_id", sa.String(length=36), nullable=False),
-        sa.Column("village_code", sa.String(length=12), nullable=False),
-        sa.Column("village_name", sa.String(length=100), nullable=False),
-        sa.Column("secret", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("used_by_installation_id", sa.String(length=36), nullable=True),
-        sa.PrimaryKeyConstraint("enrolment_id", name=op.f("pk_sync_enrolment")),
-    )
     op.create_table(
         "sync_import",
         sa.Column("bundle_id", sa.String(length=36), nullable=False),
@@ -140,7 +128,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sync_import_sender_id"))
 
     op.drop_table("sync_import")
-    op.drop_table("sync_enrolment")
     with op.batch_alter_table("sync_conflict", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_conflict_status")
         batch_op.drop_index("ix_sync_conflict_record")
