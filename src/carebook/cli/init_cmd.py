@@ -7,6 +7,7 @@ import argparse
 from carebook.cli.common import open_register, print_json
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
+from carebook.sync.identity import ensure_installation_keys
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,12 +33,15 @@ def run(args: argparse.Namespace) -> int:
             raise CarebookError("这个数据目录已经初始化过了", "this data directory is already set up")
         inst = reg.initialise(role=args.role, org_code=args.org_code, org_name=args.org_name,
                               parent_code=args.parent_code, parent_name=args.parent_name, actor=args.actor or "")
+        keys = ensure_installation_keys(reg.keystore, inst.id)
     finally:
         reg.close()
     if args.json:
         print_json({"installation_id": inst.id, "role": inst.role.code, "org_code": inst.org_code,
-                    "org_name": inst.org_name})
+                    "org_name": inst.org_name, "fingerprint": keys.public().fingerprint})
     else:
         print(msg(f"已建立：{inst.org_name}（{inst.org_code}），角色：{inst.role.zh}",
                   f"Set up {inst.org_name} ({inst.org_code}) as {inst.role.en}"))
+        print(msg(f"本机密钥指纹（电话核对用）：{keys.public().fingerprint}",
+                  f"key fingerprint (compare by phone): {keys.public().fingerprint}"))
     return 0

@@ -61,10 +61,12 @@ class Register:
         self.data_dir = data_dir
         self.today = today or dt.date.today
         self._close = close
+        #: The unlocked key store (small secrets such as the sync keys), when opened from disk.
+        self.keystore: Any = None
 
     @classmethod
     def open(cls, data_dir: Path | None = None, *, passphrase: str | None = None, create: bool = False,
-             ask_passphrase: Callable[[], str] | None = None) -> Register:
+             ask_passphrase: Callable[[], str | None] | None = None) -> Register:
         """Open (or with ``create`` make) the encrypted register in ``data_dir``.
 
         Raises:
@@ -74,7 +76,9 @@ class Register:
         from carebook.model.db import open_database
 
         db = open_database(data_dir, passphrase=passphrase, create=create, ask_passphrase=ask_passphrase)
-        return cls(db.sessionmaker, data_dir=db.path.parent, close=db.close)
+        register = cls(db.sessionmaker, data_dir=db.path.parent, close=db.close)
+        register.keystore = db.keystore
+        return register
 
     def close(self) -> None:
         """Release the database."""
