@@ -286,3 +286,23 @@ def test_missing_name_and_id_number_are_reported(register: Register, tmp_path: P
     # The ledger has no date-of-birth column, so without an ID number that is missing too.
     assert _errors(result) == {(2, "B", "name"), (3, "D", "id_number"), (3, None, "date_of_birth")}
     assert result.imported == 0 and not result.written
+
+
+def test_progress_is_reported_and_a_cancel_writes_nothing(
+    register: Register, digest: Callable[[], str]
+) -> None:
+    seen: list[tuple[int, int]] = []
+    import_ledger(register, SAMPLE, skip_bad=True, dry_run=True, progress=lambda d, n: seen.append((d, n)))
+    assert seen[0] == (0, 40) and seen[-1] == (40, 40)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        if done == total:
+            raise Cancelled
+
+    before = digest()
+    with pytest.raises(Cancelled):
+        import_ledger(register, SAMPLE, skip_bad=True, progress=cancel)
+    assert digest() == before

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,11 @@ UNUSED_FIELDS: dict[str, tuple[str, str]] = {
 #: Ledger field → the model field it is checked and stored as, where the names differ.
 _MODEL_FIELD = {"categories": "assessed_categories"}
 _LEDGER_FIELD = {v: k for k, v in _MODEL_FIELD.items()}
+
+#: ``progress(done, total)``: see :func:`check_rows`.
+Progress = Callable[[int, int], None]
+#: How often (in rows) :func:`check_rows` reports progress.
+PROGRESS_EVERY = 50
 
 _CATEGORY_SPLIT = re.compile(r"[、,，;；/／\s]+")
 
@@ -247,18 +252,26 @@ def check_row(row: LedgerRow, *, today: dt.date) -> tuple[PreparedRow | None, li
     return PreparedRow(row.row_number, prepared, number, prepared.child.get("name"), last_visit, assessed), []
 
 
-def check_rows(rows: Sequence[LedgerRow], *, today: dt.date) -> tuple[list[PreparedRow], list[RowError]]:
+def check_rows(
+    rows: Sequence[LedgerRow], *, today: dt.date, progress: Progress | None = None
+) -> tuple[list[PreparedRow], list[RowError]]:
     """Check every row, then find the same person (same canonical ID number) on several rows.
 
     Of the rows sharing an ID number, the first without other errors is kept; every other row
     is reported as a duplicate of it (also rows with other errors, so the person is named).
+
+    Args:
+        progress: called as ``progress(rows checked, rows)`` every :data:`PROGRESS_EVERY` rows
+            and at the end; an exception it raises (a cancel) propagates.
 
     Returns:
         ``(good rows, errors)``; errors in row order.
     """
     prepared: dict[int, PreparedRow] = {}
     errors: list[RowError] = []
-    for row in rows:
+    for done, row in enumerate(rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, len(rows))
         good, row_errors = check_row(row, today=today)
         errors.extend(row_errors)
         if good is not None:
@@ -298,6 +311,8 @@ def check_rows(rows: Sequence[LedgerRow], *, today: dt.date) -> tuple[list[Prepa
                 )
             )
     errors.sort(key=lambda e: e.row)
+    if progress is not None:
+        progress(len(rows), len(rows))
     return [prepared[n] for n in sorted(prepared)], errors
 
 
@@ -372,6 +387,7 @@ def import_table(
     skip_bad: bool = False,
     dry_run: bool = False,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> LedgerImportResult:
     """Check and import a ledger already read (the desktop wizard reads it first to show the
     column mapping).
@@ -383,6 +399,9 @@ def import_table(
         dry_run: check everything, count what would be imported, updated and unchanged, write
             nothing (the transaction is rolled back).
         today: the date against which future dates are refused (default: the register's today).
+        progress: ``progress(rows checked, rows)`` while rows are checked (see
+            :func:`check_rows`); an exception it raises to cancel stops the import before
+            anything is written.
 
     Returns:
         The :class:`LedgerImportResult`. Bad rows are reported in it, not raised.
@@ -406,7 +425,7 @@ def import_table(
             if c.field in UNUSED_FIELDS
         ],
     )
-    good, errors = check_rows(table.rows, today=today)
+    good, errors = check_rows(table.rows, today=today, progress=progress)
     id_columns = {r.row_number: r.cells.get("id_number") for r in table.rows}
     try:
         # Even when bad rows already stop the import, the register is asked whether any ID
@@ -450,6 +469,7 @@ def import_ledger(
     sheet: str | None = None,
     header_row: int | None = None,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> LedgerImportResult:
     """Read a ledger file and import it (see the module docstring for the rules).
 
@@ -460,6 +480,7 @@ def import_ledger(
         dry_run: check and count only; nothing is written.
         mapping_override, sheet, header_row: as :func:`~carebook.documents.ledger_reader.read_ledger`.
         today: the date against which future dates are refused (default: the register's today).
+        progress: as :func:`import_table`.
 
     Returns:
         The :class:`LedgerImportResult`.
@@ -470,7 +491,7 @@ def import_ledger(
         CarebookError: the register cannot be written.
     """
     table = read_ledger(path, mapping_override=mapping_override, sheet=sheet, header_row=header_row)
-    return import_table(register, table, skip_bad=skip_bad, dry_run=dry_run, today=today)
+    return import_table(register, table, skip_bad=skip_bad, dry_run=dry_run, today=today, progress=progress)
 
 
 def describe_error(error: RowError) -> str:
