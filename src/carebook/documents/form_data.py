@@ -107,10 +107,11 @@ class PersonInfo:
 
 
 class EntrustmentReason(StrEnum):
-    """Why guardianship is entrusted (委托事由), DOMAIN.md."""
+    """Why guardianship is entrusted (委托事由), DOMAIN.md; values are the register's codes
+    (``carebook.model.enums.EntrustmentReason``)."""
 
     BOTH_AWAY = "both_away"  # 父母双方外出务工
-    ONE_AWAY_OTHER_INCAPABLE = "one_away_other_incapable"  # 一方外出务工，另一方无监护能力
+    ONE_AWAY_OTHER_INCAPABLE = "one_away"  # 一方外出务工，另一方无监护能力
     BOTH_INCAPABLE = "both_incapable"  # 父母双方均无监护能力
 
     @property
@@ -118,7 +119,7 @@ class EntrustmentReason(StrEnum):
         """Chinese label as printed."""
         return {
             "both_away": "父母双方外出务工",
-            "one_away_other_incapable": "一方外出务工、另一方无监护能力",
+            "one_away": "一方外出务工、另一方无监护能力",
             "both_incapable": "父母双方均无监护能力",
         }[self.value]
 

@@ -39,6 +39,25 @@ SITUATIONS: tuple[str, ...] = (
     "监护人丧失监护能力或者不履行监护职责的",
 )
 
+#: The register's situation codes (``carebook.model.enums.ReportSituation``), in the order of
+#: :data:`SITUATIONS`.
+SITUATION_CODES: tuple[str, ...] = (
+    "private_parts_injury",
+    "sexual_assault",
+    "assault_pregnancy",
+    "abuse_injuries",
+    "abnormal_harm",
+    "abandonment",
+    "trafficked",
+    "begging",
+    "other_harm",
+    "alone_under_16",
+    "guardian_incapable",
+)
+
+#: Situation code -> printed text.
+SITUATION_TEXT: dict[str, str] = dict(zip(SITUATION_CODES, SITUATIONS, strict=True))
+
 
 def _story(data: ReportRecordData, cells: Cells, width: float) -> list[Flowable]:
     st, fonts = cells.st, cells.fonts

@@ -1,0 +1,154 @@
+"""``carebook form entrustment|visit-sheet|child-file|report|roster``: print forms to PDF files.
+
+Each command reads the register, fills the form's data (:mod:`carebook.documents.from_model`),
+renders it and writes the PDF atomically: on any error (unknown child, a character no font has,
+no usable font) no file is written and the exit code is 1. ``--font PATH[#SUBFONT]`` overrides
+the font (TrueType .ttf/.ttc; also ``$CAREBOOK_FONT``). Documented in ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from carebook.cli.common import open_register
+from carebook.documents import child_file, entrustment, report_record, roster, visit_sheet
+from carebook.documents import from_model as build
+from carebook.documents.fonts import FontSet, default_font_set
+from carebook.documents.pdf_base import write_pdf
+from carebook.model.i18n import msg
+from carebook.model.queries.children import ChildFilter
+from carebook.model.register import Register
+from carebook.model.services.children import find_child
+from carebook.model.services.entrustments import mark_printed
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``form`` and its subcommands to the command line."""
+    p = sub.add_parser("form", help="print forms (PDF): entrustment confirmation, visit sheet, child file, …")
+    fs = p.add_subparsers(dest="form_command", required=True)
+
+    def common(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+        q.add_argument("--font", metavar="PATH[#N]", help="TrueType font file (.ttf/.ttc, subfont N)")
+
+    ep = fs.add_parser("entrustment", help="the entrustment-guardianship confirmation (3 copies)")
+    which = ep.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--child", metavar="ID", help="the child's ID number or record id (its latest confirmation)"
+    )
+    which.add_argument("--entrustment", metavar="REF", help="a confirmation's record id or document number")
+    ep.add_argument("--draft", action="store_true", help="draft a confirmation first if the child has none")
+    ep.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD", help="with --draft: start of period")
+    ep.add_argument("--to", dest="period_to", metavar="YYYY-MM-DD", help="with --draft: end of period")
+    common(ep)
+    ep.set_defaults(func=run_entrustment)
+
+    vp = fs.add_parser("visit-sheet", help="the home-visit record sheet (blank, or filled from a visit)")
+    vp.add_argument("--child", required=True, metavar="ID", help="the child's ID number or record id")
+    vp.add_argument("--visit", metavar="VISIT_ID", help="fill from this visit (default: blank sheet)")
+    common(vp)
+    vp.set_defaults(func=run_visit_sheet)
+
+    cp = fs.add_parser("child-file", help="the child file cover and summary (一人一档案)")
+    cp.add_argument("--child", required=True, metavar="ID", help="the child's ID number or record id")
+    common(cp)
+    cp.set_defaults(func=run_child_file)
+
+    rp = fs.add_parser("report", help="a mandatory report record (强制报告记录表)")
+    rp.add_argument("--report", required=True, metavar="REPORT_ID", help="the report's record id")
+    common(rp)
+    rp.set_defaults(func=run_report)
+
+    lp = fs.add_parser("roster", help="the roster of open files (landscape, header on every page)")
+    lp.add_argument("--village", help="only this village (division code)")
+    lp.add_argument("--category", help="left_behind, in_difficulty, de_facto_unsupported, orphan, key_child")
+    common(lp)
+    lp.set_defaults(func=run_roster)
+
+
+def _fonts(args: argparse.Namespace) -> FontSet:
+    return default_font_set(args.font) if args.font else default_font_set()
+
+
+def _emit(args: argparse.Namespace, pdf: bytes, what: str) -> int:
+    out = write_pdf(Path(args.out), pdf)
+    print(msg(f"已生成{what}：{out}", f"wrote {what}: {out}"))
+    return 0
+
+
+def _with_register(args: argparse.Namespace, fn: Callable[[Register], Any]) -> Any:
+    reg = open_register(args)
+    try:
+        return fn(reg)
+    finally:
+        reg.close()
+
+
+def run_entrustment(args: argparse.Namespace) -> int:
+    """Print the confirmation; a drafted one becomes *printed* once the PDF is written."""
+    fonts = _fonts(args)
+
+    def work(reg: Register) -> int:
+        today = reg.today()
+        if args.draft and args.child:
+            has = reg.read(lambda s: build.latest_entrustment(s, find_child(s, args.child).id))
+            if has is None:
+                reg.draft_entrustment(args.child, period_from=args.period_from, period_to=args.period_to)
+        data = reg.read(build.entrustment_data, args.child, entrustment_ref=args.entrustment, today=today)
+        _emit(
+            args,
+            entrustment.render_entrustment(data, fonts),
+            msg("委托监护确认书", "entrustment confirmation"),
+        )
+        reg.write(mark_printed, data.ref.document_id)
+        return 0
+
+    result: int = _with_register(args, work)
+    return result
+
+
+def run_visit_sheet(args: argparse.Namespace) -> int:
+    """Print a blank or filled visit sheet."""
+    fonts = _fonts(args)
+    data = _with_register(
+        args, lambda reg: reg.read(build.visit_sheet_data, args.child, args.visit, today=reg.today())
+    )
+    return _emit(args, visit_sheet.render_visit_sheet(data, fonts), msg("入户走访记录表", "visit sheet"))
+
+
+def run_child_file(args: argparse.Namespace) -> int:
+    """Print the child file cover and summary."""
+    fonts = _fonts(args)
+    data = _with_register(args, lambda reg: reg.read(build.child_file_data, args.child, today=reg.today()))
+    return _emit(args, child_file.render_child_file(data, fonts), msg("儿童档案", "child file"))
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Print a mandatory report record."""
+    fonts = _fonts(args)
+    data = _with_register(
+        args, lambda reg: reg.read(build.report_record_data, args.report, today=reg.today())
+    )
+    return _emit(
+        args, report_record.render_report_record(data, fonts), msg("强制报告记录表", "report record")
+    )
+
+
+def run_roster(args: argparse.Namespace) -> int:
+    """Print the roster of open files (optionally of one village or category)."""
+    fonts = _fonts(args)
+
+    def work(reg: Register) -> Any:
+        rows = reg.list_children(ChildFilter(category=args.category, village_code=args.village, closed=False))
+        inst = reg.installation()
+        unit = inst.org_name if inst else ""
+        return build.roster_data(rows, township=unit, today=reg.today())
+
+    data = _with_register(args, work)
+    return _emit(args, roster.render_roster(data, fonts), msg("花名册", "roster"))
+
+
+__all__ = ["register", "run_child_file", "run_entrustment", "run_report", "run_roster", "run_visit_sheet"]
