@@ -15,9 +15,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="set up a new installation (village or township)",
                        description="Create the encrypted register in the data directory and record the "
                                    "organisation this PC serves.")
-    p.add_argument("--role", required=True, choices=["village", "township", "county"])
-    p.add_argument("--org-code", required=True, help="division code: 12 digits (village), 9 (township), 6 (county)")
-    p.add_argument("--org-name", required=True, help="e.g. 某某村民委员会")
+    p.add_argument("--enrolment", metavar="FILE", help="a village starts from the township's enrolment file "
+                                                        "(role, codes and names come from it)")
+    p.add_argument("--enrolment-code", help="the 12-digit code the supervisor reads out by phone")
+    p.add_argument("--role", choices=["village", "township", "county"], help="required without --enrolment")
+    p.add_argument("--org-code", help="division code: 12 digits (village), 9 (township), 6 (county)")
+    p.add_argument("--org-name", help="e.g. 某某村民委员会")
     p.add_argument("--parent-code", help="the township's (or county's) division code")
     p.add_argument("--parent-name", help="the township's (or county's) name")
     p.add_argument("--actor", help="the name recorded as author of changes (the child director)")
@@ -27,6 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Create the register and initialise it."""
+    if args.enrolment:
+        from carebook.cli.sync_cmd import run_init_from_enrolment
+
+        return run_init_from_enrolment(args)
+    if not (args.role and args.org_code and args.org_name):
+        raise CarebookError("请给出 --role、--org-code 和 --org-name（村里可以用 --enrolment 登记文件）",
+                            "give --role, --org-code and --org-name (a village may use --enrolment FILE)")
     reg = open_register(args, create=True)
     try:
         if reg.installation() is not None:

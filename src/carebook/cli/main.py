@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "carebook.cli.children_cmd",
     "carebook.cli.demo_cmd",
     "carebook.cli.bundle_cmd",
+    "carebook.cli.sync_cmd",
     "carebook.cli.ledger_cmd",
 ]
 

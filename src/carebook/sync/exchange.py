@@ -12,7 +12,7 @@ register as it was; importing the same bundle again changes nothing and says so.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,7 +53,7 @@ from carebook.sync.enrolment import (
     read_enrolment_file,
 )
 from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError
-from carebook.sync.identity import InstallationKeys, ensure_installation_keys, load_installation_keys
+from carebook.sync.identity import InstallationKeys, ensure_installation_keys
 from carebook.sync.merge import MergeResult, apply_changes
 from carebook.sync.peer_store import (
     active_peers,
@@ -122,9 +122,10 @@ class SyncSite:
     register: Register
 
     @classmethod
-    def open(cls, data_dir: Path | None, *, passphrase: str | None = None, create: bool = False) -> SyncSite:
+    def open(cls, data_dir: Path | None, *, passphrase: str | None = None, create: bool = False,
+             ask_passphrase: Callable[[], str | None] | None = None) -> SyncSite:
         """Open (or create) the register in ``data_dir``; see :func:`carebook.model.db.open_database`."""
-        db = open_database(data_dir, passphrase=passphrase, create=create)
+        db = open_database(data_dir, passphrase=passphrase, create=create, ask_passphrase=ask_passphrase)
         return cls(db, Register(db.sessionmaker, data_dir=db.paths.root, close=db.close))
 
     def close(self) -> None:
@@ -132,8 +133,13 @@ class SyncSite:
         self.db.close()
 
     def keys(self) -> InstallationKeys:
-        """This installation's sync keys. Raises IdentityMissingError before set-up."""
-        return load_installation_keys(self.db.keystore)
+        """This installation's sync keys, made now if set-up did not make them.
+
+        Raises:
+            NotInitialisedError: before set-up.
+            IdentityCorruptError: the stored keys are unreadable or belong to another installation.
+        """
+        return ensure_installation_keys(self.db.keystore, self.installation().id)
 
     def installation(self) -> Installation:
         """This installation. Raises NotInitialisedError before set-up."""

@@ -1,0 +1,218 @@
+"""``carebook bundle export|import`` and ``carebook conflicts list|resolve``: moving changes by USB
+stick and deciding conflicts (the ``bundle`` group itself, with ``inspect``, comes from
+:mod:`carebook.cli.bundle_cmd`; this module adds its actions to it).
+
+``bundle export --to DIR`` writes one bundle per peer (a village: for its township; a township:
+for each enrolled village) carrying every change the peer has not acknowledged; ``bundle import
+FILE…`` verifies, backs up and applies each bundle in one transaction. ``conflicts list`` shows
+both values of each conflict; ``conflicts resolve ID --keep a|b|value|current`` decides one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from carebook.cli.common import ask_passphrase_on_tty, data_dir_of, print_json
+from carebook.model.errors import CarebookError
+from carebook.model.i18n import msg
+from carebook.model.installation import ACTOR_KEY
+from carebook.model.settings import get_value
+from carebook.sync.conflicts import ConflictView, list_conflicts, resolve_conflict
+from carebook.sync.exchange import ExportResult, ImportResult, SyncSite, export_bundles, import_bundles
+
+
+def _group(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
+           dest: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """The subcommand group ``name``, made here unless another module already made it."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        return parser.add_subparsers(dest=dest, metavar="ACTION", required=True)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(dest=dest, metavar="ACTION", required=True)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``bundle export|import`` and ``conflicts list|resolve`` to the command line."""
+    bundle = _group(sub, "bundle", "sync bundles (USB stick)", "bundle_command")
+    p = bundle.add_parser("export", help="write bundles of the changes not yet acknowledged",
+                          description="Write one bundle per peer into DIR (e.g. the USB stick): a village "
+                                      "writes one for its township, a township one for each enrolled village.")
+    p.add_argument("--to", required=True, metavar="DIR", help="folder to write into (the USB stick)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run_export)
+    p = bundle.add_parser("import", help="verify and apply bundles",
+                          description="Verify, back up and apply each bundle in one transaction. Importing "
+                                      "the same bundle again changes nothing.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="bundle file(s) (.cbk), or any part of a split one")
+    p.add_argument("--no-backup", action="store_true", help="do not take a backup first")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run_import)
+    conflicts = _group(sub, "conflicts", "sync conflicts for the supervisor", "conflicts_command")
+    p = conflicts.add_parser("list", help="list conflicts with both values",
+                             description="List sync conflicts (open ones unless --all) with both values.")
+    p.add_argument("--all", action="store_true", help="include resolved conflicts")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=run_conflicts_list)
+    p = conflicts.add_parser("resolve", help="decide a conflict",
+                             description="Decide a conflict: keep value a, value b, a new --value, or the "
+                                         "current one. The decision travels to the village as a correction.")
+    p.add_argument("id", help="the conflict id (or its first 8 characters)")
+    p.add_argument("--keep", required=True, choices=["a", "b", "value", "current"])
+    p.add_argument("--value", help="with --keep value: the value as JSON (e.g. '\"张三\"') or plain text")
+    p.add_argument("--note", help="a note kept with the decision")
+    p.add_argument("--json", action="store_true", help="print the decided conflict as JSON")
+    p.set_defaults(func=run_conflicts_resolve)
+
+
+def open_site(args: argparse.Namespace, *, create: bool = False) -> SyncSite:
+    """Open the register of ``--data-dir`` with access to its keys."""
+    return SyncSite.open(data_dir_of(args), create=create, ask_passphrase=ask_passphrase_on_tty)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``bundle export``."""
+    target = Path(args.to).expanduser()
+    if not target.is_dir():
+        raise CarebookError(f"文件夹“{target}”不存在，请插好 U 盘或选择已有的文件夹",
+                            f"folder '{target}' does not exist: plug in the USB stick or choose a folder")
+    site = open_site(args)
+    try:
+        results = export_bundles(site, target)
+    finally:
+        site.close()
+    if args.json:
+        print_json([r.to_json() for r in results])
+        return 0
+    for r in results:
+        _print_export(r)
+    print(msg("已写入并校验，可以安全弹出 U 盘。", "Written and verified: the USB stick can be ejected safely."))
+    return 0
+
+
+def _print_export(r: ExportResult) -> None:
+    files = ", ".join(str(p) for p in r.paths)
+    print(msg(f"发给 {r.peer_name}（{r.peer_code}）：{r.changes} 条变更，{r.attachments} 个附件，{r.size} 字节 → {files}",
+              f"For {r.peer_name} ({r.peer_code}): {r.changes} changes, {r.attachments} attachments, "
+              f"{r.size} bytes -> {files}"))
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """``bundle import``."""
+    site = open_site(args)
+    try:
+        results = import_bundles(site, [Path(f).expanduser() for f in args.files], backup=not args.no_backup)
+    finally:
+        site.close()
+    if args.json:
+        print_json([r.to_json() for r in results])
+        return 0
+    for r in results:
+        _print_import(r)
+    return 0
+
+
+def _print_import(r: ImportResult) -> None:
+    who = f"{r.sender_name}（{r.sender_code}）"
+    if r.already_imported:
+        print(msg(f"{who} 的同步包 {r.bundle_id[:8]} 以前已经导入过，这次没有改动任何数据。",
+                  f"Bundle {r.bundle_id[:8]} from {r.sender_name} was imported before; nothing changed."))
+        return
+    m = r.merge
+    print(msg(f"已导入 {who} 的同步包 {r.bundle_id[:8]}：新变更 {m.applied} 条（重复 {m.duplicates} 条），"
+              f"新增 {m.inserted}、修改 {m.updated} 条记录，冲突 {m.conflicts} 个。",
+              f"Imported bundle {r.bundle_id[:8]} from {r.sender_name}: {m.applied} new changes "
+              f"({m.duplicates} duplicates), {m.inserted} records added, {m.updated} changed, {m.conflicts} conflicts."))
+    if r.gaps:
+        gaps = ", ".join(f"{a}-{b}" for a, b in r.gaps)
+        print(msg(f"注意：对方还有较早的同步包没有导入（缺少 {gaps}），请找到并导入，或让对方重新导出。",
+                  f"Note: earlier bundles from this sender are missing ({gaps}); import them or ask for a new export."))
+    if m.parked:
+        print(msg(f"有 {m.parked} 条记录在等待尚未收到的变更，收到后会自动补上。",
+                  f"{m.parked} records wait for changes not received yet; they are applied when those arrive."))
+    if m.clock_ahead_ms:
+        days = m.clock_ahead_ms // 86_400_000
+        print(msg(f"警告：对方电脑的时钟比本机快约 {days} 天，请让对方校准电脑时间。",
+                  f"Warning: the sender's PC clock is about {days} days ahead; ask them to set the time right."))
+
+
+def run_conflicts_list(args: argparse.Namespace) -> int:
+    """``conflicts list``."""
+    site = open_site(args)
+    try:
+        rows = site.register.read(list_conflicts, status=None if args.all else "open")
+    finally:
+        site.close()
+    if args.json:
+        print_json([c.to_json() for c in rows])
+        return 0
+    if not rows:
+        print(msg("没有待处理的冲突。", "No open conflicts."))
+    for c in rows:
+        _print_conflict(c)
+    return 0
+
+
+def _print_conflict(c: ConflictView) -> None:
+    kind = {"concurrent_edit": msg("同时修改", "edited on both sides"),
+            "edit_on_closed": msg("结案时另一方仍在修改", "edited while closed elsewhere")}.get(c.kind, c.kind)
+    print(f"{c.id[:8]}  {kind}  {c.entity}/{c.record_id[:8]}  {c.field or ''}  [{c.status}]")
+    print(f"    a: {json.dumps(c.a_value, ensure_ascii=False)}  ({c.a_actor}, {c.a_field})")
+    print(f"    b: {json.dumps(c.b_value, ensure_ascii=False)}  ({c.b_actor}, {c.b_field})"
+          + (msg("  ← 当前采用", "  <- kept") if c.winner == "b" else ""))
+
+
+def run_conflicts_resolve(args: argparse.Namespace) -> int:
+    """``conflicts resolve``."""
+    value: Any = None
+    if args.keep == "value":
+        if args.value is None:
+            raise CarebookError("--keep value 需要同时给出 --value", "--keep value needs --value")
+        try:
+            value = json.loads(args.value)
+        except ValueError:
+            value = args.value
+    site = open_site(args)
+    try:
+        with site.register.writing() as session:
+            actor = str(get_value(session, ACTOR_KEY) or "")
+            view = resolve_conflict(session, args.id, keep=args.keep, actor=actor, value=value, note=args.note)
+    finally:
+        site.close()
+    if args.json:
+        print_json(view.to_json())
+    else:
+        print(msg(f"冲突 {view.id[:8]} 已处理。", f"Conflict {view.id[:8]} resolved."))
+    return 0
+
+
+def run_init_from_enrolment(args: argparse.Namespace) -> int:
+    """``init --enrolment FILE``: create the register of a village from the township's enrolment
+    file: its code and name, its township, sync keys, the township pinned."""
+    from carebook.cli.common import ask_new_passphrase_on_tty
+    from carebook.sync.exchange import setup_village_from_enrolment
+
+    site = SyncSite.open(data_dir_of(args), create=True, ask_passphrase=ask_new_passphrase_on_tty)
+    try:
+        if site.register.installation() is not None:
+            raise CarebookError("这个数据目录已经初始化过了", "this data directory is already set up")
+        inst = setup_village_from_enrolment(site, Path(args.enrolment).expanduser(), code=args.enrolment_code,
+                                            actor=args.actor or "")
+        own = site.keys().public().fingerprint
+    finally:
+        site.close()
+    if args.json:
+        print_json({"installation_id": inst.id, "role": inst.role.code, "org_code": inst.org_code,
+                    "org_name": inst.org_name, "fingerprint": own})
+    else:
+        print(msg(f"已建立：{inst.org_name}（{inst.org_code}），角色：{inst.role.zh}",
+                  f"Set up {inst.org_name} ({inst.org_code}) as {inst.role.en}"))
+        print(msg(f"本机指纹：{own}（请在电话里与督导员核对）",
+                  f"This computer's fingerprint: {own} (compare with the supervisor by phone)"))
+        print(msg("请把登记文件从 U 盘上删除。", "Delete the enrolment file from the USB stick now."))
+    return 0
