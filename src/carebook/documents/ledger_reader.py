@@ -250,8 +250,7 @@ def _convert(field_name: str, letter: str, value: Any) -> tuple[str | dt.date | 
                 if exc.message_zh.startswith("日期")
                 else f"{label}：{exc.message_zh}"
             )
-            en = f"{field_name}: {exc.message_en}"
-            return text, CellProblem(field_name, letter, zh, en)
+            return text, CellProblem(field_name, letter, zh, exc.message_en)
     if field_name in ID_FIELDS:
         if isinstance(value, float) and abs(value) >= 1e15:
             return cell_text(value), _lost_digits(field_name, letter, f"{value:.15g}")
