@@ -207,3 +207,16 @@ def test_synthetic_children_register_through_the_service(register: Register, tod
     rows = register.list_children()
     assert len(rows) == 15
     assert any(r.categories for r in rows)
+
+
+def test_insert_visits_keeps_a_later_visit_already_recorded(register: Register, today: dt.date) -> None:
+    child_id = register.register_child(child_values("张思远", years_before(today, 9))).record_id
+    register.record_visit(child_id, {"visit_date": today - dt.timedelta(days=5)})
+    before = register.child_detail(child_id)
+    old = today - dt.timedelta(days=300)
+    with register.writing() as session:
+        insert_visits(session, [{"child_id": child_id, "visit_date": old,
+                                 "next_visit_date": old + dt.timedelta(days=90)}], today=today)
+    after = register.child_detail(child_id)
+    assert len(after.visits) == 2
+    assert (after.last_visit_date, after.next_visit_due) == (before.last_visit_date, before.next_visit_due)

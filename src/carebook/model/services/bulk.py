@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from carebook.model.base import new_id, utc_now
@@ -256,7 +256,14 @@ def insert_visits(session: Session, visits: Iterable[dict[str, Any]], *, today: 
     session.execute(insert(_table(Visit)), rows)
     session.execute(insert(_table(ChangeLogEntry)), logs)
     recorder.persist_counters(session)
-    for child_id, (last, nxt) in latest.items():
-        session.execute(update(Child).where(Child.id == child_id).values(last_visit_date=last, next_visit_due=nxt))
+    # One executemany; a child whose file already holds a later visit keeps its dates.
+    child = _table(Child)
+    session.execute(
+        update(child)
+        .where(child.c.id == bindparam("b_id"),
+               or_(child.c.last_visit_date.is_(None), child.c.last_visit_date <= bindparam("b_last")))
+        .values(last_visit_date=bindparam("b_last"), next_visit_due=bindparam("b_next")),
+        [{"b_id": child_id, "b_last": last, "b_next": nxt} for child_id, (last, nxt) in latest.items()],
+    )
     session.flush()
     return len(rows)
