@@ -49,13 +49,47 @@ def ask_new_passphrase_on_tty() -> str | None:
     return first or None
 
 
-def open_register(args: argparse.Namespace, *, create: bool = False) -> Register:
-    """Open the register of ``--data-dir`` (passphrase from ``$CAREBOOK_PASSPHRASE`` or the
-    terminal when no keyring holds the key).
+DATABASE_URL_ENV = "CAREBOOK_DATABASE_URL"
+
+
+def database_url_of(args: argparse.Namespace) -> str | None:
+    """The ``--database-url`` given, else ``$CAREBOOK_DATABASE_URL``, else ``None`` (the
+    SQLCipher file in the data directory)."""
+    return getattr(args, "database_url", None) or os.environ.get(DATABASE_URL_ENV) or None
+
+
+def open_database_of(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """Open the database the command line names: a :class:`carebook.model.db_url.UrlDatabase`
+    for ``--database-url`` (keys kept in ``--data-dir``), else the SQLCipher
+    :class:`carebook.model.db.Database` of ``--data-dir``. Both have ``sessionmaker``,
+    ``keystore``, ``paths`` and ``close()``.
 
     Raises:
-        CarebookError: no database, wrong passphrase, newer schema, …
+        CarebookError: unreachable server, no database, wrong passphrase, newer schema, …
     """
+    ask = ask_new_passphrase_on_tty if create else ask_passphrase_on_tty
+    url = database_url_of(args)
+    if url:
+        from carebook.model.db_url import open_database_url
+        from carebook.model.paths import DataPaths
+
+        return open_database_url(url, data_dir=DataPaths.resolve(data_dir_of(args)), ask_passphrase=ask,
+                                 create_keys=create)  # fmt: skip
+    from carebook.model.db import open_database
+
+    return open_database(data_dir_of(args), create=create, ask_passphrase=ask)
+
+
+def open_register(args: argparse.Namespace, *, create: bool = False) -> Register:
+    """Open the register of ``--data-dir`` (passphrase from ``$CAREBOOK_PASSPHRASE`` or the
+    terminal when no keyring holds the key), or the PostgreSQL register of ``--database-url``.
+
+    Raises:
+        CarebookError: no database, wrong passphrase, newer schema, unreachable server, …
+    """
+    if database_url_of(args):
+        db = open_database_of(args, create=create)
+        return Register(db.sessionmaker, data_dir=db.paths.root if db.paths else None, close=db.close)
     ask = ask_new_passphrase_on_tty if create else ask_passphrase_on_tty
     return Register.open(data_dir_of(args), create=create, ask_passphrase=ask)
 

@@ -25,7 +25,9 @@ COMMAND_MODULES = [
     "carebook.cli.demo_cmd",
     "carebook.cli.bundle_cmd",
     "carebook.cli.sync_cmd",
+    "carebook.cli.relay_cmd",
     "carebook.cli.ledger_cmd",
+    "carebook.cli.form_cmd",
 ]
 
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
@@ -40,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"carebook {__version__}")
     parser.add_argument("--data-dir", help="data directory (default: $CAREBOOK_DATA_DIR or the user data folder)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="keep the register on a PostgreSQL server, e.g. postgresql+psycopg://carebook@dbhost/carebook "
+                             "(default: $CAREBOOK_DATABASE_URL; keys and attachments stay in the data directory)")
     parser.add_argument("--lang", choices=["zh", "en"], help="message language (default zh, or $CAREBOOK_LANG)")
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to a PNG and exit")
     parser.add_argument("--page", choices=PAGES, default="register", help="page for --screenshot")
