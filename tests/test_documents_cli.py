@@ -194,6 +194,8 @@ def test_visit_sheet_blank_and_filled(
         )
     finally:
         reg.close()
+    visit_id = visit.record_id
+    assert visit_id is not None
     filled = tmp_path / "filled.pdf"
     code, _o, err = run(
         capsys,
@@ -204,13 +206,13 @@ def test_visit_sheet_blank_and_filled(
         "--child",
         CHILD_ID,
         "--visit",
-        visit.record_id,
+        visit_id,
         "--out",
         str(filled),
     )
     assert code == 0, err
     text = pdftotext_pages(filled.read_bytes(), tmp_path)[0].replace("\n", "")
-    assert "住房安全，卫生尚可。" in text and "刘芳" in text and visit.record_id in text
+    assert "住房安全，卫生尚可。" in text and "刘芳" in text and visit_id in text
 
 
 def test_child_file_report_and_roster(
@@ -237,9 +239,11 @@ def test_child_file_report_and_roster(
         )
     finally:
         reg.close()
+    report_id = report.record_id
+    assert report_id is not None
     rp = tmp_path / "rp.pdf"
     code, _o, err = run(
-        capsys, "--data-dir", d, "form", "report", "--report", report.record_id, "--out", str(rp)
+        capsys, "--data-dir", d, "form", "report", "--report", report_id, "--out", str(rp)
     )
     assert code == 0, err
     text = "".join(pdftotext_pages(rp.read_bytes(), tmp_path)).replace("\n", "")
