@@ -89,7 +89,9 @@ def open_register(args: argparse.Namespace, *, create: bool = False) -> Register
     """
     if database_url_of(args):
         db = open_database_of(args, create=create)
-        return Register(db.sessionmaker, data_dir=db.paths.root if db.paths else None, close=db.close)
+        reg = Register(db.sessionmaker, data_dir=db.paths.root if db.paths else None, close=db.close)
+        reg.keystore = db.keystore  # the local key store (sync keys), as Register.open keeps it
+        return reg
     ask = ask_new_passphrase_on_tty if create else ask_passphrase_on_tty
     return Register.open(data_dir_of(args), create=create, ask_passphrase=ask)
 
