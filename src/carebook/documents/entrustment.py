@@ -24,6 +24,7 @@ from carebook.documents.pdf_base import (
     Layout,
     PageInfo,
     SetPageInfo,
+    SharedBody,
     Styles,
     checkbox,
     fit_to_height,
@@ -215,12 +216,13 @@ def build_story(data: EntrustmentFormData, fonts: FontSet, width: float, height:
     first, styles, fits = fit_to_height(make, width, height)
     inner = first[0]._content if not fits else first  # KeepInFrame holds the list when shrunk
     mark_style = styles.subtitle.but(size=styles.cell.size, leading=styles.cell.size * 1.4)
+    body = SharedBody(inner[2:])  # drawn once, shown on the three pages
     story: list[Flowable] = []
     for i, (_code, mark) in enumerate(COPIES):
         if i:
             story.append(PageBreak())
         story.append(SetPageInfo(PageInfo(copy_label=mark.split(" ", 1)[0])))
-        page = [inner[0], CJKText(mark, mark_style, fonts), *inner[2:]]
+        page = [inner[0], CJKText(mark, mark_style, fonts), body]
         story += page if fits else [KeepInFrame(width, height, page, mode="shrink")]
     return story
 

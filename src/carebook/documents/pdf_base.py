@@ -154,6 +154,52 @@ def qr_modules(payload: bytes, level: str = "M", mask: int = 0) -> tuple[tuple[b
     return tuple(tuple(bool(m) for m in row) for row in qr.modules)
 
 
+class SharedBody(Flowable):  # type: ignore[misc]
+    """Flowables stacked top to bottom and drawn once into a PDF form XObject, then shown on
+    every page that holds this same object (ISO 32000-1 §8.10: form XObjects).
+
+    The copies of a form that differ only outside this block (the entrustment confirmation's
+    three copies) share one drawing: faster to render and a smaller file. Text inside a form
+    XObject extracts, copies and prints as usual.
+
+    Args:
+        flowables: the block's content; wrapped to the width given to :meth:`wrap`.
+    """
+
+    def __init__(self, flowables: Sequence[Flowable]) -> None:
+        super().__init__()
+        self.flowables = list(flowables)
+        self._placed: list[tuple[Flowable, float, float]] = []  # (flowable, x, y from bottom)
+        self._width = self._height = 0.0
+        self._form_of: dict[int, str] = {}
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        placed: list[tuple[Flowable, float, float, float]] = []
+        y = 0.0
+        for i, f in enumerate(self.flowables):
+            w, h = f.wrap(availWidth, availHeight)
+            if i:
+                y += f.getSpaceBefore()
+            x = (availWidth - w) / 2 if w < availWidth and getattr(f, "hAlign", "LEFT") == "CENTER" else 0.0
+            placed.append((f, x, y, h))
+            y += h + (f.getSpaceAfter() if i < len(self.flowables) - 1 else 0.0)
+        self._width, self._height = availWidth, y
+        self._placed = [(f, x, y - top - h) for f, x, top, h in placed]
+        return self._width, self._height
+
+    def draw(self) -> None:
+        canv = self.canv
+        name = self._form_of.get(id(canv))
+        if name is None:
+            name = f"CBShared{id(self):x}"
+            canv.beginForm(name, 0, 0, self._width, self._height)
+            for f, x, y in self._placed:
+                f.drawOn(canv, x, y)
+            canv.endForm()
+            self._form_of = {id(canv): name}
+        canv.doForm(name)
+
+
 def draw_qr(canv: Canvas, payload: bytes, x: float, y: float, size: float = QR_SIZE) -> None:
     """Draw a QR code holding exactly ``payload`` (byte mode) with its lower-left at (x, y).
 
