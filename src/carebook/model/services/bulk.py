@@ -30,7 +30,7 @@ from carebook.model.installation import get_installation
 from carebook.model.jsonvalues import to_json_value
 from carebook.model.pinyin import search_key
 from carebook.model.recording import ChangeRecorder, changes_of
-from carebook.model.services.children import ChildInput, update_child
+from carebook.model.services.children import ChildInput, member_for_role, update_child
 from carebook.model.services.derived import propose_next_visit
 from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.visits import Visit
@@ -108,6 +108,38 @@ def _log_values(row: dict[str, Any], cols: list[str]) -> dict[str, Any]:
     return out
 
 
+def _load_existing(session: Session, ids: list[str]) -> dict[str, tuple[Child, list[FamilyMember]]]:
+    """Children and their family members by child id, loaded in chunks (two queries a chunk)."""
+    loaded: dict[str, tuple[Child, list[FamilyMember]]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        for child in session.scalars(select(Child).where(Child.id.in_(chunk))):
+            loaded[child.id] = (child, [])
+        for member in session.scalars(select(FamilyMember).where(FamilyMember.child_id.in_(chunk))
+                                      .order_by(FamilyMember.relation, FamilyMember.id)):
+            loaded[member.child_id][1].append(member)
+    return loaded
+
+
+def _unchanged(item: ChildInput, child: Child, members: list[FamilyMember]) -> bool:
+    """True when applying ``item`` would change nothing (so the slower update path is skipped)."""
+    for key, value in item.child.items():
+        if getattr(child, key) != value:
+            return False
+    for role, fields in item.members.items():
+        member = member_for_role(members, role)
+        if member is None:
+            if any(v not in (None, "", []) for v in fields.values()):
+                return False
+            continue
+        for key, value in fields.items():
+            if key == "relation" and (MEMBER_ROLES[role][2] is not None or value is None):
+                continue
+            if getattr(member, key) != value:
+                return False
+    return True
+
+
 def import_children(
     session: Session,
     inputs: Sequence[ChildInput],
@@ -159,9 +191,13 @@ def import_children(
     visit_rows: list[dict[str, Any]] = []
     log_rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    known = _load_existing(session, list(existing.values()))
     for item, last_visit in zip(inputs, last_visits, strict=True):
         number = item.child.get("id_number")
         if number and number in existing:
+            if _unchanged(item, *known[existing[number]]):
+                result.unchanged.append(existing[number])
+                continue
             before = len(changes_of(session))
             update_child(session, number, {**item.child, **{f"{r}.{k}": v for r, f in item.members.items()
                                                              for k, v in f.items()}},

@@ -157,7 +157,8 @@ def _check_unique_id(session: Session, id_number: str | None, child_id: str | No
         )
 
 
-def _member_for_role(members: list[FamilyMember], role: str) -> FamilyMember | None:
+def member_for_role(members: list[FamilyMember], role: str) -> FamilyMember | None:
+    """The member of ``members`` playing ``role`` (``father``, ``guardian``, …), if any."""
     fixed = MEMBER_ROLES[role][2]
     for m in members:
         if role == "guardian" and m.is_entrusted_guardian:
@@ -170,7 +171,7 @@ def _member_for_role(members: list[FamilyMember], role: str) -> FamilyMember | N
 def _apply_members(session: Session, child: Child, members_input: dict[str, dict[str, Any]]) -> list[FamilyMember]:
     members = members_of(session, child.id)
     for role, fields in members_input.items():
-        member = _member_for_role(members, role)
+        member = member_for_role(members, role)
         if member is None:
             if all(v in (None, "", []) for v in fields.values()):
                 continue
