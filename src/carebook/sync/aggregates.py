@@ -51,11 +51,11 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
 
 
 def resolve_aggregates(
-    session: Session, keys: Iterable[RecordKey], snapshots: Mapping[RecordKey, str | None] | None = None,
+    session: Session, keys: Iterable[RecordKey], snapshots: Mapping[RecordKey, Any] | None = None,
 ) -> dict[RecordKey, RecordKey]:
     """The root ``(table, id)`` of each record ``(table, id)``.
 
-    ``snapshots`` may give the insert snapshot (JSON text) of records not yet in their table;
+    ``snapshots`` may give the insert snapshot (a dict, or JSON text) of records not yet in their table;
     otherwise the table, then the change log's insert row is read. A record whose root cannot be
     found (or an attachment of no child) is its own root.
     """
@@ -71,7 +71,7 @@ def resolve_aggregates(
             continue
         snap = snapshots.get(key) if snapshots else None
         if snap:
-            root_id = json.loads(snap).get(parent[1])
+            root_id = (json.loads(snap) if isinstance(snap, str) else snap).get(parent[1])
             result[key] = (parent[0], root_id) if root_id else key
             continue
         pending.setdefault(entity, set()).add(record_id)

@@ -74,6 +74,13 @@ class Change:
     tx_id: str
     ctx: dict[str, int] = dc_field(default_factory=dict)
     seq: int = 0
+    snap: dict[str, Any] | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The inserted record (``new_value`` parsed once; empty for other operations)."""
+        if self.snap is None:
+            self.snap = json.loads(self.new_value) if self.op == "insert" and self.new_value else {}
+        return self.snap
 
     @property
     def key(self) -> tuple[str, int]:
@@ -159,7 +166,7 @@ def local_contexts(session: Session, me: str, local: list[Change]) -> None:
             record_root.setdefault(key, key)
         wanted = [c for c in local if c.record in record_root]
     else:
-        snaps = {c.record: c.new_value for c in local if c.op == "insert"}
+        snaps = {c.record: c.snapshot() for c in local if c.op == "insert"}
         record_root = resolve_aggregates(session, {c.record for c in local}, snaps)
         wanted = local
         members = aggregate_records(session, set(record_root.values()))
@@ -281,7 +288,7 @@ def collect_attachments(changes: Iterable[Change], attachments_dir: Path | None)
     for c in changes:
         if c.entity != "attachment" or c.op != "insert" or not c.new_value:
             continue
-        sha = json.loads(c.new_value).get("sha256")
+        sha = c.snapshot().get("sha256")
         if not sha or sha in found:
             continue
         path = attachment_path(attachments_dir, sha)

@@ -100,20 +100,13 @@ def _close_conflicts(
     session: Session, new: Sequence[Change], new_keys: set[tuple[str, int]], me: str,
     found: dict[str, tuple[str, Change, Change]],
 ) -> None:
-    snaps = {c.record: c.new_value for c in new if c.op == "insert"}
-    roots = resolve_aggregates(session, {c.record for c in new}, snaps)
-    child_roots = sorted({r[1] for r in roots.values() if r[0] == "child"})
-    if not child_roots:
-        return
     closed: set[str] = {c.record_id for c in new if _is_close(c)}
-    for part in chunks(child_roots):
-        found_rows = session.execute(
-            text("SELECT record_id FROM change_log WHERE entity = 'child' AND field = 'closed_reason' "
-                 "AND new_value IS NOT NULL AND new_value != 'null' AND record_id IN ("
-                 + ",".join(f":r{i}" for i in range(len(part))) + ")"),
-            {f"r{i}": r for i, r in enumerate(part)})
-        closed.update(r for (r,) in found_rows)
+    closed.update(r for (r,) in session.execute(text("SELECT id FROM child WHERE closed_reason IS NOT NULL")))
     if not closed:
+        return
+    snaps = {c.record: c.snapshot() for c in new if c.op == "insert"}
+    roots = resolve_aggregates(session, {c.record for c in new}, snaps)
+    if not any(r[0] == "child" and r[1] in closed for r in roots.values()):
         return
     groups = aggregate_records(session, [("child", r) for r in closed])
     for record, root in roots.items():

@@ -98,6 +98,8 @@ class _Columns:
                 self.defaults[attr.key] = default.arg(None)
             else:
                 self.defaults[attr.key] = None
+        self.template = {k: v for k, v in self.defaults.items() if not isinstance(v, list)}
+        self.list_defaults = [k for k, v in self.defaults.items() if isinstance(v, list)]
         self.foreign = [(fk.parent.name, fk.column.table.name) for fk in self.table.foreign_keys]
         self.unique = [c.name for c in self.table.columns if c.unique and not c.primary_key]
 
@@ -149,11 +151,11 @@ def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | ob
         state: dict[str, Any] = {}
         for c in ordered:
             if c.op == "insert" and c.new_value:
-                state.update(json.loads(c.new_value))
+                state.update(c.snapshot())
             elif c.op == "update" and c.field in cols:
                 state[c.field] = json.loads(c.new_value) if c.new_value is not None else None
         return {k: state.get(k) for k in cols if k in state}
-    snaps = [(c, json.loads(c.new_value or "{}")) for c in inserts]
+    snaps = [(c, c.snapshot()) for c in inserts]
     updates: dict[str, list[Change]] = {}
     for c in history:
         if c.op == "update" and c.field:
@@ -268,13 +270,13 @@ def apply_changes(
 def _affected_children(session: Session, written: list[RecordKey], by_record: dict[RecordKey, list[Change]]) -> set[str]:
     ids: set[str] = set()
     subs: list[RecordKey] = []
-    snaps: dict[RecordKey, str | None] = {}
+    snaps: dict[RecordKey, Any] = {}
     for key in written:
         if key[0] == "child":
             ids.add(key[1])
         elif PARENT_COLUMN.get(key[0], ("",))[0] == "child":
             subs.append(key)
-            inserts = [c.new_value for c in by_record.get(key, []) if c.op == "insert"]
+            inserts = [c.snapshot() for c in by_record.get(key, []) if c.op == "insert"]
             if inserts:
                 snaps[key] = inserts[0]
     if subs:
@@ -334,7 +336,9 @@ def _materialise(
         for (ent, rid), values in inserts.items():
             if ent != entity:
                 continue
-            record = {k: (list(v) if isinstance(v, list) else v) for k, v in info.defaults.items()}
+            record = dict(info.template)
+            for k in info.list_defaults:
+                record[k] = []
             record.update(values)
             record.update(id=rid, created_at=_created_at(by_record[(ent, rid)]) or now, updated_at=now, version=1)
             rows.append(record)

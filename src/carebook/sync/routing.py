@@ -46,12 +46,12 @@ def route_changes(
         return list(rows)
     unit = unit_id_for_code(peer_code)
     unit_json = json.dumps(unit)
-    snaps = {c.record: c.new_value for c in rows if c.op == "insert"}
+    snaps = {c.record: c.snapshot() for c in rows if c.op == "insert"}
     roots = resolve_aggregates(session, {c.record for c in rows if c.entity != "org_unit"}, snaps)
     child_village = _current(session, table_of(Child), "village_id", {r[1] for r in roots.values() if r[0] == "child"})
     for c in rows:
         if c.entity == "child" and c.op == "insert" and c.record_id not in child_village and c.new_value:
-            child_village[c.record_id] = json.loads(c.new_value).get("village_id")
+            child_village[c.record_id] = c.snapshot().get("village_id")
     staff_ids = {r[1] for r in roots.values() if r[0] == "staff"}
     staff_unit = _current(session, table_of(Staff), "org_unit_id", staff_ids)
     staff_cover = _current(session, table_of(Staff), "covered_org_ids", staff_ids)

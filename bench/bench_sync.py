@@ -1,0 +1,127 @@
+"""Benchmark of sync by USB stick: export and import of bundles between real encrypted registers.
+
+Scenarios (issue 5 acceptance 5):
+
+1. a village imports a ledger of ``--children`` children (default 10,000; each with father,
+   mother and a last visit: about 4 changes per child), exports one bundle, and the township
+   imports it;
+2. the same village then changes one field of every child (``--children`` updates), exports and
+   the township imports;
+3. ``--villages`` villages (default 30) each export a bundle of about ``--per-village`` changes
+   (default 1,000) and the township imports all of them.
+
+Printed per scenario: changes, export and import time, changes per second of import (verify,
+decrypt, parse, merge, commit; no backup), bundle bytes and bytes per change, and the size
+reference: the changed rows themselves (their tracked columns as JSON lines) compressed with
+zlib level 9 — the issue's target is a bundle <= 1.5x that. SQLite's session-extension
+changeset (apsw) is not measured: apsw is not installed in this environment.
+
+Targets: import and merge >= 10,000 changes/s. Figures are printed, never asserted.
+
+Usage: ``.venv/bin/python bench/bench_sync.py [--children N] [--villages V] [--per-village K]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from carebook.model.children import Child
+from carebook.model.jsonvalues import to_json_value
+from carebook.sync.exchange import SyncSite, export_bundles, import_bundle
+from carebook.sync.merge import columns_of
+from sync_world import SyncWorld, build_world
+
+
+def _rows_reference(site: SyncSite, entities: list[str]) -> int:
+    """zlib-9 size of every row of ``entities`` (tracked columns, JSON lines)."""
+    lines = []
+    with site.register.reading() as session:
+        for entity in entities:
+            info = columns_of(entity)
+            for row in session.execute(select(info.table)):
+                lines.append(json.dumps({k: to_json_value(row._mapping[k]) for k in info.tracked},
+                                        ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+    return len(zlib.compress("\n".join(lines).encode(), 9))
+
+
+def _child_field_reference(site: SyncSite) -> int:
+    """zlib-9 size of (id, notes) of every child: the rows an update of one field changes."""
+    with site.register.reading() as session:
+        text = "\n".join(f"{i},{n}" for i, n in session.execute(select(Child.id, Child.notes)))
+    return len(zlib.compress(text.encode(), 9))
+
+
+def _exchange(world: SyncWorld, village: SyncSite, label: str, reference: int) -> None:
+    folder = world.stick / label
+    folder.mkdir()
+    start = time.perf_counter()
+    result = export_bundles(village, folder)[0]
+    exported = time.perf_counter() - start
+    start = time.perf_counter()
+    imported = import_bundle(world.township, result.paths, backup=False)
+    took = time.perf_counter() - start
+    n = result.changes
+    print(f"{label}: {n} changes; export {exported:.2f} s ({n / exported:,.0f}/s); import+merge {took:.2f} s "
+          f"({n / took:,.0f} changes/s); bundle {result.size:,} B = {result.size / n:.1f} B/change; "
+          f"rows zlib-9 {reference:,} B; bundle/rows = {result.size / reference:.2f}; "
+          f"applied {imported.merge.applied}, inserted {imported.merge.inserted}, updated {imported.merge.updated}")
+
+
+def main() -> None:
+    """Run the scenarios and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=10_000)
+    parser.add_argument("--villages", type=int, default=30)
+    parser.add_argument("--per-village", type=int, default=1_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        world = build_world(Path(tmp), 1)
+        try:
+            village = world.villages[0]
+            start = time.perf_counter()
+            ids = world.import_ledger(village, args.children, seed=1)
+            print(f"ledger of {len(ids)} children imported at the village in {time.perf_counter() - start:.2f} s")
+            _exchange(world, village, "ledger", _rows_reference(village, ["child", "family_member", "visit"]))
+            with village.register.writing() as session:
+                for child in session.scalars(select(Child)):
+                    child.notes = f"{child.name}：已核实"
+            _exchange(world, village, "one-field-each", _child_field_reference(village))
+        finally:
+            world.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        world = build_world(Path(tmp), args.villages)
+        try:
+            per_child = 4
+            bundles = []
+            sizes = 0
+            for i, village in enumerate(world.villages):
+                world.import_ledger(village, max(1, args.per_village // per_child), seed=100 + i)
+                folder = world.stick / f"v{i}"
+                folder.mkdir()
+                result = export_bundles(village, folder)[0]
+                bundles.append(result)
+                sizes += result.size
+            total = sum(b.changes for b in bundles)
+            start = time.perf_counter()
+            for b in bundles:
+                import_bundle(world.township, b.paths, backup=False)
+            took = time.perf_counter() - start
+            print(f"{len(bundles)} village bundles: {total} changes imported in {took:.2f} s "
+                  f"({total / took:,.0f} changes/s); {sizes:,} B = {sizes / total:.1f} B/change")
+        finally:
+            world.close()
+    print("SQLite session-extension changeset (apsw): not measured, apsw is not installed here")
+
+
+if __name__ == "__main__":
+    main()
