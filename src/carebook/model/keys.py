@@ -529,8 +529,12 @@ def create_keystore(
     passphrase: str | None = None,
     ask_passphrase: AskPassphrase | None = None,
     use_keyring: bool | None = None,
+    existing_key: bytes | None = None,
 ) -> Keystore:
     """Create a new random database key for ``data_dir`` and write ``keyinfo.json``.
+
+    With ``existing_key`` (32 bytes) that key is wrapped instead of a new one (restoring a
+    backup on a new PC, rotating the key: see :mod:`carebook.model.recovery`).
 
     Args:
         data_dir: the data directory (created if missing).
@@ -550,7 +554,9 @@ def create_keystore(
     paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
     if paths.keyinfo.exists():
         raise KeyInfoExists(paths.keyinfo)
-    key = os.urandom(KEY_BYTES)
+    if existing_key is not None and len(existing_key) != KEY_BYTES:
+        raise ValueError("existing_key must be 32 bytes")
+    key = existing_key if existing_key is not None else os.urandom(KEY_BYTES)
     installation_id = uuid.uuid4().hex
     username = _keyring_username(installation_id)
     wraps: list[dict[str, Any]] = []

@@ -1,0 +1,485 @@
+"""Rotating encrypted backups, copies to a USB stick, and restore (备份与恢复).
+
+A backup is the pair
+
+* ``<kind>-carebook-<UTC stamp>.db`` — a verified SQLCipher copy of the register (SQLite
+  online backup API, see :func:`carebook.model.db.backup_database`), encrypted with the
+  database key of the moment, and
+* ``<same name>.keys.json`` — its **key file**: the ``keyinfo.json`` wraps of that key and the
+  encrypted small secrets (``secrets.json``), no secret in the clear. Without it a backup is
+  opened with the current data directory's key (same PC, key not rotated since).
+
+Kinds (the file-name prefix) and how many of each the rotation keeps (:data:`RETENTION`):
+``daily`` (taken by :func:`backup_if_due`), ``manual`` (``carebook backup``), ``before-import``
+(taken by sync before each bundle import), ``before-relay-pull``, ``rekey``, ``restore`` (the
+register a restore replaced), and the pre-migration backups of :mod:`carebook.model.db`
+(``carebook-<stamp>-before-<rev>-from-<rev>.db``, kind ``migration``).
+
+Copies to another directory (``carebook backup --to E:\\``, a USB stick) get a *portable*
+key file: only the recovery wrap is kept when the register has a recovery key, so whoever
+finds the stick cannot try passwords against it; without a recovery key the passphrase wrap
+is kept (and the stick is as strong as the passphrase). Copies are written to a temporary
+name, fsynced, renamed and read back.
+
+Restore (:func:`restore_backup`) opens the backup with the recovery key or the passphrase,
+checks it (``PRAGMA quick_check``, known schema), moves the current register aside into
+``<data_dir>/replaced-<stamp>/`` (never deleted), copies the backup in and writes new key
+files for this PC (keyring and/or passphrase, recovery wrap kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carebook.model import migrations
+from carebook.model.db import (
+    BackupError,
+    Database,
+    _backup_file,  # the storage engineer's verified SQLite-backup copy
+    connect_sqlcipher,
+)
+from carebook.model.errors import CarebookError
+from carebook.model.keys import (
+    KeyInfo,
+    KeyInfoError,
+    Keystore,
+    WrongKeyError,
+    keyring_backend_usable,
+    unlock_keystore,
+    write_file_atomic,
+)
+from carebook.model.paths import DataPaths
+from carebook.model.recovery import (
+    PENDING_DIRNAME,
+    _move_pending,
+    _prepare_keystore,
+    has_recovery_key,
+    unwrap_with_recovery_key,
+)
+
+KEY_FILE_SUFFIX = ".keys.json"
+KEY_FILE_FORMAT = 1
+
+RETENTION: dict[str, int] = {
+    "daily": 14,
+    "manual": 20,
+    "before-import": 10,
+    "before-relay-pull": 5,
+    "rekey": 3,
+    "restore": 3,
+    "migration": 3,
+}
+"""How many backups of each kind the rotation keeps (newest first); other files are kept."""
+
+DAILY_INTERVAL = dt.timedelta(hours=24)
+
+_STAMP = re.compile(r"(\d{8}T\d{6}Z)")
+_KINDS = ("before-relay-pull", "before-import", "daily", "manual", "rekey", "restore")
+
+
+class RestoreError(CarebookError):
+    """A backup cannot be restored (unreadable, wrong key, newer schema). Nothing changed."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup file in a directory: ``path`` (the ``.db``), ``kind``, ``taken_at`` (UTC,
+    from the name, else the file time), ``size`` in bytes, and whether a key file is beside
+    it."""
+
+    path: Path
+    kind: str
+    taken_at: dt.datetime
+    size: int
+    has_key_file: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON shape: ``{"path", "kind", "taken_at" (ISO 8601 UTC), "size", "has_key_file"}``."""
+        return {"path": str(self.path), "kind": self.kind, "taken_at": self.taken_at.isoformat(),
+                "size": self.size, "has_key_file": self.has_key_file}
+
+
+def key_file_of(backup: Path) -> Path:
+    """The key file beside ``backup``: ``<name>.keys.json``."""
+    return backup.with_name(backup.name + KEY_FILE_SUFFIX)
+
+
+def _utc_stamp(now: dt.datetime | None = None) -> str:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def kind_of(name: str) -> str:
+    """The kind of a backup from its file name (see the module docstring); ``"other"`` when
+    unknown."""
+    for kind in _KINDS:
+        if name.startswith(kind + "-"):
+            return kind
+    if name.startswith("carebook-") and "-before-" in name:
+        return "migration"
+    if name.startswith("carebook-"):
+        return "manual"
+    return "other"
+
+
+def _taken_at(path: Path) -> dt.datetime:
+    match = _STAMP.search(path.name)
+    if match:
+        return dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+
+
+def list_backups(directory: Path) -> list[BackupInfo]:
+    """The backups (``*.db``) in ``directory``, newest first; ``[]`` when it does not exist."""
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in directory.glob("*.db"):
+        if not path.is_file():
+            continue
+        found.append(BackupInfo(path=path, kind=kind_of(path.name), taken_at=_taken_at(path),
+                                size=path.stat().st_size, has_key_file=key_file_of(path).exists()))
+    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+# --------------------------------------------------------------------------- key files
+
+
+def _secrets_doc(paths: DataPaths) -> Any:
+    try:
+        return json.loads(paths.secrets.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def key_file_document(keystore: Keystore, backup: Path, *, portable: bool = False) -> dict[str, Any]:
+    """The key file of ``backup`` made with ``keystore``.
+
+    Shape: ``{"format": 1, "kind": "carebook-backup-keys", "keyinfo": {installation_id,
+    fingerprint, created_at, wraps}, "secrets": <secrets.json document or null>,
+    "database_sha256": hex}``. With ``portable`` and a recovery wrap, only the recovery wrap is
+    kept (no passphrase to guess, no keyring reference)."""
+    wraps = list(keystore.info.wraps)
+    if portable and has_recovery_key(keystore.info):
+        wraps = [w for w in wraps if w.get("kind") == "recovery"]
+    elif portable:
+        wraps = [w for w in wraps if w.get("kind") != "keyring"] or wraps
+    return {
+        "format": KEY_FILE_FORMAT,
+        "kind": "carebook-backup-keys",
+        "keyinfo": {"installation_id": keystore.info.installation_id, "fingerprint": keystore.info.fingerprint,
+                    "created_at": keystore.info.created_at, "wraps": wraps},
+        "secrets": _secrets_doc(keystore.paths),
+        "database_sha256": _sha256(backup),
+    }
+
+
+def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    write_file_atomic(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def load_key_file(backup: Path) -> tuple[KeyInfo, Any] | None:
+    """Return (key info, secrets document) from the key file beside ``backup``, or ``None``
+    when there is none. Raises :class:`KeyInfoError` when it is damaged."""
+    path = key_file_of(backup)
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+        if doc.get("format") != KEY_FILE_FORMAT:
+            raise ValueError("format")
+        k = doc["keyinfo"]
+        info = KeyInfo(installation_id=str(k["installation_id"]), fingerprint=str(k["fingerprint"]),
+                       created_at=str(k.get("created_at", "")), wraps=[dict(w) for w in k["wraps"]])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KeyInfoError(
+            f"备份的密钥文件 {path} 已损坏或无法识别。", f"The backup's key file {path} is damaged or unknown."
+        ) from exc
+    return info, doc.get("secrets")
+
+
+# --------------------------------------------------------------------------- taking backups
+
+
+def _new_name(directory: Path, kind: str, now: dt.datetime | None = None) -> Path:
+    base = f"{kind}-carebook-{_utc_stamp(now)}"
+    candidate = directory / f"{base}.db"
+    counter = 1
+    while candidate.exists():
+        counter += 1
+        candidate = directory / f"{base}-{counter}.db"
+    return candidate
+
+
+def take_backup_of_closed(paths: DataPaths, keystore: Keystore, *, kind: str = "manual",
+                          now: dt.datetime | None = None) -> Path:
+    """Back up the register of ``paths`` into ``paths.backups`` with its key file, and rotate.
+
+    Works whether or not the register is open elsewhere (SQLite backup API). Returns the
+    ``.db`` path. Raises :class:`BackupError`."""
+    paths.backups.mkdir(mode=0o700, parents=True, exist_ok=True)
+    dest = _backup_file(paths.database, keystore.database_key, _new_name(paths.backups, kind, now))
+    _write_json(key_file_of(dest), key_file_document(keystore, dest))
+    prune_backups(paths.backups)
+    return dest
+
+
+def take_backup(db: Database, *, kind: str = "manual", now: dt.datetime | None = None) -> Path:
+    """Back up the open register ``db`` into ``<data_dir>/backups`` (with key file) and rotate
+    (see :data:`RETENTION`). Returns the ``.db`` path. Raises :class:`BackupError`."""
+    return take_backup_of_closed(db.paths, db.keystore, kind=kind, now=now)
+
+
+def backup_if_due(db: Database, *, now: dt.datetime | None = None,
+                  interval: dt.timedelta = DAILY_INTERVAL) -> Path | None:
+    """Take a ``daily`` backup when the newest one is older than ``interval`` (or there is
+    none); return its path, else ``None``. Call at start-up and, say, hourly."""
+    now = now or dt.datetime.now(dt.UTC)
+    daily = [b for b in list_backups(db.paths.backups) if b.kind == "daily"]
+    if daily and now - daily[0].taken_at < interval:
+        return None
+    return take_backup(db, kind="daily", now=now)
+
+
+def prune_backups(directory: Path, retention: dict[str, int] | None = None) -> list[Path]:
+    """Delete the backups beyond the retention count of their kind (oldest first) with their
+    key files; return the deleted ``.db`` paths. Kinds not in the policy are never deleted."""
+    policy = RETENTION if retention is None else retention
+    removed: list[Path] = []
+    by_kind: dict[str, list[BackupInfo]] = {}
+    for info in list_backups(directory):
+        by_kind.setdefault(info.kind, []).append(info)
+    for kind, items in by_kind.items():
+        keep = policy.get(kind)
+        if keep is None:
+            continue
+        for info in items[max(keep, 1):]:
+            with contextlib.suppress(FileNotFoundError):
+                info.path.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                key_file_of(info.path).unlink()
+            removed.append(info.path)
+    return removed
+
+
+def _copy_verified(source: Path, dest: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".carebook-", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        if _sha256(Path(tmp)) != _sha256(source):
+            raise OSError("read-back differs")
+        if dest.exists():
+            raise FileExistsError(str(dest))
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
+    """Copy ``backup`` and a portable key file into ``directory`` (a USB stick): free space
+    checked, temporary name, fsync, rename, read back. Returns the copied ``.db`` path.
+
+    ``keystore`` is the current one; when ``backup`` has a key file, that file is made
+    portable instead. Raises :class:`BackupError` (no space, unwritable, exists)."""
+    directory = Path(directory)
+    dest = directory / backup.name
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if dest.exists() or key_file_of(dest).exists():
+            raise FileExistsError(str(dest))
+        free = shutil.disk_usage(directory).free
+        if free < backup.stat().st_size + (1 << 20):
+            raise OSError(f"not enough free space ({free} bytes)")
+        stored = load_key_file(backup)
+        if stored is not None:
+            info, secrets_doc = stored
+            holder = Keystore(DataPaths(directory), info, b"", mode="backup")
+            doc = key_file_document(holder, backup, portable=True) | {"secrets": secrets_doc}
+        else:
+            doc = key_file_document(keystore, backup, portable=True)
+        _copy_verified(backup, dest)
+        _write_json(key_file_of(dest), doc)
+    except (OSError, KeyInfoError) as exc:
+        raise BackupError(
+            f"无法把备份复制到 {directory}：{exc}。请检查U盘是否插好、空间是否足够。",
+            f"Could not copy the backup to {directory}: {exc}. Check the USB stick and its free space.",
+        ) from exc
+    return dest
+
+
+# --------------------------------------------------------------------------- restore
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What :func:`restore_backup` did: the restored ``database``, where the replaced
+    register went (``replaced_dir``, ``None`` when there was none), the schema revision of the
+    backup, and whether new key files were written for this PC."""
+
+    database: Path
+    replaced_dir: Path | None
+    schema_revision: str | None
+    new_keys: bool
+
+
+def _key_for_backup(backup: Path, paths: DataPaths, *, recovery_key: str | None, passphrase: str | None,
+                    ask_passphrase: Callable[[], str | None] | None) -> tuple[bytes, KeyInfo | None, Any]:
+    stored = load_key_file(backup)
+    if stored is not None:
+        info, secrets_doc = stored
+        if recovery_key:
+            return unwrap_with_recovery_key(info, recovery_key), info, secrets_doc
+        with tempfile.TemporaryDirectory(prefix="carebook-restore-") as tmp:
+            _write_json(Path(tmp) / "keyinfo.json", json.loads(info.to_json()))
+            keystore = unlock_keystore(Path(tmp), passphrase=passphrase, ask_passphrase=ask_passphrase)
+            return keystore.database_key, info, secrets_doc
+    if not paths.keyinfo.exists():
+        raise RestoreError(
+            f"备份 {backup.name} 旁边没有密钥文件（{key_file_of(backup).name}），本机也没有密钥信息，无法打开。"
+            "请同时复制备份文件和它的 .keys.json 文件。",
+            f"The backup {backup.name} has no key file ({key_file_of(backup).name}) beside it and "
+            "this PC has no key information. Copy the backup together with its .keys.json file.",
+        )
+    if recovery_key:
+        from carebook.model.recovery import unlock_with_recovery_key
+
+        return unlock_with_recovery_key(paths, recovery_key).database_key, None, None
+    keystore = unlock_keystore(paths, passphrase=passphrase, ask_passphrase=ask_passphrase)
+    return keystore.database_key, None, None
+
+
+def verify_backup(backup: Path, key: bytes) -> str | None:
+    """Open ``backup`` with ``key``, run ``PRAGMA quick_check`` and return its schema revision.
+
+    Raises :class:`RestoreError` when it does not open, is damaged, or comes from a newer
+    Carebook."""
+    try:
+        conn = connect_sqlcipher(backup, key)
+    except WrongKeyError:
+        raise RestoreError(
+            f"备份 {backup.name} 无法用这个密钥打开（不是这个数据库的备份，或已损坏）。",
+            f"The backup {backup.name} does not open with this key (another database's backup, or damaged).",
+        ) from None
+    except Exception as exc:
+        raise RestoreError(f"无法读取备份 {backup.name}：{exc}", f"Cannot read the backup {backup.name}: {exc}") from exc
+    try:
+        result = conn.execute("PRAGMA quick_check").fetchall()
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        revisions = ([str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
+                     if "alembic_version" in names else [])
+    except Exception as exc:
+        raise RestoreError(f"备份 {backup.name} 已损坏：{exc}", f"The backup {backup.name} is damaged: {exc}") from exc
+    finally:
+        conn.close()
+    if result != [("ok",)]:
+        raise RestoreError(f"备份 {backup.name} 已损坏（完整性检查未通过）。",
+                           f"The backup {backup.name} is damaged (integrity check failed).")
+    if not revisions:
+        raise RestoreError(f"{backup.name} 不是 Carebook 数据库备份。", f"{backup.name} is not a Carebook backup.")
+    unknown = migrations.unknown_revisions(revisions)
+    if unknown:
+        raise RestoreError(
+            f"备份 {backup.name} 来自更新版本的 Carebook，请先更新 Carebook。",
+            f"The backup {backup.name} comes from a newer Carebook; update Carebook first.",
+        )
+    return revisions[0]
+
+
+def move_register_aside(paths: DataPaths, label: str = "replaced") -> Path | None:
+    """Move ``carebook.db`` (with ``-wal``/``-shm``) and copies of the key files into
+    ``<data_dir>/<label>-<UTC stamp>/``; return that directory (``None`` when there is no
+    register). Nothing is deleted."""
+    if not paths.database.exists():
+        return None
+    target = paths.root / f"{label}-{_utc_stamp()}"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = paths.root / f"{label}-{_utc_stamp()}-{counter}"
+    target.mkdir(mode=0o700, parents=True)
+    for suffix in ("-wal", "-shm", "-journal", ""):
+        source = Path(str(paths.database) + suffix)
+        if source.exists():
+            os.replace(source, target / source.name)
+    for source in (paths.keyinfo, paths.secrets):
+        if source.exists():
+            shutil.copy2(source, target / source.name)
+    return target
+
+
+def restore_backup(
+    backup: Path,
+    data_dir: Path | DataPaths,
+    *,
+    recovery_key: str | None = None,
+    passphrase: str | None = None,
+    new_passphrase: str | None = None,
+    use_keyring: bool | None = None,
+    ask_passphrase: Callable[[], str | None] | None = None,
+) -> RestoreResult:
+    """Restore ``backup`` into ``data_dir`` (the register must be closed).
+
+    The key comes from the backup's key file (recovery key, or its passphrase wrap via
+    ``passphrase`` / ``$CAREBOOK_PASSPHRASE`` / the keyring of this PC), else from the data
+    directory's own ``keyinfo.json``. New key files for this PC wrap the same key: keyring when
+    it works (``use_keyring``), ``new_passphrase`` (default: ``passphrase``), and the recovery
+    wrap. The current register, if any, is moved into ``<data_dir>/replaced-<stamp>/``.
+
+    Raises:
+        RestoreError: no usable key file, wrong key, damaged or newer backup (nothing changed).
+        RecoveryKeyError / WrongKeyError / PassphraseRequired: the key could not be opened.
+    """
+    paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
+    backup = Path(backup)
+    if not backup.is_file():
+        raise RestoreError(f"找不到备份文件 {backup}。", f"No backup file {backup}.")
+    key, info, secrets_doc = _key_for_backup(backup, paths, recovery_key=recovery_key, passphrase=passphrase,
+                                             ask_passphrase=ask_passphrase)
+    revision = verify_backup(backup, key)
+    paths.ensure_dirs()
+    pending = paths.root / PENDING_DIRNAME
+    shutil.rmtree(pending, ignore_errors=True)
+    new_keys = info is not None
+    if info is not None:
+        with tempfile.TemporaryDirectory(prefix="carebook-restore-") as tmp:
+            old_paths = DataPaths(Path(tmp))
+            if secrets_doc is not None:
+                _write_json(old_paths.secrets, secrets_doc)
+            old = Keystore(old_paths, info, key, mode="backup")
+            keyring_wanted = keyring_backend_usable() if use_keyring is None else use_keyring
+            chosen = new_passphrase or passphrase or os.environ.get("CAREBOOK_PASSPHRASE") or None
+            _prepare_keystore(old, pending, key, passphrase=chosen, use_keyring=keyring_wanted)
+    replaced = move_register_aside(paths, "replaced")
+    part = paths.database.with_name(paths.database.name + ".restore-part")
+    with contextlib.suppress(FileNotFoundError):
+        part.unlink()
+    _copy_verified(backup, part)
+    os.replace(part, paths.database)
+    os.chmod(paths.database, 0o600)
+    if new_keys:
+        _move_pending(pending, paths)
+    return RestoreResult(database=paths.database, replaced_dir=replaced, schema_revision=revision,
+                         new_keys=new_keys)
