@@ -1,0 +1,162 @@
+"""The township ledger (乡镇（街道）农村留守儿童和困境儿童信息台账) as an ``.xlsx`` workbook.
+
+Column order: the columns of the village ledger heading in ``shared/samples/village-ledger-sample.xlsx``
+(序号, 姓名, 性别, 民族, 身份证号, 出生日期, 儿童类别, 户籍性质, 现住址, 就学情况, 学校名称, 健康状况, the
+father's and mother's name, situation, place of work and phone, 实际监护人, 与儿童关系, 监护人电话,
+监护人身份证号, 是否签订委托监护确认书, 最近走访日期, 备注), taken as the model of the national survey's
+order, with 村（居） inserted after 序号 because a township ledger spans villages. Every heading
+is one the ledger import (:mod:`carebook.documents.ledger_columns`) recognises except 村（居）
+and the status columns, so a sheet can be read back by ``carebook ledger import``.
+
+Sheets (title on row 1, unit and date on row 2, headings on row :data:`HEADING_ROW`):
+
+* ``全部儿童`` (all children) — every child record of the register exactly once, open files
+  first, then closed ones, with three more columns: 档案状态 (在册 / 已销档), 销档日期, 销档原因;
+* one sheet per category (农村留守儿童, 困境儿童, 事实无人抚养儿童, 散居孤儿, 重点儿童), in the policy's
+  order — the open files in that category, so a child in two categories is on both category
+  sheets (and once on ``全部儿童``); an open file in no category is only on ``全部儿童``.
+
+Rows are sorted by village code, then name, then ID number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carebook.documents.xlsx_out import heading_row, save_workbook, title_rows
+from carebook.model.children import Child, FamilyMember
+from carebook.model.entrustments import Entrustment
+from carebook.model.enums import Category, EntrustmentStatus, Relation
+from carebook.model.ethnic import ethnic_group_name
+from carebook.model.organisation import OrgUnit
+
+HEADING_ROW = 3
+ALL_SHEET = "全部儿童"
+#: Headings of every sheet, in order (see the module docstring for the source of the order).
+COLUMNS: tuple[str, ...] = (
+    "序号", "村（居）", "姓名", "性别", "民族", "身份证号", "出生日期", "儿童类别", "户籍性质", "现住址", "就学情况",
+    "学校名称", "健康状况", "父亲姓名", "父亲状况", "父亲务工地", "父亲电话", "母亲姓名", "母亲状况", "母亲务工地",
+    "母亲电话", "实际监护人", "与儿童关系", "监护人电话", "监护人身份证号", "是否签订委托监护确认书", "最近走访日期",
+    "备注",
+)
+#: Extra headings of the 全部儿童 sheet.
+STATUS_COLUMNS: tuple[str, ...] = ("档案状态", "销档日期", "销档原因")
+_WIDTHS = {"序号": 6, "村（居）": 12, "姓名": 10, "性别": 6, "民族": 8, "身份证号": 21, "出生日期": 12, "儿童类别": 22,
+           "现住址": 30, "学校名称": 18, "是否签订委托监护确认书": 12, "最近走访日期": 12, "备注": 20}
+
+
+def category_sheet_name(category: Category) -> str:
+    """The sheet of a category: its Chinese name (农村留守儿童, …)."""
+    return category.zh
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One child as the ledger prints it: ``values`` aligned with :data:`COLUMNS` minus 序号
+    (texts, dates as ``date``), the category codes, and the status columns."""
+
+    child_id: str
+    village_code: str
+    values: tuple[object, ...]
+    categories: tuple[str, ...]
+    closed: bool
+    closed_on: dt.date | None
+    closed_reason: str
+
+
+def _zh(value: object) -> str:
+    return str(getattr(value, "zh", "")) if value is not None else ""
+
+
+def ledger_rows(session: Session, *, today: dt.date | None = None) -> list[LedgerRow]:
+    """Every child of the register as a :class:`LedgerRow`, sorted by village code, name and ID
+    number (open and closed; see the module docstring)."""
+    today = today or dt.date.today()
+    units = {u.id: (u.code, u.name) for u in session.scalars(select(OrgUnit))}
+    members: dict[str, dict[str, FamilyMember]] = defaultdict(dict)
+    for member in session.scalars(select(FamilyMember).order_by(FamilyMember.child_id, FamilyMember.relation,
+                                                                FamilyMember.id)):
+        if member.is_entrusted_guardian:
+            members[member.child_id].setdefault("guardian", member)
+        elif member.relation is Relation.FATHER:
+            members[member.child_id].setdefault("father", member)
+        elif member.relation is Relation.MOTHER:
+            members[member.child_id].setdefault("mother", member)
+    signed = set(session.scalars(select(Entrustment.child_id).where(
+        Entrustment.status == EntrustmentStatus.SIGNED, Entrustment.period_to >= today)))
+    rows: list[LedgerRow] = []
+    for c in session.scalars(select(Child)):
+        code, village = units.get(c.village_id, ("", ""))
+        fam = members.get(c.id, {})
+        f, m, g = fam.get("father"), fam.get("mother"), fam.get("guardian")
+        cats = tuple(c.categories or ())
+        values: tuple[object, ...] = (
+            village, c.name, _zh(c.sex), ethnic_group_name(c.ethnic_group), c.id_number or "", c.date_of_birth,
+            "、".join(Category(x).zh for x in cats), _zh(c.registration_type), c.current_address or "",
+            _zh(c.schooling_stage), c.school_name or "", _zh(c.health_status),
+            f.name if f else "", _zh(f.status) if f else "", (f.work_place or "") if f else "", (f.phone or "") if f else "",
+            m.name if m else "", _zh(m.status) if m else "", (m.work_place or "") if m else "", (m.phone or "") if m else "",
+            (g.name or "") if g else "", _zh(g.relation) if g else "", (g.phone or "") if g else "",
+            (g.id_number or "") if g else "", "是" if c.id in signed else "否", c.last_visit_date, c.notes or "",
+        )
+        rows.append(LedgerRow(c.id, code, values, cats, c.closed_reason is not None, c.closed_on,
+                              _zh(c.closed_reason)))
+    rows.sort(key=lambda r: (r.closed, r.village_code, str(r.values[1]), str(r.values[4])))
+    return rows
+
+
+def _write_sheet(ws: Worksheet, title: str, subtitle: str, rows: list[LedgerRow], *, status: bool) -> None:
+    heads = COLUMNS + (STATUS_COLUMNS if status else ())
+    title_rows(ws, title, subtitle, len(heads))
+    heading_row(ws, HEADING_ROW, heads, [_WIDTHS.get(h, 11) for h in heads])
+    for i, r in enumerate(rows, start=1):
+        line: list[object] = [i, *r.values]
+        if status:
+            line += ["已销档" if r.closed else "在册", r.closed_on, r.closed_reason]
+        for col, value in enumerate(line, start=1):
+            cell = ws.cell(row=HEADING_ROW + i, column=col, value=value if value is not None else "")
+            if isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            elif col == 6 or heads[col - 1] in ("监护人身份证号", "父亲电话", "母亲电话", "监护人电话"):
+                cell.number_format = "@"
+
+
+def build_township_ledger(
+    rows: list[LedgerRow], *, township: str = "", issued_on: dt.date | None = None,
+) -> Workbook:
+    """The workbook of ``rows`` (see the module docstring)."""
+    issued_on = issued_on or dt.date.today()
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = ALL_SHEET
+    subtitle_of = f"填报单位（盖章）：{township}　　填报日期：{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    _write_sheet(ws, f"{township}农村留守儿童和困境儿童信息台账（全部儿童）", subtitle_of, rows, status=True)
+    for category in Category:
+        chosen = [r for r in rows if not r.closed and category.code in r.categories]
+        sheet = wb.create_sheet(category_sheet_name(category))
+        _write_sheet(sheet, f"{township}{category.zh}信息台账", subtitle_of, chosen, status=False)
+    return wb
+
+
+def write_township_ledger(
+    session: Session, path: str | os.PathLike[str], *, township: str = "", today: dt.date | None = None,
+) -> tuple[Path, list[LedgerRow]]:
+    """Write the township ledger of the register to ``path`` (atomically); returns the path and
+    the rows written.
+
+    Raises:
+        CarebookError: the file cannot be written.
+    """
+    today = today or dt.date.today()
+    rows = ledger_rows(session, today=today)
+    return save_workbook(build_township_ledger(rows, township=township, issued_on=today), path), rows

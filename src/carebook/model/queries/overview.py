@@ -1,0 +1,226 @@
+"""The township overview (乡镇总览): per village, the numbers the child supervisor watches.
+
+Per village: open files by category, age band (0-5, 6-13, 14-17; 18+ for files still open past
+17) and sex, and their cross-tabulation; visits done this calendar month and files overdue
+today; open mandatory reports and referrals; entrustment confirmations missing, expiring and
+expired (the rules of :func:`carebook.model.services.entrustments.entrustment_overview`); and,
+when this installation has pinned the village as a sync peer, when its last bundle came in, how
+many gaps its received log has and how many conflicts involving it are open. Per child director:
+the assessment of :func:`carebook.model.queries.staff.director_assessment`.
+
+Counting rules: a child in several categories counts once in each category (so category
+counts may add up to more than ``children``) and once in the age-band and sex counts. Closed
+files are not counted. Ages are completed years on the day of the query.
+
+Built from a handful of grouped queries (no per-child round trips): ``bench/bench_overview.py``
+measures 30 villages and 15,000 children.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from carebook.model.children import Child
+from carebook.model.enums import Category, OrgLevel, ReferralStatus, ReportStatus
+from carebook.model.organisation import OrgUnit
+from carebook.model.queries.staff import DirectorAssessment, director_assessment, month_bounds
+from carebook.model.reports import MandatoryReport, Referral
+from carebook.model.services.entrustments import entrustment_overview
+from carebook.model.sync_state import SyncConflict, SyncPeer, SyncReceivedRange
+from carebook.model.validation import age_on
+from carebook.model.visits import Visit
+
+AGE_BANDS = ("0-5", "6-13", "14-17", "18+")
+#: Category key of open files in no category.
+NO_CATEGORY = "none"
+
+
+def age_band(age: int) -> str:
+    """``"0-5"``, ``"6-13"``, ``"14-17"`` or ``"18+"`` for an age in completed years."""
+    if age <= 5:
+        return "0-5"
+    if age <= 13:
+        return "6-13"
+    if age <= 17:
+        return "14-17"
+    return "18+"
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    """同步情况 of one village seen from here: last bundle imported (UTC), number of gaps in the
+    part of its change log received, open conflicts whose either side comes from it."""
+
+    last_bundle_at: dt.datetime | None
+    gaps: int
+    pending_conflicts: int
+
+
+@dataclass(frozen=True)
+class VillageOverview:
+    """One village's numbers (see the module docstring). Dictionaries hold every key of their
+    kind, zeros included: ``by_category`` every :class:`~carebook.model.enums.Category` code,
+    ``by_age_band`` every :data:`AGE_BANDS` key, ``by_sex`` ``"1"`` (male) and ``"2"``
+    (female) plus any other code found. ``by_category_band_sex`` maps ``(category or "none",
+    band, sex)`` to a count and holds non-zero cells only. ``sync`` is ``None`` when the village
+    is not a pinned sync peer of this installation (always on a village PC)."""
+
+    village_id: str
+    code: str
+    name: str
+    children: int
+    by_category: dict[str, int]
+    by_age_band: dict[str, int]
+    by_sex: dict[str, int]
+    by_category_band_sex: dict[tuple[str, str, str], int]
+    visits_this_month: int
+    overdue: int
+    open_reports: int
+    open_referrals: int
+    entrustments_missing: int
+    entrustments_expiring: int
+    entrustments_expired: int
+    sync: SyncInfo | None = None
+
+
+@dataclass(frozen=True)
+class TownshipOverview:
+    """The overview on ``today``: villages by division code, their ``totals`` (code ``""``,
+    name 合计, ``sync`` None), and one assessment per child director for ``month`` (YYYY-MM)."""
+
+    today: dt.date
+    month: str
+    villages: list[VillageOverview]
+    totals: VillageOverview
+    directors: list[DirectorAssessment] = field(default_factory=list)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.children = 0
+        self.cells: Counter[tuple[str, str, str]] = Counter()
+        self.category: Counter[str] = Counter()
+        self.band: Counter[str] = Counter()
+        self.sex: Counter[str] = Counter()
+        self.numbers: Counter[str] = Counter()
+
+    def freeze(self, village_id: str, code: str, name: str, sync: SyncInfo | None) -> VillageOverview:
+        sexes = {"1": 0, "2": 0, **{k: v for k, v in sorted(self.sex.items())}}
+        n = self.numbers
+        return VillageOverview(
+            village_id=village_id, code=code, name=name, children=self.children,
+            by_category={c.code: self.category[c.code] for c in Category},
+            by_age_band={b: self.band[b] for b in AGE_BANDS}, by_sex=sexes,
+            by_category_band_sex=dict(sorted(self.cells.items())),
+            visits_this_month=n["visits"], overdue=n["overdue"], open_reports=n["reports"],
+            open_referrals=n["referrals"], entrustments_missing=n["missing"],
+            entrustments_expiring=n["expiring"], entrustments_expired=n["expired"], sync=sync,
+        )
+
+    def add(self, other: _Tally) -> None:
+        self.children += other.children
+        self.cells.update(other.cells)
+        self.category.update(other.category)
+        self.band.update(other.band)
+        self.sex.update(other.sex)
+        self.numbers.update(other.numbers)
+
+
+def _gap_count(ranges: list[tuple[int, int]]) -> int:
+    gaps, expected = 0, 1
+    for a, b in sorted(ranges):
+        if a > expected:
+            gaps += 1
+        expected = max(expected, b + 1)
+    return gaps
+
+
+def _sync_info(session: Session) -> dict[str, SyncInfo]:
+    """Sync information by the peer's division code (villages pinned here)."""
+    peers = session.scalars(select(SyncPeer).where(SyncPeer.retired.is_(False))).all()
+    if not peers:
+        return {}
+    ranges: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for sender, a, b in session.execute(select(SyncReceivedRange.sender_id, SyncReceivedRange.seq_from,
+                                               SyncReceivedRange.seq_to)):
+        ranges[sender].append((a, b))
+    conflicts: Counter[str] = Counter()
+    for a_origin, b_origin in session.execute(select(SyncConflict.a_origin, SyncConflict.b_origin)
+                                              .where(SyncConflict.status == "open")):
+        conflicts[a_origin] += 1
+        if b_origin != a_origin:
+            conflicts[b_origin] += 1
+    out: dict[str, SyncInfo] = {}
+    for p in peers:
+        out[p.code] = SyncInfo(p.last_import_at, _gap_count(ranges.get(p.installation_id, [])),
+                               conflicts[p.installation_id])
+    return out
+
+
+def township_overview(session: Session, *, today: dt.date | None = None) -> TownshipOverview:
+    """The township overview on ``today`` (default: the local date); see the module docstring.
+
+    Villages listed: every village unit of the register, and any unit holding open files.
+    """
+    today = today or dt.date.today()
+    first, last = month_bounds(today)
+    units = {u.id: u for u in session.scalars(select(OrgUnit))}
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    child_village: dict[str, str] = {}
+    for cid, village, sex, born, categories, closed, due in session.execute(
+            select(Child.id, Child.village_id, Child.sex, Child.date_of_birth, Child.categories,
+                   Child.closed_reason, Child.next_visit_due)):
+        child_village[cid] = village
+        if closed is not None:
+            continue
+        t = tallies[village]
+        band = age_band(age_on(born, today))
+        sex_code = sex.code if sex is not None else "0"
+        t.children += 1
+        t.band[band] += 1
+        t.sex[sex_code] += 1
+        for cat in categories or [NO_CATEGORY]:
+            t.cells[(cat, band, sex_code)] += 1
+            if cat != NO_CATEGORY:
+                t.category[cat] += 1
+        if due is not None and due < today:
+            t.numbers["overdue"] += 1
+    for village, count in session.execute(
+            select(Child.village_id, func.count()).join(Visit, Visit.child_id == Child.id)
+            .where(Visit.visit_date >= first, Visit.visit_date <= last).group_by(Child.village_id)):
+        tallies[village].numbers["visits"] += count
+    for village, count in session.execute(
+            select(Child.village_id, func.count()).join(MandatoryReport, MandatoryReport.child_id == Child.id)
+            .where(MandatoryReport.status != ReportStatus.CLOSED).group_by(Child.village_id)):
+        tallies[village].numbers["reports"] += count
+    for village, count in session.execute(
+            select(Child.village_id, func.count()).join(Referral, Referral.child_id == Child.id)
+            .where(Referral.status.not_in([ReferralStatus.DONE, ReferralStatus.DECLINED]))
+            .group_by(Child.village_id)):
+        tallies[village].numbers["referrals"] += count
+    ent = entrustment_overview(session, today=today)
+    for key, ids in (("missing", [cid for cid, _ in ent.missing]), ("expiring", [r.child_id for r in ent.expiring]),
+                     ("expired", [r.child_id for r in ent.expired])):
+        for cid in ids:
+            if cid in child_village:
+                tallies[child_village[cid]].numbers[key] += 1
+    sync = _sync_info(session)
+    village_ids = {u.id for u in units.values() if u.level is OrgLevel.VILLAGE} | set(tallies)
+    villages: list[VillageOverview] = []
+    total = _Tally()
+    for vid in village_ids:
+        unit = units.get(vid)
+        code, name = (unit.code, unit.name) if unit else ("", vid)
+        tally = tallies.get(vid, _Tally())
+        total.add(tally)
+        villages.append(tally.freeze(vid, code, name, sync.get(code) if code else None))
+    villages.sort(key=lambda v: (v.code, v.name))
+    return TownshipOverview(
+        today=today, month=f"{today:%Y-%m}", villages=villages, totals=total.freeze("", "", "合计", None),
+        directors=director_assessment(session, today=today),
+    )
