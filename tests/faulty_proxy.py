@@ -29,6 +29,23 @@ class Fault:
     delay: float = 0.0
 
 
+class _Tally:
+    """Counters shared by a proxy's connections."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.drops = 0
+        self.upstream_bytes = 0
+
+    def add_up(self, n: int) -> None:
+        with self.lock:
+            self.upstream_bytes += n
+
+    def add_drop(self) -> None:
+        with self.lock:
+            self.drops += 1
+
+
 class FaultyProxy:
     """Listen on ``127.0.0.1:<port>`` and forward to ``upstream`` (host, port).
 
@@ -39,9 +56,8 @@ class FaultyProxy:
     def __init__(self, upstream: tuple[str, int], faults: list[Fault] | None = None) -> None:
         self.upstream = upstream
         self.faults: deque[Fault] = deque(faults or [])
-        self.drops = 0
         self.connections = 0
-        self.upstream_bytes = 0
+        self.tally = _Tally()
         self._lock = threading.Lock()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,6 +68,16 @@ class FaultyProxy:
         self._sockets: list[socket.socket] = []
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
+
+    @property
+    def drops(self) -> int:
+        """Connections cut so far."""
+        return self.tally.drops
+
+    @property
+    def upstream_bytes(self) -> int:
+        """Bytes forwarded to the server so far."""
+        return self.tally.upstream_bytes
 
     @property
     def url(self) -> str:
@@ -94,14 +120,14 @@ class FaultyProxy:
                 continue
             with self._lock:
                 self._sockets.extend([client, server])
-            conn = _Connection(self, client, server, fault)
+            conn = _Connection(self.tally, client, server, fault)
             threading.Thread(target=conn.pump, args=(client, server, True), daemon=True).start()
             threading.Thread(target=conn.pump, args=(server, client, False), daemon=True).start()
 
 
 class _Connection:
-    def __init__(self, proxy: FaultyProxy, client: socket.socket, server: socket.socket, fault: Fault) -> None:
-        self.proxy = proxy
+    def __init__(self, tally: _Tally, client: socket.socket, server: socket.socket, fault: Fault) -> None:
+        self.tally = tally
         self.client = client
         self.server = server
         self.fault = fault
@@ -127,8 +153,7 @@ class _Connection:
                             if allowed > 0:
                                 dst.sendall(data[:allowed])
                                 if upstream:
-                                    with self.proxy._lock:
-                                        self.proxy.upstream_bytes += allowed
+                                    self.tally.add_up(allowed)
                             self._cut()
                             return
                         if upstream:
@@ -137,8 +162,7 @@ class _Connection:
                             self.sent_down += len(data)
                 dst.sendall(data)
                 if upstream:
-                    with self.proxy._lock:
-                        self.proxy.upstream_bytes += len(data)
+                    self.tally.add_up(len(data))
         except OSError:
             pass
         finally:
@@ -150,8 +174,7 @@ class _Connection:
         if self.cut:
             return
         self.cut = True
-        with self.proxy._lock:
-            self.proxy.drops += 1
+        self.tally.add_drop()
         for sock in (self.client, self.server):
             if self.fault.reset:
                 with contextlib.suppress(OSError):
@@ -164,3 +187,73 @@ def _close(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         sock.close()
+
+
+class ConnectProxy:
+    """A minimal HTTP proxy that understands only ``CONNECT host:port`` (RFC 9110 §9.3.6), the
+    way clients reach an ``https://`` server through ``$HTTPS_PROXY``. ``tunnels`` lists the
+    targets asked for."""
+
+    def __init__(self) -> None:
+        self.tunnels: list[str] = []
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, for ``HTTPS_PROXY``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        """Stop accepting."""
+        self._closed = True
+        self._listener.close()
+
+    def __enter__(self) -> ConnectProxy:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _accept_loop(self) -> None:
+        while not self._closed:
+            try:
+                client, _addr = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            data = client.recv(4096)
+            if not data:
+                _close(client)
+                return
+            head += data
+        request_line = head.split(b"\r\n", 1)[0].decode("latin-1").split()
+        if len(request_line) < 2 or request_line[0] != "CONNECT":
+            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            _close(client)
+            return
+        host, _, port = request_line[1].rpartition(":")
+        self.tunnels.append(request_line[1])
+        try:
+            server = socket.create_connection((host, int(port)), timeout=10)
+            server.settimeout(None)
+        except OSError:
+            client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            _close(client)
+            return
+        client.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        rest = head.split(b"\r\n\r\n", 1)[1]
+        if rest:
+            server.sendall(rest)
+        conn = _Connection(_Tally(), client, server, Fault())
+        threading.Thread(target=conn.pump, args=(client, server, True), daemon=True).start()
+        threading.Thread(target=conn.pump, args=(server, client, False), daemon=True).start()

@@ -26,7 +26,7 @@ from carebook.sync.relay_client import (
 )
 from carebook.sync.relay_server import make_self_signed_cert, relay_in_thread
 from carebook.sync.relay_store import RelayLimits
-from faulty_proxy import Fault, FaultyProxy
+from faulty_proxy import ConnectProxy, Fault, FaultyProxy
 from relay_helpers import RelayWorld, make_world, sealed_for
 
 FAST = RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.05)
@@ -240,3 +240,38 @@ def test_bundle_content_is_checked_at_the_end(world: RelayWorld) -> None:
             client.push_bundle(os.urandom(3000), world.township.installation_id)
         assert junk.value.code == "not_a_bundle"
     assert world.store.stored_files() == [] and world.store.partial_files() == []
+
+
+def test_client_honours_the_https_proxy_variable(world: RelayWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, key = world.base / "relay.pem", world.base / "relay.key"
+    pem = make_self_signed_cert(cert, key, host="127.0.0.1")
+    village = world.villages[0]
+    with relay_in_thread(world.store, tls_cert=cert, tls_key=key) as relay, ConnectProxy() as proxy:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        with RelayClient(relay.url, village, pinned_cert=pem, retry=FAST) as client:
+            data = sealed_for(village, world.township, size=50_000)
+            assert client.push_bundle(data, world.township.installation_id).status == "stored"
+        assert proxy.tunnels and set(proxy.tunnels) == {f"127.0.0.1:{relay.port}"}
+
+
+def test_logs_are_structured_and_hold_no_personal_data(world: RelayWorld, caplog: pytest.LogCaptureFixture) -> None:
+    import json
+    import logging
+
+    village = world.villages[0]
+    data = sealed_for(village, world.township, size=20_000)
+    with caplog.at_level(logging.INFO, logger="carebook.relay"), relay_in_thread(world.store) as relay:
+        with RelayClient(relay.url, village, retry=FAST) as client:
+            client.push_bundle(data, world.township.installation_id)
+        with RelayClient(relay.url, world.township, retry=FAST) as client:
+            client.pull(world.base / "in")
+        httpx.get(f"{relay.url}/v1/inbox")  # unsigned: refused and logged
+    lines = [r.getMessage() for r in caplog.records if r.name == "carebook.relay"]
+    events = [json.loads(line) for line in lines]
+    assert {"upload_begin", "upload_stored", "fetch", "delivered", "refused"} <= {e["event"] for e in events}
+    text = "\n".join(lines)
+    assert "127.0.0.1" not in text  # no client addresses
+    assert "第1村" not in text and "610402100201" not in text  # no names, no village codes
+    assert village.installation_id not in text and world.township.installation_id not in text
