@@ -49,8 +49,9 @@ def _usual_reading(char: str) -> str:
 
 
 def search_key(name: str) -> str:
-    """The text stored in ``child.search_initials``: the initials variants and the full pinyin,
-    space-separated and space-framed (``" csy zsy cengsiyuan "``), so ``LIKE '% q%'`` matches
-    prefixes and ``LIKE '%q%'`` substrings of one variant without crossing into another."""
-    parts = [*initials_variants(name), full_pinyin(name)]
+    """The text stored in ``child.search_initials``: the full pinyin of the usual reading first
+    (so sorting by this column gives the pinyin order people expect), then every initials
+    variant, space-separated and space-framed (``" cengsiyuan csy zsy "``), so ``LIKE '% q%'``
+    matches the start of one variant without crossing into another."""
+    parts = [full_pinyin(name), *initials_variants(name)]
     return " " + " ".join(p for p in parts if p) + " "
