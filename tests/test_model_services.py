@@ -368,3 +368,18 @@ def test_settings_round_trip(register: Register) -> None:
     settings = RegisterSettings(away_min_months=3, visit_interval_by_risk={"red": 7})
     register.save_settings(settings)
     assert register.settings() == settings
+
+
+def test_search_by_id_suffix_edges(register: Register, today: dt.date) -> None:
+    """Suffixes starting with 9 and ending in X (the index range's edge cases) and neighbours."""
+    birth = years_before(today, 9)
+    numbers = [id_for(birth, seq=s) for s in range(90, 500)]
+    nine = next(n for n in numbers if n[-4] == "9")
+    ex = next(n for n in numbers if n.endswith("X"))
+    for i, number in enumerate({nine, ex}):
+        register.register_child({"name": f"张{'甲乙'[i]}", "id_number": number})
+    assert [r.id_number for r in register.search(nine[-4:])] == [nine]
+    assert [r.id_number for r in register.search(ex[-5:].lower())] == [ex]
+    assert [r.id_number for r in register.search(ex[-3:])] == [ex]
+    assert {r.id_number for r in register.search(nine[-3:])} <= {nine, ex}
+    assert register.search(nine[-4:-1] + ("0" if nine[-1] != "0" else "1")) == []

@@ -48,12 +48,28 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_NEXT_ID_CHAR = {**{str(d): str(d + 1) for d in range(9)}, "9": "X"}
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    """``column`` starts with ``prefix`` (digits and X), as a range the column's index can seek
+    (SQLite's case-insensitive ``LIKE 'p%'`` cannot use an index: a full scan at 100,000
+    children). The upper bound increments the last character (0-8, 9 -> X, X carries), so it
+    holds for byte order and for collations that put digits before letters."""
+    upper = prefix
+    while upper and upper[-1] not in _NEXT_ID_CHAR:
+        upper = upper[:-1]
+    if not upper:
+        return column >= prefix
+    return and_(column >= prefix, column < upper[:-1] + _NEXT_ID_CHAR[upper[-1]])
+
+
 def search_condition(query: str) -> Any:
     """The SQL condition of a register search (see :class:`ChildFilter`)."""
     q = query.strip()
     digits = clean_id_number(q)
     if len(digits) >= 3 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
-        return Child.id_number_rev.like(_escape_like(digits[::-1]) + "%", escape="\\")
+        return _prefix_range(Child.id_number_rev, digits[::-1])
     if q.isascii():
         return Child.search_initials.like("% " + _escape_like(q.lower().replace(" ", "")) + "%", escape="\\")
     return Child.name.like("%" + _escape_like(q) + "%", escape="\\")
