@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from carebook.model.base import utc_now
@@ -256,17 +256,19 @@ def entrustment_rows(session: Session, *, today: dt.date | None = None, child_id
 
 
 def entrustment_overview(session: Session, *, today: dt.date | None = None) -> EntrustmentOverview:
-    """The entrustment lists of the register (see :class:`EntrustmentOverview`). A child's
-    parents are *away* when either parent is working away."""
+    """The entrustment lists of the register (see :class:`EntrustmentOverview`).
+
+    A confirmation is needed where the parents' absence leaves the child without a guardian at
+    home: both parents away, or one away and the other without guardianship capacity (Minors
+    Protection Law 2020 art. 22; DOMAIN.md) — exactly the left-behind category, so *missing*
+    lists open files in that category with no signed (or expiring) confirmation."""
     today = today or dt.date.today()
     rows = entrustment_rows(session, today=today)
     covered = {r.child_id for r in rows if r.effective_status in ("signed", "expiring")}
     away_children = session.execute(
-        select(Child.id, Child.name).join(FamilyMember, FamilyMember.child_id == Child.id)
-        .where(Child.closed_reason.is_(None), FamilyMember.is_entrusted_guardian.is_(False),
-               FamilyMember.relation.in_([Relation.FATHER, Relation.MOTHER]),
-               FamilyMember.status == ParentStatus.WORKING_AWAY)
-        .distinct().order_by(Child.name)
+        select(Child.id, Child.name)
+        .where(Child.closed_reason.is_(None), cast(Child.categories, String).like('%"left_behind"%'))
+        .order_by(Child.search_initials)
     ).all()
     missing = [(cid, name) for cid, name in away_children if cid not in covered]
     latest: dict[str, EntrustmentRow] = {}

@@ -70,7 +70,7 @@ def create_report(session: Session, child_ref: str, values: Mapping[str, Any]) -
     """
     now = utc_now()
     child = find_child(session, child_ref)
-    report = MandatoryReport(child_id=child.id, found_at=now)
+    report = MandatoryReport(child_id=child.id, found_at=now, status=ReportStatus.OPEN, situations=[])
     _apply_report_values(report, values, now)
     if not report.situations:
         raise ValidationError.single("situations", "请至少选择一种需要报告的情形", "choose at least one situation")
