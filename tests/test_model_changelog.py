@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from carebook.model import keys
 from carebook.model.changelog import ChangeLogEntry
 from carebook.model.children import Child, FamilyMember
 from carebook.model.db import create_database
+from carebook.model.enums import ParentStatus, Sex
 from carebook.model.errors import ValidationError
+from carebook.model.jsonvalues import dumps, loads, to_json_value
 from carebook.model.organisation import OrgUnit
 from carebook.model.recording import UnrecordedWriteError
 from carebook.model.register import Register
@@ -210,3 +214,23 @@ def test_writing_a_tracked_record_without_a_recorder_raises(register: Register, 
 def test_untracked_settings_can_be_written_without_a_recorder(register: Register) -> None:
     register.set_actor("王芳")
     assert register.installation() is not None
+
+
+_json_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.dates(),
+    st.datetimes(timezones=st.just(dt.UTC)), st.sampled_from(list(ParentStatus)), st.sampled_from(list(Sex)),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+)
+_json_values = st.recursive(
+    _json_leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.frozensets(st.sampled_from(list(Sex)), max_size=3),
+                            st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=10,
+)
+
+
+@given(_json_values)
+def test_change_log_json_is_the_json_of_the_converted_value(value: Any) -> None:
+    expected = json.dumps(to_json_value(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    assert dumps(value) == expected
+    assert loads(dumps(value)) == json.loads(expected)

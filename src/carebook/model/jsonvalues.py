@@ -12,7 +12,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-
 #: Types that are already JSON values (exact types: an ``Enum`` subclass of ``str`` is not one).
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
@@ -42,8 +41,17 @@ def to_json_value(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """Compact, deterministic JSON text of a column value (UTF-8 characters kept)."""
-    return json.dumps(to_json_value(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    """Compact, deterministic JSON text of a column value (UTF-8 characters kept): the JSON of
+    :func:`to_json_value` of ``value``.
+
+    Values JSON already writes the same way (strings, ``str`` enumerations as their code,
+    numbers, lists, dicts) are encoded directly and only the others go through
+    :func:`to_json_value`, so a record is walked once (bulk imports write 100,000s of these).
+    """
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=to_json_value)
+    except TypeError:  # e.g. dict keys JSON cannot sort or write: convert everything first
+        return json.dumps(to_json_value(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def loads(text: str | None) -> Any:
