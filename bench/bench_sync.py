@@ -70,6 +70,10 @@ def _exchange(world: SyncWorld, village: SyncSite, label: str, reference: int) -
     start = time.perf_counter()
     imported = import_bundle(world.township, result.paths, backup=False)
     took = time.perf_counter() - start
+    back = world.stick / f"{label}-back"
+    back.mkdir()
+    for returned in export_bundles(world.township, back):  # acknowledgements go back to the village
+        import_bundle(village, returned.paths, backup=False)
     n = result.changes
     print(f"{label}: {n} changes; export {exported:.2f} s ({n / exported:,.0f}/s); import+merge {took:.2f} s "
           f"({n / took:,.0f} changes/s); bundle {result.size:,} B = {result.size / n:.1f} B/change; "

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Numeric, bindparam, delete, insert, inspect, select, text, update
+from sqlalchemy import Date, Numeric, delete, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from carebook.model import settings as settings_store
@@ -42,6 +42,7 @@ from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_a
 from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts
+from carebook.sync.fastwrite import insert_rows, update_rows
 from carebook.sync.merge_derived import refresh_children
 
 _LOG = table_of(ChangeLogEntry)
@@ -253,7 +254,7 @@ def apply_changes(
     if record_conflicts and new:
         result.conflicts = detect_conflicts(session, new, by_record, me=me)
     if new:
-        session.execute(insert(_LOG), [c.log_row() for c in new])
+        insert_rows(session, _LOG, [c.log_row() for c in new])
         contexts = [{"origin": c.origin, "origin_seq": c.origin_seq, "context": json.dumps(c.ctx, sort_keys=True)}
                     for c in new if c.ctx]
         if contexts:
@@ -343,17 +344,13 @@ def _materialise(
             record.update(id=rid, created_at=_created_at(by_record[(ent, rid)]) or now, updated_at=now, version=1)
             rows.append(record)
         if rows:
-            session.execute(insert(info.table), rows)
+            insert_rows(session, info.table, rows)
             result.inserted += len(rows)
     groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
     for (entity, rid), diff in updates.items():
-        cols = tuple(sorted(diff))
-        groups.setdefault((entity, cols), []).append({"_id": rid, **{f"v_{k}": v for k, v in diff.items()}})
+        groups.setdefault((entity, tuple(sorted(diff))), []).append({"id": rid, **diff})
     for (entity, cols), params in groups.items():
-        table = columns_of(entity).table
-        stmt = update(table).where(table.c.id == bindparam("_id")).values(
-            {**{c: bindparam(f"v_{c}") for c in cols}, "updated_at": now, "version": table.c.version + 1})
-        session.connection().execute(stmt, params)
+        update_rows(session, columns_of(entity).table, cols, params, updated_at=now, bump_version=True)
         result.updated += len(params)
     for entity, rid in deletes:
         table = columns_of(entity).table

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carebook.model.categories import ChildFacts, ParentFacts, compute_categories, sort_categories
@@ -24,6 +24,7 @@ from carebook.model.services.derived import propose_next_visit
 from carebook.model.settings import RegisterSettings
 from carebook.model.visits import Visit
 from carebook.sync.aggregates import chunks, table_of
+from carebook.sync.fastwrite import update_rows
 
 _CHILD = table_of(Child)
 _MEMBER = table_of(FamilyMember)
@@ -84,15 +85,10 @@ def refresh_children(session: Session, child_ids: Iterable[str], settings: Regis
                 base = c.created_at.date() if c.created_at and visit is None else today
                 next_due = propose_next_visit(categories, risk, visit[0] if visit else None, base, settings)
             updates.append({
-                "_id": c.id, "v_categories": categories, "v_search_initials": search_key(c.name),
-                "v_id_number_rev": c.id_number[::-1] if c.id_number else None,
-                "v_last_visit_date": visit[0] if visit else None, "v_next_visit_due": next_due,
+                "id": c.id, "categories": categories, "search_initials": search_key(c.name),
+                "id_number_rev": c.id_number[::-1] if c.id_number else None,
+                "last_visit_date": visit[0] if visit else None, "next_visit_due": next_due,
             })
-    if updates:
-        stmt = update(_CHILD).where(_CHILD.c.id == bindparam("_id")).values(
-            categories=bindparam("v_categories"), search_initials=bindparam("v_search_initials"),
-            id_number_rev=bindparam("v_id_number_rev"), last_visit_date=bindparam("v_last_visit_date"),
-            next_visit_due=bindparam("v_next_visit_due"),
-        )
-        session.connection().execute(stmt, updates)
+    update_rows(session, _CHILD, ["categories", "search_initials", "id_number_rev", "last_visit_date",
+                                  "next_visit_due"], updates)
     return len(updates)
