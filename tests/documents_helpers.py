@@ -73,10 +73,44 @@ def render_png(pdf: bytes, tmp: Path, page: int = 1, dpi: int = 60, name: str = 
 
 
 def decode_qr(pdf: bytes, tmp: Path, page: int = 1) -> bytes:
-    """The QR code content of one page, decoded by zbarimg from a 200 dpi rendering."""
+    """The QR code content of one page, decoded by zbarimg from a 200 dpi rendering of the
+    page's top-right corner (where every form has its code)."""
     if not HAVE_ZBAR:
         pytest.skip("zbarimg (Debian zbar-tools) not installed")
-    png = render_png(pdf, tmp, page, dpi=200, name="qr")
+    if not HAVE_POPPLER:
+        pytest.skip("poppler-utils not installed")
+    dpi = 200
+    box = pypdf.PdfReader(io.BytesIO(pdf)).pages[page - 1].mediabox
+    width_px = round(float(box.width) / 72 * dpi)
+    side = round(45 / 25.4 * dpi)  # the corner: 45 mm square
+    src = tmp / "qr.pdf"
+    src.write_bytes(pdf)
+    prefix = tmp / f"qr-{page}"
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-x",
+            str(width_px - side),
+            "-y",
+            "0",
+            "-W",
+            str(side),
+            "-H",
+            str(side),
+            str(src),
+            str(prefix),
+        ],
+        check=True,
+    )
+    png = prefix.with_suffix(".png")
     r = subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", str(png)], capture_output=True, check=False)
     assert r.returncode == 0, r.stderr
     return r.stdout.rstrip(b"\n")

@@ -242,9 +242,7 @@ def test_child_file_report_and_roster(
     report_id = report.record_id
     assert report_id is not None
     rp = tmp_path / "rp.pdf"
-    code, _o, err = run(
-        capsys, "--data-dir", d, "form", "report", "--report", report_id, "--out", str(rp)
-    )
+    code, _o, err = run(capsys, "--data-dir", d, "form", "report", "--report", report_id, "--out", str(rp))
     assert code == 0, err
     text = "".join(pdftotext_pages(rp.read_bytes(), tmp_path)).replace("\n", "")
     assert "强制报告记录表" in text and "幸福派出所" in text and "☑未成年人身体存在多处损伤" in text
@@ -283,9 +281,9 @@ def test_unknown_child_and_bad_font_write_nothing(
     assert code == 1 and "TrueType" in err and not out.exists()
 
 
-def test_usage_error_without_child_or_entrustment(village: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_error_without_child_or_entrustment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["--data-dir", str(village), "form", "entrustment", "--out", "x.pdf"])
+        main(["--data-dir", str(tmp_path), "form", "entrustment", "--out", "x.pdf"])
     assert info.value.code == 2
     capsys.readouterr()
 
