@@ -88,9 +88,11 @@ def test_download_resumes_across_drops(world: RelayWorld) -> None:
             dest.mkdir()
             # a half-downloaded file from an earlier, interrupted pull
             (dest / f"relay-{hashlib.sha256(data).hexdigest()[:32]}.part").write_bytes(data[:700_000])
-            with RelayClient(proxy.url, village, retry=FAST) as client:
+            seen: list[tuple[int, int]] = []
+            with RelayClient(proxy.url, village, retry=FAST, progress=lambda d, t: seen.append((d, t))) as client:
                 pulled = client.pull(dest)
             assert proxy.drops == 2
+            assert seen[0][0] > 700_000 and seen[-1] == (len(data), len(data))
         assert len(pulled) == 1 and pulled[0].path.read_bytes() == data
         assert not list(dest.glob("*.part"))
 

@@ -398,7 +398,7 @@ class RelayClient:
                 have = 0
             if have < size:
                 try:
-                    self._fetch_range(sha, have, partial)
+                    self._fetch_range(sha, have, size, partial)
                 except httpx.TransportError as exc:
                     failures += 1
                     if failures >= self.retry.attempts:
@@ -424,7 +424,7 @@ class RelayClient:
             os.replace(partial, final)
             return final
 
-    def _fetch_range(self, sha: str, start: int, partial: Path) -> None:
+    def _fetch_range(self, sha: str, start: int, size: int, partial: Path) -> None:
         path = f"/v1/inbox/{sha}"
         if self.clock_offset is None:
             self.sync_clock()
@@ -446,7 +446,7 @@ class RelayClient:
                 for chunk in response.iter_bytes():
                     handle.write(chunk)
                     total += len(chunk)
-                    self._report(total, total + int(response.headers.get("content-length", "0") or 0))
+                    self._report(total, size)
                 handle.flush()
                 os.fsync(handle.fileno())
 
