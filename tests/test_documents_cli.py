@@ -12,6 +12,8 @@ import pytest
 
 from carebook.cli.main import main
 from carebook.documents.form_data import parse_qr_payload
+from carebook.documents.from_model import render_form
+from carebook.model.errors import NotFoundError
 from carebook.model.idnumber import id_number_check_character
 from carebook.model.register import Register
 from carebook.model.services.reports import create_report
@@ -246,6 +248,15 @@ def test_child_file_report_and_roster(
     assert code == 0, err
     text = "".join(pdftotext_pages(rp.read_bytes(), tmp_path)).replace("\n", "")
     assert "强制报告记录表" in text and "幸福派出所" in text and "☑未成年人身体存在多处损伤" in text
+
+    reg = Register.open(village)
+    try:
+        pdf = render_form(reg, "visit_sheet", CHILD_ID)
+        with pytest.raises(NotFoundError):
+            render_form(reg, "entrustment", CHILD_ID)  # none drafted yet
+    finally:
+        reg.close()
+    assert "张𠀀" in pdftotext_pages(pdf, tmp_path)[0]
 
     ros = tmp_path / "roster.pdf"
     code, _o, err = run(capsys, "--data-dir", d, "form", "roster", "--out", str(ros))

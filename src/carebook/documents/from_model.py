@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from carebook.documents import child_file, entrustment, visit_sheet
+from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import (
     AssistanceItem,
     ChildFileData,
@@ -60,6 +62,7 @@ from carebook.model.errors import NotFoundError, ValidationError
 from carebook.model.ethnic import ethnic_group_name
 from carebook.model.organisation import OrgUnit
 from carebook.model.queries.rows import ChildRow
+from carebook.model.register import Register
 from carebook.model.reports import MandatoryReport
 from carebook.model.reports import Referral as ModelReferral
 from carebook.model.services.children import find_child
@@ -435,3 +438,41 @@ def roster_data(
         )
     ref = DocumentRef(DocumentKind.ROSTER, str(uuid.uuid4()), "", 0, today)
     return RosterData(ref=ref, township=township, rows=tuple(out), prepared_by=prepared_by)
+
+
+def render_form(
+    reg: Register,
+    kind: DocumentKind | str,
+    child_ref: str,
+    *,
+    visit_ref: str | None = None,
+    fonts: FontSet | None = None,
+) -> bytes:
+    """Render one child's form straight from the register (for previews and batch printing).
+
+    Args:
+        reg: the open register (read only here; marking a confirmation printed is the caller's
+            choice: ``reg.write(services.entrustments.mark_printed, document_id)``).
+        kind: ``entrustment``, ``visit_sheet`` (blank, or filled from ``visit_ref``) or
+            ``child_file``.
+        child_ref: the child's record id or ID number.
+
+    Returns:
+        The PDF bytes.
+
+    Raises:
+        NotFoundError, ValidationError: as the builders; FontError, MissingGlyphError: as the
+            forms; ValueError: another ``kind``.
+    """
+    kind = DocumentKind(kind)
+    today = reg.today()
+    if kind is DocumentKind.ENTRUSTMENT:
+        data = reg.read(entrustment_data, child_ref, today=today)
+        return entrustment.render_entrustment(data, fonts)
+    if kind is DocumentKind.VISIT_SHEET:
+        sheet = reg.read(visit_sheet_data, child_ref, visit_ref, today=today)
+        return visit_sheet.render_visit_sheet(sheet, fonts)
+    if kind is DocumentKind.CHILD_FILE:
+        cf = reg.read(child_file_data, child_ref, today=today)
+        return child_file.render_child_file(cf, fonts)
+    raise ValueError(f"render_form does not print {kind.value} for one child")
