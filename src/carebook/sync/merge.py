@@ -43,7 +43,7 @@ from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts
 from carebook.sync.fastwrite import insert_rows, update_rows
-from carebook.sync.merge_derived import refresh_children
+from carebook.sync.merge_derived import DERIVED_INPUTS, refresh_children
 
 _LOG = table_of(ChangeLogEntry)
 _DELETE = object()
@@ -268,11 +268,21 @@ def apply_changes(
     return result
 
 
-def _affected_children(session: Session, written: list[RecordKey], by_record: dict[RecordKey, list[Change]]) -> set[str]:
+def _affected_children(session: Session, written: list[tuple[RecordKey, set[str] | None]],
+                       by_record: dict[RecordKey, list[Change]]) -> set[str]:
+    """Children whose derived columns may have changed: those whose record or sub-records were
+    inserted, deleted, or updated in a column the derived values depend on."""
     ids: set[str] = set()
+    relevant: list[RecordKey] = []
+    for key, cols in written:
+        if key[0] not in DERIVED_INPUTS:
+            continue
+        inputs = DERIVED_INPUTS[key[0]]
+        if cols is None or inputs is None or cols & inputs:
+            relevant.append(key)
     subs: list[RecordKey] = []
     snaps: dict[RecordKey, Any] = {}
-    for key in written:
+    for key in relevant:
         if key[0] == "child":
             ids.add(key[1])
         elif PARENT_COLUMN.get(key[0], ("",))[0] == "child":
@@ -290,7 +300,7 @@ def _affected_children(session: Session, written: list[RecordKey], by_record: di
 def _materialise(
     session: Session, by_record: dict[RecordKey, list[Change]], touched: set[RecordKey],
     parked_before: set[RecordKey], result: MergeResult,
-) -> list[RecordKey]:
+) -> list[tuple[RecordKey, set[str] | None]]:
     desired: dict[RecordKey, Any] = {}
     waiting: dict[RecordKey, str] = {}
     for key in touched:
@@ -367,7 +377,10 @@ def _materialise(
     result.parked = len(waiting)
     for entity, _rid in [*inserts, *updates, *deletes]:
         result.touched[entity] = result.touched.get(entity, 0) + 1
-    return [*inserts, *updates, *deletes]
+    written: list[tuple[RecordKey, set[str] | None]] = [(k, None) for k in inserts]
+    written += [(k, set(d)) for k, d in updates.items()]
+    written += [(k, None) for k in deletes]
+    return written
 
 
 def _created_at(history: list[Change]) -> dt.datetime | None:

@@ -27,6 +27,21 @@ from carebook.sync.aggregates import chunks, table_of
 from carebook.sync.fastwrite import update_rows
 
 _CHILD = table_of(Child)
+
+#: Per table, the tracked columns the derived columns of a child depend on (``None``: any).
+DERIVED_INPUTS: dict[str, frozenset[str] | None] = {
+    "child": frozenset({
+        "name", "id_number", "date_of_birth", "registration_type", "has_household_registration",
+        "parents_unknown", "in_institution", "health_status", "serious_illness", "schooling_stage",
+        "guardianship_quality", "improper_guardianship", "family_poverty", "assessed_categories", "key_child",
+        "risk_colour",
+    }),
+    "family_member": frozenset({"relation", "status", "away_since", "is_entrusted_guardian", "child_id"}),
+    "assistance_record": None,
+    "visit": frozenset({"visit_date", "next_visit_date", "child_id"}),
+}
+_CHILD_COLUMNS = ("id", "created_at", "next_visit_due", *sorted(DERIVED_INPUTS["child"] or ()))
+_MEMBER_COLUMNS = ("id", "child_id", "relation", "status", "away_since", "is_entrusted_guardian")
 _MEMBER = table_of(FamilyMember)
 _ASSIST = table_of(AssistanceRecord)
 _VISIT = table_of(Visit)
@@ -46,11 +61,11 @@ def refresh_children(session: Session, child_ids: Iterable[str], settings: Regis
     ids = sorted(set(child_ids))
     updates: list[dict[str, Any]] = []
     for part in chunks(ids):
-        children = list(session.execute(select(_CHILD).where(_CHILD.c.id.in_(part))))
+        children = list(session.execute(select(*(_CHILD.c[k] for k in _CHILD_COLUMNS)).where(_CHILD.c.id.in_(part))))
         if not children:
             continue
         members: dict[str, list[Any]] = {}
-        for m in session.execute(select(_MEMBER).where(_MEMBER.c.child_id.in_(part))):
+        for m in session.execute(select(*(_MEMBER.c[k] for k in _MEMBER_COLUMNS)).where(_MEMBER.c.child_id.in_(part))):
             members.setdefault(m.child_id, []).append(m)
         kinds: dict[str, set[str]] = {}
         for cid, kind in session.execute(select(_ASSIST.c.child_id, _ASSIST.c.kind).where(_ASSIST.c.child_id.in_(part))):
