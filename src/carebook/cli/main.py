@@ -28,6 +28,9 @@ COMMAND_MODULES = [
     "carebook.cli.relay_cmd",
     "carebook.cli.ledger_cmd",
     "carebook.cli.form_cmd",
+    "carebook.cli.protect_cmd",
+    "carebook.cli.staff_cmd",
+    "carebook.cli.township_cmd",
 ]
 
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")

@@ -345,6 +345,15 @@ class RestoreResult:
     new_keys: bool
 
 
+def key_for_backup(backup: Path, paths: DataPaths, *, recovery_key: str | None = None,
+                   passphrase: str | None = None, ask_passphrase: Callable[[], str | None] | None = None) -> bytes:
+    """Return the database key that opens ``backup``: from its key file (recovery key, this
+    PC's keyring, or the passphrase / ``$CAREBOOK_PASSPHRASE`` / ``ask_passphrase``), else from
+    the data directory's own key information. Raises the errors of :func:`restore_backup`."""
+    return _key_for_backup(backup, paths, recovery_key=recovery_key, passphrase=passphrase,
+                           ask_passphrase=ask_passphrase)[0]
+
+
 def _key_for_backup(backup: Path, paths: DataPaths, *, recovery_key: str | None, passphrase: str | None,
                     ask_passphrase: Callable[[], str | None] | None) -> tuple[bytes, KeyInfo | None, Any]:
     stored = load_key_file(backup)

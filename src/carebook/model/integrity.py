@@ -287,7 +287,7 @@ def recover_from_damage(
     the file read-only-in-effect and runs ``PRAGMA quick_check``. When it fails, the database
     and its ``-wal``/``-shm`` files are moved into ``<data_dir>/damaged-<stamp>/`` with copies of
     the key files. Returns a :class:`RecoveryOffer` listing the backups to restore."""
-    from carebook.model.backups import list_backups, move_register_aside, verify_backup
+    from carebook.model.backups import key_for_backup, list_backups, move_register_aside, verify_backup
     from carebook.model.errors import CarebookError
     from carebook.model.keys import unlock_keystore
     from carebook.model.recovery import finish_interrupted_rekey
@@ -310,7 +310,10 @@ def recover_from_damage(
     if status != "healthy":
         for info in backups:
             try:
-                verify_backup(info.path, keystore.database_key)
+                key = keystore.database_key
+                if info.has_key_file:  # taken under an older key (before a rekey)?
+                    key = key_for_backup(info.path, paths, passphrase=passphrase)
+                verify_backup(info.path, key)
             except CarebookError:
                 continue
             latest = info.path
