@@ -221,10 +221,11 @@ def director_assessment(session: Session, *, today: dt.date | None = None) -> li
         elif visitor:
             by_name[(visitor, village)] += count
     reports: dict[str, int] = {v: n for v, n in session.execute(
-        select(Child.village_id, func.count()).join(Child, Child.id == MandatoryReport.child_id)
+        select(Child.village_id, func.count()).select_from(MandatoryReport)
+        .join(Child, Child.id == MandatoryReport.child_id)
         .where(MandatoryReport.status != ReportStatus.CLOSED).group_by(Child.village_id))}
     referrals: dict[str, int] = {v: n for v, n in session.execute(
-        select(Child.village_id, func.count()).join(Child, Child.id == Referral.child_id)
+        select(Child.village_id, func.count()).select_from(Referral).join(Child, Child.id == Referral.child_id)
         .where(Referral.status.not_in([ReferralStatus.DONE, ReferralStatus.DECLINED]))
         .group_by(Child.village_id))}
     out: list[DirectorAssessment] = []
