@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -212,7 +213,12 @@ def run_recovery_sheet(args: argparse.Namespace) -> int:
     """``carebook recovery-sheet --out FILE.pdf [--json]``."""
     from carebook.documents.recovery_sheet import RecoverySheetData, write_recovery_sheet
     from carebook.model.installation import find_installation
-    from carebook.model.recovery import format_recovery_key, generate_recovery_key, recovery_public_key, set_recovery_key
+    from carebook.model.recovery import (
+        format_recovery_key,
+        generate_recovery_key,
+        recovery_public_key,
+        set_recovery_key,
+    )
 
     _sqlcipher_only(args)
     db = open_database_of(args)
@@ -222,8 +228,6 @@ def run_recovery_sheet(args: argparse.Namespace) -> int:
         if inst is None:
             raise CarebookError("请先运行 carebook init。", "run 'carebook init' first")
         key = generate_recovery_key()
-        import hashlib
-
         key_id = hashlib.sha256(recovery_public_key(key)).hexdigest()[:16]
         out = write_recovery_sheet(Path(args.out).expanduser(), RecoverySheetData(
             recovery_key=key, org_name=inst.org_name, org_code=inst.org_code, printed_on=dt.date.today(), key_id=key_id))
