@@ -4,6 +4,7 @@ the app context with its worker thread, the main window."""
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -17,12 +18,23 @@ from carebook.model.register import Register
 from carebook.ui.context import AppContext
 
 
-@pytest.fixture
-def register(tmp_path: Path) -> Iterator[Register]:
-    """A set-up village register in a real SQLite file with 25 synthetic children."""
-    reg = open_plain_register(tmp_path / "carebook.db")
+@pytest.fixture(scope="session")
+def register_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A set-up village register file with 25 synthetic children, built once."""
+    path = tmp_path_factory.mktemp("template") / "carebook.db"
+    reg = open_plain_register(path)
     set_up_village(reg)
     add_children(reg, 25)
+    reg.close()
+    return path
+
+
+@pytest.fixture
+def register(tmp_path: Path, register_template: Path) -> Iterator[Register]:
+    """A fresh copy of the template register (a real SQLite file) for one test."""
+    path = tmp_path / "carebook.db"
+    shutil.copyfile(register_template, path)
+    reg = open_plain_register(path)
     yield reg
     reg.close()
 

@@ -86,6 +86,8 @@ class VisitDialog(QDialog):
         add.clicked.connect(self._add_attachment)
         remove = QPushButton(self.tr("Remove"))
         remove.clicked.connect(lambda: self.attachments.takeItem(self.attachments.currentRow()))
+        for b in (add, remove):
+            b.setAutoDefault(False)  # Enter saves the visit, never opens the file chooser
         files = QWidget()
         files_box = QHBoxLayout(files)
         files_box.setContentsMargins(0, 0, 0, 0)

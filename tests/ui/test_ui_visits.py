@@ -1,0 +1,84 @@
+"""Recording a visit from the due list: the dialog proposes the next visit from the frequency
+settings, the visit is stored, and the due list updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+from ui_fixtures import type_text
+
+from carebook.model.register import Register
+from carebook.ui.visit_dialog import VisitDialog
+
+
+def test_recording_a_visit_updates_the_due_list(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    red = [r for r in register.list_children() if r.risk_colour == "red"]
+    assert red
+    window.show_page(1)
+    ctx.tasks.wait_idle()
+    page = window.visits_page
+    listed = page.child_ids()
+    assert len(listed) == len(register.due_visits()) == 25
+    first_group = page.tree.topLevelItem(0)
+    assert first_group.text(0).startswith("红色")
+    child_id = listed[0]
+    assert child_id in {r.id for r in red}
+    button = page.tree.findChild(QPushButton, f"record-visit-{child_id}")
+    assert button is not None and button.text() == "记录走访"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = page.findChild(VisitDialog)
+    assert dialog is not None and dialog.isVisible()
+    ctx.tasks.wait_idle()
+    today = dt.date.today()
+    # red risk: every 15 days by the default frequency settings
+    assert dialog.next_visit.value() == today + dt.timedelta(days=15)
+    assert "15" in dialog.next_hint.text()
+    assert dialog.form.field("visitor_name").value() == "李主任"
+    assert dialog.form.field("interviewee_name").value()  # the entrusted guardian, prefilled
+    type_text(qtbot, dialog.form.field("guardianship_situation").editor, "祖母照料，监护良好")
+    dialog.form.field("mark_key_child").editor.setChecked(True)
+    with qtbot.waitSignal(dialog.recorded, timeout=5000):
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    ctx.tasks.wait_idle()
+    assert not dialog.isVisible()
+    detail = register.child_detail(child_id)
+    assert detail.visits[0].fields["guardianship_situation"] == "祖母照料，监护良好"
+    assert detail.next_visit_due == today + dt.timedelta(days=15)
+    assert "key_child" in detail.categories
+    assert child_id not in page.child_ids()
+    assert len(page.child_ids()) == 24
+    assert page.summary.text() == "逾期 0 人，本周应访 24 人"
+
+
+def test_visit_date_in_the_future_is_refused_beside_the_field(window: Any, ctx: Any, register: Register,
+                                                               qtbot: Any) -> None:
+    child_id = register.child_ids()[0]
+    dialog = VisitDialog(ctx, child_id, window)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    ctx.tasks.wait_idle()
+    dialog.visit_date.set_value(dt.date.today() + dt.timedelta(days=3))
+    dialog.save()
+    ctx.tasks.wait_idle()
+    assert "不能晚于今天" in dialog.visit_date.error.text()
+    assert dialog.isVisible()
+    assert register.child_detail(child_id).visits == []
+
+
+def test_recording_a_visit_from_the_child_file(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    child_id = register.child_ids()[1]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    assert editor.visits.row_count() == 0
+    qtbot.mouseClick(editor.visit_button, Qt.MouseButton.LeftButton)
+    dialog = editor.findChild(VisitDialog)
+    ctx.tasks.wait_idle()
+    qtbot.keyClick(dialog.visit_date.editor, Qt.Key.Key_Return)  # Enter saves
+    ctx.tasks.wait_idle()
+    assert not dialog.isVisible()
+    assert editor.visits.row_count() == 1
+    assert editor.visits.cells(0)[0] == dt.date.today().isoformat()
