@@ -62,6 +62,7 @@ from carebook.model.keys import (
 from carebook.model.paths import DataPaths
 from carebook.model.recovery import (
     PENDING_DIRNAME,
+    RecoveryKeyError,
     _move_pending,
     _prepare_keystore,
     has_recovery_key,
@@ -361,6 +362,12 @@ def _key_for_backup(backup: Path, paths: DataPaths, *, recovery_key: str | None,
         info, secrets_doc = stored
         if recovery_key:
             return unwrap_with_recovery_key(info, recovery_key), info, secrets_doc
+        if all(w.get("kind") == "recovery" for w in info.wraps):
+            raise RecoveryKeyError(
+                f"备份副本 {backup.name} 只能用恢复密钥打开。请输入恢复单上的恢复密钥。",
+                f"The backup copy {backup.name} opens only with the recovery key. Type the key from the "
+                "recovery sheet.",
+            )
         with tempfile.TemporaryDirectory(prefix="carebook-restore-") as tmp:
             _write_json(Path(tmp) / "keyinfo.json", json.loads(info.to_json()))
             keystore = unlock_keystore(Path(tmp), passphrase=passphrase, ask_passphrase=ask_passphrase)
