@@ -151,9 +151,13 @@ def overview_json(o: TownshipOverview) -> dict[str, Any]:
 
 def run_overview(args: argparse.Namespace) -> int:
     """Print the township overview."""
+    from carebook.sync.trust_store import load_pending_enrolments
+
     reg = open_register(args)
     try:
-        o = reg.read(township_overview, today=reg.today())
+        # Villages enrolled here (code and name only) are listed even before their first bundle.
+        enrolled = reg.read(lambda s: [(p.village_code, p.village_name) for p in load_pending_enrolments(s)])
+        o = reg.read(township_overview, today=reg.today(), expected_villages=enrolled)
     finally:
         reg.close()
     if args.json:

@@ -48,7 +48,9 @@ def _total_row(ws: Worksheet, row: int, label_col: int = 1) -> None:
     ws.cell(row=row, column=label_col, value="合计").font = Font(bold=True)
 
 
-def build_allowance_workbook(ledger: AllowanceLedger, *, unit_name: str = "", issued_on: dt.date | None = None) -> Workbook:
+def build_allowance_workbook(
+    ledger: AllowanceLedger, *, unit_name: str = "", issued_on: dt.date | None = None
+) -> Workbook:
     """The workbook of ``ledger`` (see the module docstring); ``unit_name`` is printed on row 2."""
     issued_on = issued_on or dt.date.today()
     payer_heads = [f"{p.zh}承担（元）" for p in ledger.payers]
@@ -58,17 +60,43 @@ def build_allowance_workbook(ledger: AllowanceLedger, *, unit_name: str = "", is
     ws = wb.active
     assert ws is not None
     ws.title = SHEETS[0]
-    heads = ["序号", "姓名", "岗位", "所在村（居）或乡镇", "身份证号", "任职日期", "离任日期", "起始月份", "截止月份",
-             "月数", "月补贴标准（元）", "补贴合计（元）", *payer_heads]
+    heads = [
+        "序号",
+        "姓名",
+        "岗位",
+        "所在村（居）或乡镇",
+        "身份证号",
+        "任职日期",
+        "离任日期",
+        "起始月份",
+        "截止月份",
+        "月数",
+        "月补贴标准（元）",
+        "补贴合计（元）",
+        *payer_heads,
+    ]
     title_rows(ws, TITLE, subtitle, len(heads))
-    heading_row(ws, HEADING_ROW, heads, [6, 10, 11, 18, 21, 12, 12, 10, 10, 6, 14, 14, *[14] * len(payer_heads)])
+    heading_row(
+        ws, HEADING_ROW, heads, [6, 10, 11, 18, 21, 12, 12, 10, 10, 6, 14, 14, *[14] * len(payer_heads)]
+    )
     row = HEADING_ROW
     for i, p in enumerate(ledger.people, start=1):
         row += 1
-        for col, value in enumerate([i, p.name, _role(p.role), p.unit_name, p.id_number or "",
-                                     p.appointed_on.isoformat() if p.appointed_on else "",
-                                     p.ended_on.isoformat() if p.ended_on else "",
-                                     p.first_month or "", p.last_month or "", p.months], start=1):
+        for col, value in enumerate(
+            [
+                i,
+                p.name,
+                _role(p.role),
+                p.unit_name,
+                p.id_number or "",
+                p.appointed_on.isoformat() if p.appointed_on else "",
+                p.ended_on.isoformat() if p.ended_on else "",
+                p.first_month or "",
+                p.last_month or "",
+                p.months,
+            ],
+            start=1,
+        ):
             ws.cell(row=row, column=col, value=value)
         _money_cells(ws, row, 11, [p.monthly_amount, p.amount, *p.shares])
     row += 1
@@ -119,10 +147,15 @@ def build_allowance_workbook(ledger: AllowanceLedger, *, unit_name: str = "", is
 
     ws = wb.create_sheet(SHEETS[4])
     s = ledger.settings
-    rule = "任职当月起计发" if s.start_rule == "appointment_month" else "任职次月起计发（每月1日任职的当月起）"
+    rule = (
+        "任职当月起计发" if s.start_rule == "appointment_month" else "任职次月起计发（每月1日任职的当月起）"
+    )
     notes = [
-        ("依据", "陕西咸人社民发〔2020〕56号：儿童督导员每人每月100元，儿童主任每人每月200元，新区与新城按35:65分担；"
-                 "2020年1月以前已配备的从2020年1月起计算，2020年1月后新增或人员调整的从任职起计算。"),
+        (
+            "依据",
+            "陕西咸人社民发〔2020〕56号：儿童督导员每人每月100元，儿童主任每人每月200元，新区与新城按35:65分担；"
+            "2020年1月以前已配备的从2020年1月起计算，2020年1月后新增或人员调整的从任职起计算。",
+        ),
         ("儿童督导员月补贴（元）", s.supervisor_monthly),
         ("儿童主任月补贴（元）", s.director_monthly),
         ("分担比例", "；".join(f"{p.zh} {p.weight.normalize()}" for p in s.payers)),
@@ -132,7 +165,9 @@ def build_allowance_workbook(ledger: AllowanceLedger, *, unit_name: str = "", is
         ("计算方法", "按整月计算，不按天折算；分担金额按比例计算到分，四舍五入，尾差计入最后一个承担方。"),
     ]
     if ledger.undated:
-        notes.append(("未计算", "以下人员缺少任职日期，未计算补贴：" + "、".join(n for _, n in ledger.undated)))
+        notes.append(
+            ("未计算", "以下人员缺少任职日期，未计算补贴：" + "、".join(n for _, n in ledger.undated))
+        )
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 90
     for r, (key, value) in enumerate(notes, start=1):
@@ -142,7 +177,11 @@ def build_allowance_workbook(ledger: AllowanceLedger, *, unit_name: str = "", is
 
 
 def write_allowance_xlsx(
-    ledger: AllowanceLedger, path: str | os.PathLike[str], *, unit_name: str = "", issued_on: dt.date | None = None,
+    ledger: AllowanceLedger,
+    path: str | os.PathLike[str],
+    *,
+    unit_name: str = "",
+    issued_on: dt.date | None = None,
 ) -> Path:
     """Write the allowance ledger to ``path`` (atomically) and return the path.
 

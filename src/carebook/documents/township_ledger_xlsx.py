@@ -43,15 +43,52 @@ HEADING_ROW = 3
 ALL_SHEET = "全部儿童"
 #: Headings of every sheet, in order (see the module docstring for the source of the order).
 COLUMNS: tuple[str, ...] = (
-    "序号", "村（居）", "姓名", "性别", "民族", "身份证号", "出生日期", "儿童类别", "户籍性质", "现住址", "就学情况",
-    "学校名称", "健康状况", "父亲姓名", "父亲状况", "父亲务工地", "父亲电话", "母亲姓名", "母亲状况", "母亲务工地",
-    "母亲电话", "实际监护人", "与儿童关系", "监护人电话", "监护人身份证号", "是否签订委托监护确认书", "最近走访日期",
+    "序号",
+    "村（居）",
+    "姓名",
+    "性别",
+    "民族",
+    "身份证号",
+    "出生日期",
+    "儿童类别",
+    "户籍性质",
+    "现住址",
+    "就学情况",
+    "学校名称",
+    "健康状况",
+    "父亲姓名",
+    "父亲状况",
+    "父亲务工地",
+    "父亲电话",
+    "母亲姓名",
+    "母亲状况",
+    "母亲务工地",
+    "母亲电话",
+    "实际监护人",
+    "与儿童关系",
+    "监护人电话",
+    "监护人身份证号",
+    "是否签订委托监护确认书",
+    "最近走访日期",
     "备注",
 )
 #: Extra headings of the 全部儿童 sheet.
 STATUS_COLUMNS: tuple[str, ...] = ("档案状态", "销档日期", "销档原因")
-_WIDTHS = {"序号": 6, "村（居）": 12, "姓名": 10, "性别": 6, "民族": 8, "身份证号": 21, "出生日期": 12, "儿童类别": 22,
-           "现住址": 30, "学校名称": 18, "是否签订委托监护确认书": 12, "最近走访日期": 12, "备注": 20}
+_WIDTHS = {
+    "序号": 6,
+    "村（居）": 12,
+    "姓名": 10,
+    "性别": 6,
+    "民族": 8,
+    "身份证号": 21,
+    "出生日期": 12,
+    "儿童类别": 22,
+    "现住址": 30,
+    "学校名称": 18,
+    "是否签订委托监护确认书": 12,
+    "最近走访日期": 12,
+    "备注": 20,
+}
 
 
 def category_sheet_name(category: Category) -> str:
@@ -83,16 +120,22 @@ def ledger_rows(session: Session, *, today: dt.date | None = None) -> list[Ledge
     today = today or dt.date.today()
     units = {u.id: (u.code, u.name) for u in session.scalars(select(OrgUnit))}
     members: dict[str, dict[str, FamilyMember]] = defaultdict(dict)
-    for member in session.scalars(select(FamilyMember).order_by(FamilyMember.child_id, FamilyMember.relation,
-                                                                FamilyMember.id)):
+    for member in session.scalars(
+        select(FamilyMember).order_by(FamilyMember.child_id, FamilyMember.relation, FamilyMember.id)
+    ):
         if member.is_entrusted_guardian:
             members[member.child_id].setdefault("guardian", member)
         elif member.relation is Relation.FATHER:
             members[member.child_id].setdefault("father", member)
         elif member.relation is Relation.MOTHER:
             members[member.child_id].setdefault("mother", member)
-    signed = set(session.scalars(select(Entrustment.child_id).where(
-        Entrustment.status == EntrustmentStatus.SIGNED, Entrustment.period_to >= today)))
+    signed = set(
+        session.scalars(
+            select(Entrustment.child_id).where(
+                Entrustment.status == EntrustmentStatus.SIGNED, Entrustment.period_to >= today
+            )
+        )
+    )
     rows: list[LedgerRow] = []
     for c in session.scalars(select(Child)):
         code, village = units.get(c.village_id, ("", ""))
@@ -100,16 +143,39 @@ def ledger_rows(session: Session, *, today: dt.date | None = None) -> list[Ledge
         f, m, g = fam.get("father"), fam.get("mother"), fam.get("guardian")
         cats = tuple(c.categories or ())
         values: tuple[object, ...] = (
-            village, c.name, _zh(c.sex), ethnic_group_name(c.ethnic_group), c.id_number or "", c.date_of_birth,
-            "、".join(Category(x).zh for x in cats), _zh(c.registration_type), c.current_address or "",
-            _zh(c.schooling_stage), c.school_name or "", _zh(c.health_status),
-            f.name if f else "", _zh(f.status) if f else "", (f.work_place or "") if f else "", (f.phone or "") if f else "",
-            m.name if m else "", _zh(m.status) if m else "", (m.work_place or "") if m else "", (m.phone or "") if m else "",
-            (g.name or "") if g else "", _zh(g.relation) if g else "", (g.phone or "") if g else "",
-            (g.id_number or "") if g else "", "是" if c.id in signed else "否", c.last_visit_date, c.notes or "",
+            village,
+            c.name,
+            _zh(c.sex),
+            ethnic_group_name(c.ethnic_group),
+            c.id_number or "",
+            c.date_of_birth,
+            "、".join(Category(x).zh for x in cats),
+            _zh(c.registration_type),
+            c.current_address or "",
+            _zh(c.schooling_stage),
+            c.school_name or "",
+            _zh(c.health_status),
+            f.name if f else "",
+            _zh(f.status) if f else "",
+            (f.work_place or "") if f else "",
+            (f.phone or "") if f else "",
+            m.name if m else "",
+            _zh(m.status) if m else "",
+            (m.work_place or "") if m else "",
+            (m.phone or "") if m else "",
+            (g.name or "") if g else "",
+            _zh(g.relation) if g else "",
+            (g.phone or "") if g else "",
+            (g.id_number or "") if g else "",
+            "是" if c.id in signed else "否",
+            c.last_visit_date,
+            c.notes or "",
         )
-        rows.append(LedgerRow(c.id, code, values, cats, c.closed_reason is not None, c.closed_on,
-                              _zh(c.closed_reason)))
+        rows.append(
+            LedgerRow(
+                c.id, code, values, cats, c.closed_reason is not None, c.closed_on, _zh(c.closed_reason)
+            )
+        )
     rows.sort(key=lambda r: (r.closed, r.village_code, str(r.values[1]), str(r.values[4])))
     return rows
 
@@ -131,7 +197,10 @@ def _write_sheet(ws: Worksheet, title: str, subtitle: str, rows: list[LedgerRow]
 
 
 def build_township_ledger(
-    rows: list[LedgerRow], *, township: str = "", issued_on: dt.date | None = None,
+    rows: list[LedgerRow],
+    *,
+    township: str = "",
+    issued_on: dt.date | None = None,
 ) -> Workbook:
     """The workbook of ``rows`` (see the module docstring)."""
     issued_on = issued_on or dt.date.today()
@@ -139,7 +208,9 @@ def build_township_ledger(
     ws = wb.active
     assert ws is not None
     ws.title = ALL_SHEET
-    subtitle_of = f"填报单位（盖章）：{township}　　填报日期：{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    subtitle_of = (
+        f"填报单位（盖章）：{township}　　填报日期：{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    )
     _write_sheet(ws, f"{township}农村留守儿童和困境儿童信息台账（全部儿童）", subtitle_of, rows, status=True)
     for category in Category:
         chosen = [r for r in rows if not r.closed and category.code in r.categories]
@@ -149,7 +220,11 @@ def build_township_ledger(
 
 
 def write_township_ledger(
-    session: Session, path: str | os.PathLike[str], *, township: str = "", today: dt.date | None = None,
+    session: Session,
+    path: str | os.PathLike[str],
+    *,
+    township: str = "",
+    today: dt.date | None = None,
 ) -> tuple[Path, list[LedgerRow]]:
     """Write the township ledger of the register to ``path`` (atomically); returns the path and
     the rows written.

@@ -34,7 +34,9 @@ def title_rows(ws: Worksheet, title: str, subtitle: str, width: int) -> None:
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
 
 
-def heading_row(ws: Worksheet, row: int, headings: Sequence[str], widths: Sequence[float] | None = None) -> None:
+def heading_row(
+    ws: Worksheet, row: int, headings: Sequence[str], widths: Sequence[float] | None = None
+) -> None:
     """Write bold, shaded, bordered headings on ``row``; freeze the panes below it."""
     for col, text in enumerate(headings, start=1):
         cell = ws.cell(row=row, column=col, value=text)
@@ -60,8 +62,10 @@ def save_workbook(wb: Workbook, path: str | os.PathLike[str]) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".carebook-", suffix=".xlsx.tmp", dir=target.parent or Path("."))
     except OSError as exc:
-        raise CarebookError(f"无法写入文件夹“{target.parent}”：{exc.strerror}。请换一个位置",
-                            f"cannot write to folder '{target.parent}': {exc.strerror}; choose another place") from None
+        raise CarebookError(
+            f"无法写入文件夹“{target.parent}”：{exc.strerror}。请换一个位置",
+            f"cannot write to folder '{target.parent}': {exc.strerror}; choose another place",
+        ) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(buffer.getvalue())
@@ -70,6 +74,8 @@ def save_workbook(wb: Workbook, path: str | os.PathLike[str]) -> Path:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise CarebookError(f"无法保存“{target}”：{exc.strerror}。请检查磁盘空间或换一个位置",
-                            f"cannot save '{target}': {exc.strerror}; check the disk space or choose another place") from None
+        raise CarebookError(
+            f"无法保存“{target}”：{exc.strerror}。请检查磁盘空间或换一个位置",
+            f"cannot save '{target}': {exc.strerror}; check the disk space or choose another place",
+        ) from None
     return target

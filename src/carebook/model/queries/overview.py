@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from carebook.model.children import Child
 from carebook.model.enums import Category, OrgLevel, ReferralStatus, ReportStatus
-from carebook.model.organisation import OrgUnit
+from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.queries.staff import DirectorAssessment, director_assessment, month_bounds
 from carebook.model.reports import MandatoryReport, Referral
 from carebook.model.services.entrustments import entrustment_overview
@@ -162,10 +163,15 @@ def _sync_info(session: Session) -> dict[str, SyncInfo]:
     return out
 
 
-def township_overview(session: Session, *, today: dt.date | None = None) -> TownshipOverview:
+def township_overview(
+    session: Session, *, today: dt.date | None = None, expected_villages: Sequence[tuple[str, str]] = (),
+) -> TownshipOverview:
     """The township overview on ``today`` (default: the local date); see the module docstring.
 
-    Villages listed: every village unit of the register, and any unit holding open files.
+    Villages listed: every village unit of the register, any unit holding open files, and the
+    ``expected_villages`` (``(division code, name)``: e.g. villages enrolled by the township
+    that have sent nothing yet, from the sync layer's issued enrolments), listed with zeros and,
+    when no bundle came from them, ``sync=SyncInfo(None, 0, 0)``.
     """
     today = today or dt.date.today()
     first, last = month_bounds(today)
@@ -211,6 +217,7 @@ def township_overview(session: Session, *, today: dt.date | None = None) -> Town
                 tallies[child_village[cid]].numbers[key] += 1
     sync = _sync_info(session)
     village_ids = {u.id for u in units.values() if u.level is OrgLevel.VILLAGE} | set(tallies)
+    known_codes = {units[v].code for v in village_ids if v in units}
     villages: list[VillageOverview] = []
     total = _Tally()
     for vid in village_ids:
@@ -219,6 +226,11 @@ def township_overview(session: Session, *, today: dt.date | None = None) -> Town
         tally = tallies.get(vid, _Tally())
         total.add(tally)
         villages.append(tally.freeze(vid, code, name, sync.get(code) if code else None))
+    for code, name in expected_villages:
+        if code not in known_codes:
+            known_codes.add(code)
+            villages.append(_Tally().freeze(unit_id_for_code(code), code, name,
+                                            sync.get(code, SyncInfo(None, 0, 0))))
     villages.sort(key=lambda v: (v.code, v.name))
     return TownshipOverview(
         today=today, month=f"{today:%Y-%m}", villages=villages, totals=total.freeze("", "", "合计", None),
