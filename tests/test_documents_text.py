@@ -52,7 +52,7 @@ def test_hard_breaks_and_first_line_indent() -> None:
 
 TEXT = st.text(
     alphabet=st.sampled_from(
-        list("张王李明华村组号路省市县") + list("0123456789AB-") + list("，。、；：）》”（《“ ")
+        list("张王李明华村组号路省市县") + list("0123456789AB-.:,") + list("，。、；：）》”（《“ ")
     ),
     max_size=120,
 )

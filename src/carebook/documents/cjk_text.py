@@ -43,6 +43,13 @@ def _is_word_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LN"
 
 
+_INNER = set(".:,")  # ASCII punctuation kept inside a run when a letter or digit follows
+
+
+def _is_run_char(ch: str) -> bool:
+    return _is_word_char(ch) and ch not in CLOSING and ch not in OPENING
+
+
 def units(paragraph: str) -> list[str]:
     """Split one paragraph (no ``\\n``) into unbreakable units, glued by the rules above."""
     raw: list[str] = []
@@ -51,8 +58,14 @@ def units(paragraph: str) -> list[str]:
         ch = paragraph[i]
         if _is_word_char(ch) and ch not in CLOSING | OPENING:
             j = i + 1
-            while j < n and _is_word_char(paragraph[j]) and paragraph[j] not in CLOSING | OPENING:
-                j += 1
+            while j < n:
+                c = paragraph[j]
+                if _is_word_char(c) and c not in CLOSING | OPENING:
+                    j += 1
+                elif c in _INNER and j + 1 < n and _is_run_char(paragraph[j + 1]):
+                    j += 2  # 17:20, 3.5, 1,000 stay whole
+                else:
+                    break
             raw.append(paragraph[i:j])
             i = j
         else:

@@ -29,6 +29,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     KeepInFrame,
+    KeepTogether,
     PageTemplate,
     Table,
     TableStyle,
@@ -91,25 +92,34 @@ def fit_to_height(
     width: float,
     height: float,
     scales: Sequence[float] = (1.0, 0.94, 0.88, 0.82, 0.76),
+    *,
+    flow_if_too_long: bool = False,
 ) -> tuple[list[Flowable], Styles, bool]:
     """Build flowables that fit ``height`` points: try smaller type until they do.
 
     ``make`` is called with scaled :class:`Styles` and must return fresh flowables each time.
-    If even the smallest scale is too tall, the result is wrapped in ``KeepInFrame(shrink)``.
+    If even the smallest scale is too tall, the result is wrapped in ``KeepInFrame(shrink)``,
+    or, with ``flow_if_too_long``, built again at full size to run over several pages.
 
     Returns:
         The flowables, the styles used, and whether they fit without ``KeepInFrame``.
     """
     story: list[Flowable] = []
     styles = STYLES
+    scratch = Canvas(io.BytesIO())  # some flowables (KeepTogether) need a canvas to wrap
     for factor in scales:
         styles = STYLES.scaled(factor)
         story = make(styles)
         total = 0.0
         for f in story:
-            total += f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+            h = f.wrapOn(scratch, width, height)[1]
+            if isinstance(f, KeepTogether):  # reports a huge height to force a split
+                h = f._H
+            total += h + f.getSpaceBefore() + f.getSpaceAfter()
         if total <= height:
             return story, styles, True
+    if flow_if_too_long:
+        return make(STYLES), STYLES, False
     return [KeepInFrame(width, height, story, mode="shrink")], styles, False
 
 

@@ -19,7 +19,17 @@ from carebook.documents.blocks import SIX, child_table, signature_row
 from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import ReportRecordData
-from carebook.documents.pdf_base import STYLES, Cells, Layout, checkbox, fmt_date, grid, render, write_pdf
+from carebook.documents.pdf_base import (
+    Cells,
+    Layout,
+    Styles,
+    checkbox,
+    fit_to_height,
+    fmt_date,
+    grid,
+    render,
+    write_pdf,
+)
 
 TITLE = "强制报告记录表"
 
@@ -118,18 +128,19 @@ def _story(data: ReportRecordData, cells: Cells, width: float) -> list[Flowable]
         width=width,
         label_cells=[(0, 0)],
     )
-    story += [
-        Spacer(1, 2 * mm),
-        outcome,
-        Spacer(1, 3 * mm),
-        signature_row(cells, ("记录人", "审核人"), width),
-    ]
+    signatures = signature_row(cells, ("记录人", "审核人"), width)
+    story.append(KeepTogether([Spacer(1, 2 * mm), outcome, Spacer(1, 3 * mm), signatures]))
     return story
 
 
-def build_story(data: ReportRecordData, fonts: FontSet, width: float) -> list[Flowable]:
-    """The record's flowables (may run over two pages when follow-ups are many)."""
-    return _story(data, Cells(fonts, STYLES), width)
+def build_story(data: ReportRecordData, fonts: FontSet, width: float, height: float) -> list[Flowable]:
+    """The record's flowables: one page (smaller type if needed) unless follow-ups and
+    referrals are many, then several pages with the signatures kept with the outcome."""
+
+    def make(st: Styles) -> list[Flowable]:
+        return _story(data, Cells(fonts, st), width)
+
+    return fit_to_height(make, width, height, (1.0, 0.94, 0.88), flow_if_too_long=True)[0]
 
 
 def render_report_record(
@@ -143,7 +154,7 @@ def render_report_record(
     return render(
         data.ref,
         TITLE,
-        lambda fs, w, h: build_story(data, fs, w),
+        lambda fs, w, h: build_story(data, fs, w, h),
         fonts=fonts,
         layout=layout,
         header_note="内部资料　注意保密",
