@@ -261,7 +261,13 @@ def apply_changes(
             session.execute(insert(table_of(SyncChangeContext)), contexts)
         result.applied = len(new)
         _observe_clock(session, me, new, result)
-    written = _materialise(session, by_record, touched, parked_before, result)
+    fields: dict[RecordKey, set[str] | None] = {key: None for key in parked_before}
+    for c in new:
+        if c.op != "update" or not c.field:
+            fields[c.record] = None
+        elif c.record not in fields or fields[c.record] is not None:
+            fields.setdefault(c.record, set()).add(c.field)  # type: ignore[union-attr]
+    written = _materialise(session, by_record, touched, parked_before, result, fields)
     child_ids = _affected_children(session, written, by_record)
     if child_ids:
         result.children_refreshed = refresh_children(session, child_ids, settings, today)
@@ -299,8 +305,11 @@ def _affected_children(session: Session, written: list[tuple[RecordKey, set[str]
 
 def _materialise(
     session: Session, by_record: dict[RecordKey, list[Change]], touched: set[RecordKey],
-    parked_before: set[RecordKey], result: MergeResult,
+    parked_before: set[RecordKey], result: MergeResult, fields: dict[RecordKey, set[str] | None],
 ) -> list[tuple[RecordKey, set[str] | None]]:
+    """Write what the changes decide for each touched record. ``fields`` says, per record that
+    may exist already, which fields the new changes touch (``None``: all); the other fields of an
+    existing record already hold their winning values."""
     desired: dict[RecordKey, Any] = {}
     waiting: dict[RecordKey, str] = {}
     for key in touched:
@@ -315,8 +324,16 @@ def _materialise(
         by_entity.setdefault(entity, []).append(rid)
     for entity, ids in by_entity.items():
         table = columns_of(entity).table
+        wanted: set[str] = {"id"}
+        for rid in ids:
+            touched_fields = fields.get((entity, rid))
+            if touched_fields is None:
+                wanted = set(table.c.keys())
+                break
+            wanted |= touched_fields & set(table.c.keys())
+        selected = [c for c in table.columns if c.key in wanted]
         for part in chunks(sorted(ids)):
-            for row in session.execute(select(table).where(table.c.id.in_(part))):
+            for row in session.execute(select(*selected).where(table.c.id.in_(part))):
                 current[(entity, row.id)] = row._mapping
     inserts: dict[RecordKey, dict[str, Any]] = {}
     updates: dict[RecordKey, dict[str, Any]] = {}
@@ -332,7 +349,9 @@ def _materialise(
         if cur is None:
             inserts[key] = values
             continue
-        diff = {k: v for k, v in values.items() if k != "id" and not _same(cur[k], v)}
+        only = fields.get(key)
+        diff = {k: v for k, v in values.items()
+                if k != "id" and (only is None or k in only) and not _same(cur[k], v)}
         if diff:
             updates[key] = diff
     _check_references(session, inserts, updates, waiting)
