@@ -39,7 +39,6 @@ from carebook.model.recovery import (
     unlock_with_recovery_key,
 )
 from carebook.sync.identity import ensure_installation_keys, load_installation_keys
-
 from protect_helpers import PASSPHRASE, MemoryKeyring, digest_of, do_work, new_database, table_digest
 
 INSTALLATION_ID = "6c1b1f3e-2a4d-4f60-9b7e-0d3c5a8e1f22"

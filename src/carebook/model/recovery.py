@@ -6,8 +6,9 @@ or the passphrase is forgotten. It is printed once on the recovery sheet
 
 Shape: 32 symbols of Crockford's base32 alphabet (``0-9 A-Z`` without ``I L O U``), shown as
 eight groups of four, e.g. ``7KQ2-M9XD-…``. The first 30 symbols are random (150 bits from
-``secrets``); the last two are a check (the first 10 bits of SHA-256 over the 30), so a typing
-mistake is caught before any decryption is tried. Entry is forgiving: case, spaces, dashes,
+``secrets``); the last two are a check (the sum of the values modulo 32, which catches every
+single wrong symbol, and 5 bits of SHA-256), so a typing mistake is caught before any
+decryption is tried. Entry is forgiving: case, spaces, dashes,
 full-width characters and the look-alikes ``O``→``0``, ``I``/``L``→``1`` are accepted.
 
 Wrap: the recovery key is turned into an X25519 key pair (HKDF-SHA256, RFC 5869, over the
@@ -89,9 +90,11 @@ class NoRecoveryKey(CarebookError):
 
 
 def _check(symbols: str) -> str:
+    """Two check symbols: the sum of the symbol values modulo 32 (catches every single wrong
+    symbol) and 5 bits of SHA-256 (catches most other mistakes, e.g. swapped neighbours)."""
+    total = sum(ALPHABET.index(ch) for ch in symbols) % 32
     digest = hashlib.sha256(("carebook recovery check:" + symbols).encode("ascii")).digest()
-    value = int.from_bytes(digest[:2], "big") >> 6  # 10 bits
-    return ALPHABET[value >> 5] + ALPHABET[value & 31]
+    return ALPHABET[total] + ALPHABET[digest[0] & 31]
 
 
 def generate_recovery_key() -> str:
