@@ -16,6 +16,7 @@ from carebook.documents.from_model import render_form
 from carebook.model.errors import NotFoundError
 from carebook.model.idnumber import id_number_check_character
 from carebook.model.register import Register
+from carebook.model.services.entrustments import renew_entrustment
 from carebook.model.services.reports import create_report
 from documents_helpers import decode_qr, needs_fonts, pdftotext_pages
 
@@ -165,6 +166,25 @@ def test_entrustment_draft_print_and_mark_printed(
     )
     assert code == 0, err
     assert row.document_no in pdftotext_pages(again.read_bytes(), tmp_path)[2]
+
+    # a renewed confirmation is not printed again; --child prints the renewal
+    reg = Register.open(village)
+    try:
+        reg.write(renew_entrustment, row.document_no, today=dt.date(2027, 2, 1))
+    finally:
+        reg.close()
+    old = tmp_path / "old.pdf"
+    code, _o, err = run(
+        capsys, "--data-dir", d, "form", "entrustment", "--entrustment", row.document_no, "--out", str(old)
+    )
+    assert code == 1 and "续签" in err and not old.exists()
+    new = tmp_path / "new.pdf"
+    code, _o, err = run(
+        capsys, "--data-dir", d, "form", "entrustment", "--child", CHILD_ID, "--out", str(new)
+    )
+    assert code == 0, err
+    text = pdftotext_pages(new.read_bytes(), tmp_path)[0]
+    assert "2027年3月1日" in text and row.document_no not in text
 
 
 def test_visit_sheet_blank_and_filled(

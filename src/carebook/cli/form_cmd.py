@@ -18,11 +18,13 @@ from carebook.documents import child_file, entrustment, report_record, roster, v
 from carebook.documents import from_model as build
 from carebook.documents.fonts import FontSet, default_font_set
 from carebook.documents.pdf_base import write_pdf
+from carebook.model.enums import EntrustmentStatus
+from carebook.model.errors import StateError
 from carebook.model.i18n import msg
 from carebook.model.queries.children import ChildFilter
 from carebook.model.register import Register
 from carebook.model.services.children import find_child
-from carebook.model.services.entrustments import mark_printed
+from carebook.model.services.entrustments import get_entrustment, mark_printed
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,6 +100,12 @@ def run_entrustment(args: argparse.Namespace) -> int:
             if has is None:
                 reg.draft_entrustment(args.child, period_from=args.period_from, period_to=args.period_to)
         data = reg.read(build.entrustment_data, args.child, entrustment_ref=args.entrustment, today=today)
+        status = reg.read(lambda s: get_entrustment(s, data.ref.document_id).status)
+        if status in (EntrustmentStatus.RENEWED, EntrustmentStatus.CANCELLED):
+            raise StateError(
+                "这份确认书已作废或已续签，不能再打印；请打印续签后的确认书",
+                "this confirmation was cancelled or renewed: print the one that replaced it",
+            )
         _emit(
             args,
             entrustment.render_entrustment(data, fonts),
