@@ -167,12 +167,12 @@ def test_insert_visits(register: Register, sample: list[dict[str, Any]], change_
 
 
 def test_synthetic_children_are_valid_unique_and_realistic(today: dt.date) -> None:
-    children = synthetic_children(3000, seed=11, village_codes=["610402100201", "440306001002"], today=today)
-    assert children == synthetic_children(3000, seed=11, village_codes=["610402100201", "440306001002"],
-                                          today=today)  # deterministic
+    villages = ["610402100201", "440306001002"]
+    children = synthetic_children(2000, seed=11, village_codes=villages, today=today)
+    assert children[:100] == synthetic_children(100, seed=11, village_codes=villages, today=today)  # seeded
     numbers = [v["id_number"] for v in children if "id_number" in v]
-    assert len(numbers) == len(set(numbers)) > 2900
-    for i, values in enumerate(children[:400]):
+    assert len(numbers) == len(set(numbers)) > 1950
+    for i, values in enumerate(children[:200]):
         cleaned = clean_child_input(values, today=today)
         if "id_number" in values:
             assert values["id_number"][:6] == ("610402" if i % 2 == 0 else "440306")
