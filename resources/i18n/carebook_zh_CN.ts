@@ -420,6 +420,29 @@
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Set up Carebook</source>
+        <translation>首次设置</translation>
+    </message>
+    <message>
+        <source>&amp;Next &gt;</source>
+        <translation>下一步(&amp;N) &gt;</translation>
+    </message>
+    <message>
+        <source>&lt; &amp;Back</source>
+        <translation>&lt; 上一步(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Finish</source>
+        <translation>完成(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>Form</name>
     <message>
         <source>YYYY-MM-DD</source>
@@ -428,6 +451,17 @@
     <message>
         <source>(not set)</source>
         <translation>（未填）</translation>
+    </message>
+</context>
+<context>
+    <name>FrequencyPage</name>
+    <message>
+        <source>Visit frequencies</source>
+        <translation>走访频次</translation>
+    </message>
+    <message>
+        <source>Days between visits; a child gets the shortest that applies.</source>
+        <translation>两次走访间隔的天数；同时符合多项时取最短的间隔。</translation>
     </message>
 </context>
 <context>
@@ -577,6 +611,78 @@
     </message>
 </context>
 <context>
+    <name>LedgerPage</name>
+    <message>
+        <source>Import an existing ledger (optional)</source>
+        <extracomment>Emitted after a check or an import with the result.</extracomment>
+        <translation>导入已有台账（可跳过）</translation>
+    </message>
+    <message>
+        <source>Choose the village's Excel or CSV ledger. Check the columns, then import: rows with mistakes are listed and left out. Skip this step if there is no ledger.</source>
+        <translation>选择本村的 Excel 或 CSV 台账。先核对各列的对应关系，再导入：有错误的行会列出来，不会导入。没有台账可以跳过这一步。</translation>
+    </message>
+    <message>
+        <source>&amp;Choose file...</source>
+        <translation>选择文件(&amp;C)...</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Heading in the file</source>
+        <translation>台账中的列名</translation>
+    </message>
+    <message>
+        <source>Read as</source>
+        <translation>对应项目</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Chec&amp;k</source>
+        <translation>检查(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Import good rows</source>
+        <translation>导入无误的行(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Choose the ledger</source>
+        <translation>选择台账文件</translation>
+    </message>
+    <message>
+        <source>Ledgers (*.xlsx *.xlsm *.csv);;All files (*)</source>
+        <translation>台账 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>(not read)</source>
+        <translation>（不导入）</translation>
+    </message>
+    <message>
+        <source>%1 rows of children found on sheet %2, heading in row %3.</source>
+        <translation>在工作表“%2”中找到 %1 行儿童信息，表头在第 %3 行。</translation>
+    </message>
+    <message>
+        <source>Importing the ledger...</source>
+        <translation>正在导入台账...</translation>
+    </message>
+    <message>
+        <source>Ready to import %1 children (%2 already registered); %3 rows have mistakes and will be left out.</source>
+        <translation>可以导入 %1 名儿童（其中 %2 名已登记，将更新）；有 %3 行存在错误，不会导入。</translation>
+    </message>
+    <message>
+        <source>Imported %1 children, updated %2; %3 rows with mistakes were left out: correct them in the file and import it again.</source>
+        <translation>已导入 %1 名儿童，更新 %2 名；有 %3 行因错误未导入：请在台账中改正后再导入一次。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Carebook - register of children</source>
@@ -647,6 +753,53 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Changes not yet sent: %1</source>
         <translation>未上报的修改：%1 条</translation>
+    </message>
+</context>
+<context>
+    <name>OrganisationPage</name>
+    <message>
+        <source>Your organisation</source>
+        <translation>所在单位</translation>
+    </message>
+    <message>
+        <source>&amp;Create</source>
+        <translation>创建(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>单位名称</translation>
+    </message>
+    <message>
+        <source>Division code</source>
+        <translation>区划代码</translation>
+    </message>
+    <message>
+        <source>Township / county name</source>
+        <translation>上级乡镇（县）名称</translation>
+    </message>
+    <message>
+        <source>Its division code</source>
+        <translation>上级区划代码</translation>
+    </message>
+    <message>
+        <source>The village committee and its 12-digit statistical division code; the township it belongs to (9 digits).</source>
+        <translation>填写村（居）委会名称及12位统计用区划代码，以及所属乡镇（街道）的名称和9位代码。</translation>
+    </message>
+    <message>
+        <source>The township (9-digit division code) and its county (6 digits).</source>
+        <translation>填写乡镇（街道）名称及9位区划代码，以及所属县（区）的名称和6位代码。</translation>
+    </message>
+    <message>
+        <source>12 digits</source>
+        <translation>12位数字</translation>
+    </message>
+    <message>
+        <source>9 digits</source>
+        <translation>9位数字</translation>
+    </message>
+    <message>
+        <source>6 digits</source>
+        <translation>6位数字</translation>
     </message>
 </context>
 <context>
@@ -803,6 +956,37 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>%1 open</source>
         <translation>未办结 %1 项</translation>
+    </message>
+</context>
+<context>
+    <name>RolePage</name>
+    <message>
+        <source>Welcome to Carebook</source>
+        <translation>欢迎使用儿童关爱台账</translation>
+    </message>
+    <message>
+        <source>A few questions to set up this computer. You can change the visit frequencies later in Settings.</source>
+        <translation>回答几个问题完成本机设置。走访频次以后可以在“设置”中修改。</translation>
+    </message>
+    <message>
+        <source>Village or residents' committee (child director)</source>
+        <translation>村（居）委会（儿童主任）</translation>
+    </message>
+    <message>
+        <source>Township or street office (child supervisor)</source>
+        <translation>乡镇（街道）（儿童督导员）</translation>
+    </message>
+    <message>
+        <source>e.g. 李红</source>
+        <translation>如 李红</translation>
+    </message>
+    <message>
+        <source>This computer is used by:</source>
+        <translation>这台电脑的使用者是：</translation>
+    </message>
+    <message>
+        <source>Your name (recorded with your changes)</source>
+        <translation>您的姓名（记录在修改记录中）</translation>
     </message>
 </context>
 <context>

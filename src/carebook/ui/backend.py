@@ -370,3 +370,49 @@ def open_reports(api: Any) -> list[Any]:
     from carebook.model.queries.ui_child import open_reports as query
 
     return list(api.read(query))
+
+
+# -- first run ----------------------------------------------------------------------------------
+def initialise(api: Any, role: str, org_code: str, org_name: str, parent_code: str | None,
+               parent_name: str | None, actor: str) -> None:
+    """Set up this installation (role, organisation, parent, the actor's name).
+
+    Raises:
+        ValidationError: a bad division code or a missing name.
+        CarebookError: already set up.
+    """
+    api.initialise(role=role, org_code=org_code, org_name=org_name, parent_code=parent_code,
+                   parent_name=parent_name, actor=actor)
+
+
+def read_ledger(path: Path, override: dict[int, str | None] | None) -> Any:
+    """Read a ledger file (``LedgerTable``) with an optional column mapping override.
+
+    Raises:
+        LedgerFileError, LedgerMappingError: the file or the mapping is unusable.
+    """
+    from carebook.documents.ledger_reader import read_ledger as read
+
+    return read(path, mapping_override=override)
+
+
+def ledger_field_labels() -> dict[str, str]:
+    """Ledger field → label in the current language (Chinese labels; field names in English)."""
+    from carebook.documents.ledger_columns import FIELD_LABELS_ZH, FIELDS
+    from carebook.model.i18n import current_language
+
+    if current_language() == "zh":
+        return {f: FIELD_LABELS_ZH.get(f, f) for f in FIELDS}
+    return {f: f for f in FIELDS}
+
+
+def import_ledger_table(api: Any, table: Any, dry_run: bool, t: TaskContext) -> Any:
+    """Check (``dry_run``) or import the good rows of ``table`` (``LedgerImportResult``).
+    Cancelling stops the import before anything is written (raises TaskCancelled)."""
+    from carebook.documents.ledger_import import import_table
+
+    def progress(done: int, total: int) -> None:
+        t.check()
+        t.progress(done, total)
+
+    return import_table(api, table, skip_bad=True, dry_run=dry_run, progress=progress)
