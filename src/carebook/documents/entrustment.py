@@ -115,6 +115,8 @@ def _copy_story(data: EntrustmentFormData, cells: Cells, width: float, mark: str
     rows: list[list[object]] = [[lab(h) for h in ("称谓", "姓名", "公民身份号码", "联系电话", "务工地点")]]
     for p in data.parents:
         rows.append([lab(p.relation), t(p.name), t(p.id_number), t(p.phone), t(p.workplace)])
+    if not data.parents:  # nobody recorded: a blank line to fill in by hand
+        rows.append([t("") for _ in range(5)])
     story.append(
         grid(
             rows,
@@ -182,7 +184,7 @@ def _sign_cell(cells: Cells, who: str, name: str = "") -> CJKText:
 def _signatures(data: EntrustmentFormData, cells: Cells, width: float) -> Flowable:
     boxes: list[object] = [
         _sign_cell(cells, f"委托人（{p.relation or '父母'}）", p.name) for p in data.parents
-    ]
+    ] or [_sign_cell(cells, "委托人（父母）")]
     boxes.append(_sign_cell(cells, "受委托监护人", data.guardian.name))
     boxes.append(_sign_cell(cells, "儿童主任", data.child_director))
     if len(boxes) % 2:
