@@ -164,6 +164,8 @@ def test_tls_with_pinned_self_signed_certificate(world: RelayWorld) -> None:
         with RelayClient(relay.url, village, retry=FAST) as client, pytest.raises(RelayCertificateError):
             client.inbox()
     assert len(world.store.stored_files()) == 1
+    with pytest.raises(ValueError, match="https"):  # a pinned relay is never reached over plain http
+        RelayClient(relay.url.replace("https://", "http://"), village, pinned_cert=pem)
 
 
 def test_village_pc_with_a_clock_years_off_still_signs_acceptably(world: RelayWorld) -> None:

@@ -149,6 +149,12 @@ def _client(args: argparse.Namespace, site: SyncSite) -> RelayClient:
         with site.register.sessions() as session, session.begin():
             settings_store.set_value(session, RELAY_SETTING, record)
     progress = None if args.json or not sys.stderr.isatty() else _progress
+    if pem is not None and not url.lower().startswith("https://"):
+        raise CarebookError(
+            f"本机为中转站保存了证书，但地址 {url} 不是 https://，为防冒充已停止。请改用 https:// 地址。",
+            f"A certificate is pinned for the relay but {url} is not https://; stopped so nobody can "
+            "stand in for the relay. Use the https:// address.",
+        )
     try:
         return RelayClient(url, site.keys(), pinned_cert=pem, chunk_size=max(16, args.chunk_kb) * 1024,
                            progress=progress)  # fmt: skip

@@ -192,6 +192,8 @@ class RelayClient:
         keys: this installation's keys (requests are signed with its Ed25519 key).
         pinned_cert: the relay's certificate (PEM) given at enrolment; ``None`` uses the system
             trust store for ``https`` (a relay with a public certificate) or plain ``http``.
+            Raises ValueError with an ``http://`` URL (no silent downgrade) or a PEM without a
+            certificate.
         chunk_size: upload chunk in bytes.
         retry: the retry policy; ``sleep`` and ``rng`` are injectable for tests.
         timeout: httpx timeouts (default suits 2G/3G).
@@ -214,6 +216,8 @@ class RelayClient:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.clock_offset: float | None = None
+        if pinned_cert and not self.base_url.lower().startswith("https://"):
+            raise ValueError("a pinned certificate needs an https:// relay URL")
         self._pinned_der = _der(pinned_cert) if pinned_cert else None
         verify: ssl.SSLContext | bool = pinned_ssl_context(pinned_cert) if pinned_cert else True
         self._prefix = httpx.URL(self.base_url).path.rstrip("/")
