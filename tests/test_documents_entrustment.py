@@ -116,3 +116,19 @@ def test_one_parent_entrusting(tmp_path: Path) -> None:
     write_entrustment(data, out)
     text = pdftotext_pages(out.read_bytes(), tmp_path)[0]
     assert data.parents[0].name in text and "李秀英" not in text
+
+
+def test_sparse_record_prints_blanks_to_fill_by_hand(tmp_path: Path) -> None:
+    data = sample_entrustment()
+    data = dataclasses.replace(
+        data,
+        parents=(),
+        child=dataclasses.replace(data.child, date_of_birth=None, id_number="", current_address=""),
+        village_committee="",
+        child_director="",
+    )
+    layout = Layout()
+    pages = pdftotext_pages(render_entrustment(data, layout=layout), tmp_path)
+    assert len(pages) == 3
+    assert "委托人（父母）签字" in pages[0] and "年 月 日" in pages[0].replace("  ", " ")
+    assert_layout_sane(layout)
