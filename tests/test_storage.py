@@ -110,7 +110,7 @@ def test_wrong_passphrase_changes_nothing(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     with pytest.raises(WrongKeyError) as info:
         open_database(tmp_path, passphrase="correct horse battery staple")
-    assert "密码不正确" in info.value.message
+    assert "密码不正确" in info.value.message_zh
     assert snapshot(tmp_path) == before
 
 
