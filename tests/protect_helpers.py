@@ -54,13 +54,14 @@ def new_database(data_dir: Path, *, use_keyring: bool = False, passphrase: str |
     return db
 
 
-def do_work(db: Database, n: int = 3, today: dt.date | None = None) -> list[str]:
+def do_work(db: Database, n: int = 3, today: dt.date | None = None, start: int = 0) -> list[str]:
     """Register ``n`` synthetic children (the first named :data:`CHILD_NAME`), update one and
-    record a visit; returns the ID numbers."""
+    record a visit; ``start`` offsets the synthetic people of a second call; returns the ID
+    numbers."""
     today = today or dt.date.today()
     reg = Register(db.sessionmaker, data_dir=db.paths.root, today=lambda: today)
     numbers = []
-    for i in range(n):
+    for i in range(start, start + n):
         name = CHILD_NAME if i == 0 else f"王小{'明红刚丽'[i % 4]}"
         values = child_values(name, dt.date(2015, 3, 5 + i), male=i % 2 == 0, seq=10 + i)
         result = reg.register_child(values)
