@@ -2,6 +2,19 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>App</name>
+    <message>
+        <source>Carebook</source>
+        <translation>儿童关爱台账</translation>
+    </message>
+    <message>
+        <source>The key of the register is not in this computer's keyring.
+Enter the register's passphrase (or the recovery key):</source>
+        <translation>本机的密钥库中没有台账数据库的密钥。
+请输入数据库密码（或恢复密钥）：</translation>
+    </message>
+</context>
+<context>
     <name>ChildEditor</name>
     <message>
         <source>Back</source>

@@ -73,8 +73,10 @@ def run_app(
 
     Args:
         data_dir: the data directory (None: the default from ``carebook.model.paths``).
-        open_api: opens the register for a data directory; called ON THE WORKER thread so the
-            database connection belongs to it. Default: :func:`carebook.ui.backend.open_register`.
+        open_api: opens the register for a data directory (called on the GUI thread before the
+            window exists; the register is used from the worker afterwards). Default:
+            :func:`carebook.ui.backend.open_register` asking for the passphrase in a dialog when
+            no keyring holds the key.
         argv: command-line arguments for Qt.
 
     The first run (no organisation set up yet) shows the first-run wizard before the main
@@ -85,19 +87,18 @@ def run_app(
 
     data_dir = backend.resolve_data_dir(data_dir)
     app = make_application(argv)
-    tasks = TaskManager()
-    opener = open_api or backend.open_register
+    install_language(str(preferences(data_dir).value("ui/language", "zh_CN")))
     try:
-        api = tasks.run_sync(lambda t: opener(data_dir))
+        api = open_api(data_dir) if open_api else backend.open_register(data_dir, ask_passphrase)
     except Exception as exc:  # shown, not raised: the user sees why the register did not open
-        from carebook.ui.errors import error_text
-
-        install_language(str(preferences(data_dir).value("ui/language", "zh_CN")))
         from PySide6.QtWidgets import QMessageBox
 
+        from carebook.ui.errors import error_text
+
+        log.warning("the register did not open", exc_info=exc)
         QMessageBox.critical(None, QCoreApplication.translate("Errors", "Carebook"), error_text(exc))
-        tasks.shutdown()
         return 1
+    tasks = TaskManager()
     ctx = make_context(api, data_dir, tasks)
     if tasks.run_sync(lambda t: backend.needs_first_run(api)):
         from carebook.ui.first_run import FirstRunWizard
@@ -125,6 +126,21 @@ def run_app(
     tasks.run_sync(lambda t: backend.close_register(api))
     tasks.shutdown()
     return int(code)
+
+
+def ask_passphrase() -> str | None:
+    """Ask for the database passphrase in a dialog (None when cancelled)."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    text, ok = QInputDialog.getText(
+        None,
+        QCoreApplication.translate("App", "Carebook"),
+        QCoreApplication.translate(
+            "App", "The key of the register is not in this computer's keyring.\n"
+                   "Enter the register's passphrase (or the recovery key):"),
+        QLineEdit.EchoMode.Password,
+    )
+    return text if ok and text else None
 
 
 def ensure_offscreen_if_headless() -> None:

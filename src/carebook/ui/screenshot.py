@@ -18,7 +18,7 @@ PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "sett
 
 
 def take_screenshot(register_api: Any, out: Path, page: str = "register", data_dir: Path | None = None,
-                    size: QSize | None = None) -> None:
+                    size: QSize | None = None, language: str | None = None) -> None:
     """Render the main window on ``page`` over ``register_api`` and save it to ``out`` (PNG).
 
     Args:
@@ -29,13 +29,17 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
         data_dir: where the UI preferences live (default: a ``ui-screenshot`` directory next
             to ``out``, so the user's own preferences are neither read nor changed).
         size: window size in device-independent pixels (default 1024x768).
+        language: ``"zh_CN"`` or ``"en"``; default: the model's current message language
+            (set by ``carebook --lang``), Chinese unless English was asked for.
 
     Raises:
         CarebookError: unknown page, no child in the register for ``child``, or the PNG could
             not be written.
     """
+    from carebook.model.i18n import current_language
     from carebook.ui import backend
     from carebook.ui.app import ensure_offscreen_if_headless, make_application, make_context
+    from carebook.ui.i18n import install_language
     from carebook.ui.main_window import MainWindow
 
     if page not in PAGES:
@@ -46,6 +50,7 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
     ensure_offscreen_if_headless()
     make_application()
     ctx = make_context(register_api, data_dir or out.resolve().parent / ".carebook-ui-screenshot")
+    install_language(language or ("en" if current_language() == "en" else "zh_CN"))
     try:
         window = MainWindow(ctx)
         window.resize(size or QSize(1024, 768))
