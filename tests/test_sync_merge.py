@@ -160,3 +160,34 @@ def test_dates_and_lists_survive_the_trip(pair: SyncWorld) -> None:
     here, there = village.register.child_detail(cid), town.register.child_detail(cid)
     assert here.fields == there.fields and here.categories == there.categories
     assert isinstance(there.fields["date_of_birth"], dt.date)
+
+
+def test_same_child_registered_in_two_villages_waits_and_is_a_conflict(tmp_path: Path) -> None:
+    from carebook.model.idnumber import id_number_check_character
+    from carebook.model.services.bulk import import_children
+    from carebook.model.services.children import clean_child_input
+    from sync_world import synthetic_ledger
+
+    world = build_world(tmp_path, 2)
+    try:
+        rows = synthetic_ledger(2, seed=9, today=world.today)
+        for v in world.villages:
+            with v.register.writing() as session:
+                import_children(session, [clean_child_input(r, today=world.today) for r in rows], today=world.today)
+        results = [import_bundles(world.township, world.export(v), backup=False)[0] for v in world.villages]
+        assert results[1].merge.parked == 6  # two children and their parents wait
+        conflicts = [c for c in world.township.register.read(list_conflicts) if c.kind == "duplicate_key"]
+        assert len(conflicts) == 2 and {c.field for c in conflicts} == {"id_number"}
+        assert import_bundles(world.township, world.export(world.villages[1]), backup=False)[0].merge.conflicts == 0
+        # the second village corrects one ID number: that child and its parents arrive
+        second = world.villages[1]
+        cid = second.register.child_ids()[0]
+        number = second.register.child_detail(cid).fields["id_number"]
+        fixed = number[:14] + f"{(int(number[14:17]) + 2) % 1000:03d}"
+        fixed += id_number_check_character(fixed)
+        second.register.update_child(cid, {"id_number": fixed})
+        result = import_bundles(world.township, world.export(second), backup=False)[0]
+        assert result.merge.parked == 3
+        assert world.township.register.child_detail(fixed).id == cid
+    finally:
+        world.close()

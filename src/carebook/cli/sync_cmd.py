@@ -160,7 +160,8 @@ def run_conflicts_list(args: argparse.Namespace) -> int:
 
 def _print_conflict(c: ConflictView) -> None:
     kind = {"concurrent_edit": msg("同时修改", "edited on both sides"),
-            "edit_on_closed": msg("结案时另一方仍在修改", "edited while closed elsewhere")}.get(c.kind, c.kind)
+            "edit_on_closed": msg("结案时另一方仍在修改", "edited while closed elsewhere"),
+            "duplicate_key": msg("身份证号等重复登记", "same ID number registered twice")}.get(c.kind, c.kind)
     print(f"{c.id[:8]}  {kind}  {c.entity}/{c.record_id[:8]}  {c.field or ''}  [{c.status}]")
     print(f"    a: {json.dumps(c.a_value, ensure_ascii=False)}  ({c.a_actor}, {c.a_field})")
     print(f"    b: {json.dumps(c.b_value, ensure_ascii=False)}  ({c.b_actor}, {c.b_field})"

@@ -8,6 +8,9 @@ Two kinds are detected (issue 5 item 7; rules of "seen" in :mod:`carebook.sync.c
 * ``edit_on_closed``: a child's file (or one of its records) edited or added to on one
   installation while another closed the file, neither having seen the other. Both changes are
   applied; the supervisor decides whether to reopen.
+* ``duplicate_key``: a record arrived whose unique value (a child's ID number, a document
+  number) another record already holds — typically the same child registered in two villages.
+  The arriving record waits (parked) until one of the two is corrected; both records are kept.
 
 Each conflict is stored once per pair of changes (its id is derived from the pair), so importing
 the same bundles again, or in another order, finds the same conflicts.
@@ -90,6 +93,39 @@ def detect_conflicts(session: Session, new: Sequence[Change], by_record: dict[Re
             "b_origin": b.origin, "b_origin_seq": b.origin_seq, "b_hlc": b.hlc, "b_field": b.field or b.entity,
             "b_value": b.new_value, "b_actor": b.actor[:60],
             "winner": "b" if kind == "concurrent_edit" else "=", "status": "open", "detected_at": now,
+        })
+    if rows:
+        session.execute(table_of(SyncConflict).insert(), rows)
+    return len(rows)
+
+
+def record_duplicates(session: Session, duplicates: dict[RecordKey, tuple[str, RecordKey]],
+                      by_record: dict[RecordKey, list[Change]]) -> int:
+    """Record a ``duplicate_key`` conflict for each record parked because its unique value
+    (``column``) is held by another record: the holder's insert against the parked record's.
+    Returns how many new conflicts were stored."""
+    holders = [other for _col, other in duplicates.values()]
+    inserts = {c.record: c for c in log_rows_of_records(session, holders) if c.op == "insert"}
+    for changes in by_record.values():
+        for c in changes:
+            if c.op == "insert":
+                inserts.setdefault(c.record, c)
+    rows: list[dict[str, Any]] = []
+    now = utc_now()
+    for key, (column, other) in duplicates.items():
+        mine, theirs = inserts.get(key), inserts.get(other)
+        if mine is None or theirs is None:
+            continue
+        a, b = sorted([theirs, mine], key=lambda c: c.hlc)
+        cid = conflict_id("duplicate_key", a, b)
+        if session.get(SyncConflict, cid) is not None or any(r["id"] == cid for r in rows):
+            continue
+        rows.append({
+            "id": cid, "kind": "duplicate_key", "entity": key[0], "record_id": key[1], "field": column,
+            "a_origin": a.origin, "a_origin_seq": a.origin_seq, "a_hlc": a.hlc, "a_field": column,
+            "a_value": a.new_value, "a_actor": a.actor[:60], "b_origin": b.origin, "b_origin_seq": b.origin_seq,
+            "b_hlc": b.hlc, "b_field": column, "b_value": b.new_value, "b_actor": b.actor[:60],
+            "winner": "a" if a is theirs else "b", "status": "open", "detected_at": now,
         })
     if rows:
         session.execute(table_of(SyncConflict).insert(), rows)

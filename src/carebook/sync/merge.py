@@ -41,7 +41,7 @@ from carebook.model.sync_state import SyncChangeContext, SyncParked
 from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_aggregates, table_of
 from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
-from carebook.sync.conflicts import detect_conflicts
+from carebook.sync.conflicts import detect_conflicts, record_duplicates
 from carebook.sync.fastwrite import insert_rows, update_rows
 from carebook.sync.merge_derived import DERIVED_INPUTS, refresh_children
 
@@ -67,6 +67,7 @@ class MergeResult:
     children_refreshed: int = 0
     clock_ahead_ms: int | None = None
     touched: dict[str, int] = field(default_factory=dict)
+    duplicate_keys: dict[RecordKey, tuple[str, RecordKey]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- column values
@@ -268,6 +269,8 @@ def apply_changes(
         elif c.record not in fields or fields[c.record] is not None:
             fields.setdefault(c.record, set()).add(c.field)  # type: ignore[union-attr]
     written = _materialise(session, by_record, touched, parked_before, result, fields)
+    if record_conflicts and result.duplicate_keys:
+        result.conflicts += record_duplicates(session, result.duplicate_keys, by_record)
     child_ids = _affected_children(session, written, by_record)
     if child_ids:
         result.children_refreshed = refresh_children(session, child_ids, settings, today)
@@ -354,8 +357,8 @@ def _materialise(
                 if k != "id" and (only is None or k in only) and not _same(cur[k], v)}
         if diff:
             updates[key] = diff
+    _check_unique(session, inserts, updates, waiting, result.duplicate_keys)
     _check_references(session, inserts, updates, waiting)
-    _check_unique(session, inserts, updates, waiting)
     now = utc_now()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("PRAGMA defer_foreign_keys = ON"))
@@ -454,7 +457,7 @@ def _check_references(
 
 def _check_unique(
     session: Session, inserts: dict[RecordKey, dict[str, Any]], updates: dict[RecordKey, dict[str, Any]],
-    waiting: dict[RecordKey, str],
+    waiting: dict[RecordKey, str], duplicates: dict[RecordKey, tuple[str, RecordKey]],
 ) -> None:
     """Park records whose unique value (ID number, division code, document number) is held by
     another record."""
@@ -481,3 +484,5 @@ def _check_unique(
                     if taken and key in source:
                         del source[key]
                         waiting[key] = "duplicate_key"
+                        other = holder if holder is not None and holder != key[1] else keys[0][1]
+                        duplicates[key] = (col, (entity, other))
