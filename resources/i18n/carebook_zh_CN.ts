@@ -816,6 +816,66 @@ The register of left-behind children and children in difficulty.</source>
     </message>
 </context>
 <context>
+    <name>PrintDialog</name>
+    <message>
+        <source>Print forms</source>
+        <extracomment>Form kinds (``carebook.documents.form_data.DocumentKind`` values) offered for one child.</extracomment>
+        <translation>打印表格</translation>
+    </message>
+    <message>
+        <source>Entrustment-guardianship confirmation (3 copies)</source>
+        <translation>委托监护确认书（一式三份）</translation>
+    </message>
+    <message>
+        <source>Home-visit record sheet (blank)</source>
+        <translation>入户走访记录表（空白）</translation>
+    </message>
+    <message>
+        <source>Child file cover and summary</source>
+        <translation>儿童档案封面及信息表</translation>
+    </message>
+    <message>
+        <source>Pre&amp;view</source>
+        <translation>预览(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Print...</source>
+        <translation>打印(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>&amp;Save as PDF...</source>
+        <translation>另存为 PDF(&amp;S)...</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Form</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <source>Preparing the form...</source>
+        <translation>正在生成表格...</translation>
+    </message>
+    <message>
+        <source>Save as PDF</source>
+        <translation>另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+    <message>
+        <source>This computer has no PDF renderer for direct printing. The form opens in the PDF viewer: print it from there.</source>
+        <translation>本机没有可直接打印 PDF 的组件。表格将在 PDF 阅读器中打开，请在阅读器中打印。</translation>
+    </message>
+</context>
+<context>
     <name>RegisterPage</name>
     <message>
         <source>Search name, pinyin initials or ID number ending (Ctrl+F)</source>

@@ -120,7 +120,11 @@ def run_app(
             old.deleteLater()
         holder["window"].show()
 
-    ctx.language_changed.connect(lambda lang: (install_language(lang), build()))
+    def switch_language(language: str) -> None:
+        install_language(language)
+        build()
+
+    ctx.language_changed.connect(switch_language)
     build()
     code = app.exec()
     tasks.run_sync(lambda t: backend.close_register(api))

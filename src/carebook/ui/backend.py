@@ -416,3 +416,44 @@ def import_ledger_table(api: Any, table: Any, dry_run: bool, t: TaskContext) -> 
         t.progress(done, total)
 
     return import_table(api, table, skip_bad=True, dry_run=dry_run, progress=progress)
+
+
+# -- forms ----------------------------------------------------------------------------------------
+def render_form(api: Any, kind: str, child_id: str) -> bytes:
+    """The PDF of one child's form (``entrustment``, ``visit_sheet`` or ``child_file``).
+
+    Raises:
+        NotFoundError: no confirmation to print; FontError, MissingGlyphError: no usable font
+            or a character no font has (the message names it).
+    """
+    from carebook.documents.from_model import render_form as render
+
+    return render(api, kind, child_id)
+
+
+def save_form(api: Any, kind: str, child_id: str, path: Path) -> Path:
+    """Render one child's form and write it to ``path`` atomically; a printed entrustment
+    confirmation is marked *printed*. Returns the path written."""
+    from carebook.documents.pdf_base import write_pdf
+
+    pdf = render_form(api, kind, child_id)
+    out = Path(write_pdf(path, pdf))
+    if kind == "entrustment":
+        mark_entrustment_printed(api, child_id)
+    return out
+
+
+def mark_entrustment_printed(api: Any, child_id: str) -> None:
+    """Mark the child's latest drafted confirmation as printed (lifecycle, issue 4)."""
+    from carebook.documents.from_model import latest_entrustment
+    from carebook.model.enums import EntrustmentStatus
+    from carebook.model.services.entrustments import mark_printed
+
+    latest = api.read(lambda s: _latest_entrustment_ref(s, child_id, latest_entrustment))
+    if latest is not None and latest[1] == EntrustmentStatus.DRAFTED.code:
+        api.write(mark_printed, latest[0])
+
+
+def _latest_entrustment_ref(session: Any, child_id: str, latest: Any) -> tuple[str, str] | None:
+    e = latest(session, child_id)
+    return None if e is None else (str(e.document_no), str(e.status.code))

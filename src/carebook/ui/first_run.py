@@ -203,10 +203,10 @@ class LedgerPage(QWizardPage):
         self.mapping.setRowCount(len(table.columns))
         labels = backend.ledger_field_labels()
         for row, column in enumerate(table.columns):
-            self.mapping.setItem(row, 0, QTableWidgetItem(column.letter))
-            self.mapping.setItem(row, 1, QTableWidgetItem(column.header_text))
-            for c in (0, 1):
-                self.mapping.item(row, c).setFlags(Qt.ItemFlag.ItemIsEnabled)
+            for c, text in ((0, column.letter), (1, column.header_text)):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.mapping.setItem(row, c, item)
             combo = QComboBox()
             combo.addItem(self.tr("(not read)"), None)
             for name in FIELDS:

@@ -312,6 +312,6 @@ class Task(Generic[T]):
                 abort = self._job.abort
                 dialog.canceled.connect(abort.set)
             else:
-                dialog.setCancelButton(None)  # type: ignore[arg-type]
+                dialog.setCancelButton(None)
             self._job.progress_dialog = dialog
         return self._manager.submit(self._job)

@@ -37,9 +37,11 @@ class FamilyTab(FormTab):
         self._box.addWidget(row)
         for prefix, title in (("father.", self.tr("Father")), ("mother.", self.tr("Mother"))):
             form = self.add_form(title, prefix)
-            group = self._box.itemAt(self._box.count() - 1).widget()
-            self._box.removeWidget(group)
-            pair.addWidget(group)
+            item = self._box.itemAt(self._box.count() - 1)
+            group = item.widget() if item is not None else None
+            if group is not None:
+                self._box.removeWidget(group)
+                pair.addWidget(group)
             form.text("name", self.tr("Name"), max_length=40)
             form.text("id_number", self.tr("ID number"), "", 21)
             form.text("phone", self.tr("Phone"), "", 20)

@@ -84,6 +84,8 @@ class ListTab(QWidget):
     def cells(self, row: int) -> list[str]:
         """The cells of row ``row``."""
         item = self.tree.topLevelItem(row)
+        if item is None:
+            raise IndexError(row)
         return [item.text(c) for c in range(self.tree.columnCount())]
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:

@@ -147,8 +147,12 @@ class VisitsPage(Page):
         out: list[str] = []
         for g in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(g)
+            if group is None:
+                continue
             for c in range(group.childCount()):
-                out.append(str(group.child(c).data(0, ID_ROLE)))
+                child = group.child(c)
+                if child is not None:
+                    out.append(str(child.data(0, ID_ROLE)))
         return out
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
