@@ -158,7 +158,7 @@ def discover_fonts(
     seen: set[tuple[str, int]] = set()
     result = []
     for i, spec in enumerate(specs):
-        key = (os.path.normcase(os.path.abspath(spec.path)), spec.subfont_index)
+        key = (os.path.normcase(os.path.realpath(spec.path)), spec.subfont_index)
         if key in seen:
             continue
         seen.add(key)
