@@ -168,3 +168,29 @@ def test_database_url_reaches_the_register(tmp_path: Path, capsys: pytest.Captur
     assert json.loads(capsys.readouterr().out) == []
     assert not (tmp_path / "county" / "carebook.db").exists()  # the register is on the server
     assert (tmp_path / "county" / "keyinfo.json").exists()  # the local key store is here
+
+
+def test_pull_imports_leftovers_and_keeps_refused_files(
+    world: SyncWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    town = _dir(world.township)
+    store = RelayStore(tmp_path / "relay")
+    store.add_anchor(world.township.keys().public().signing_public_key)
+    # a bundle downloaded by an earlier pull that stopped before importing, and a damaged file
+    leftover = world.export(world.villages[0])
+    inbox = Path(town) / "inbox"
+    inbox.mkdir()
+    (inbox / leftover[0].name).write_bytes(leftover[0].read_bytes())
+    (inbox / "damaged.cbk").write_bytes(leftover[0].read_bytes()[:300])
+    for site in world.sites():
+        site.close()
+    with relay_in_thread(store) as relay:
+        _run(capsys, "--data-dir", town, "push", relay.url)  # publishes the key list
+        capsys.readouterr()
+        assert main(["--data-dir", town, "pull", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["downloaded"] == []
+    assert [r["file"] for r in report["imported"]] == [leftover[0].name]
+    assert [r["file"] for r in report["refused"]] == ["damaged.cbk"] and "不完整" in report["refused"][0]["error"]
+    assert (inbox / "refused" / "damaged.cbk").exists() and (inbox / "imported" / leftover[0].name).exists()
+    assert list(inbox.glob("*.cbk")) == []

@@ -12,22 +12,16 @@ instead of a USB stick, through an inbox relay (see ``docs/relay.md``).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from carebook.cli.common import open_database_of, print_json
-from carebook.model import settings as settings_store
-from carebook.model.db import Database, backup_database, default_backup_name
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
 from carebook.model.register import Register
 from carebook.sync.exchange import SyncSite
-from carebook.sync.relay_client import DEFAULT_CHUNK, RelayClient
-
-RELAY_SETTING = "sync.relay"
-"""Local setting holding ``{"url": …, "cert_pem": …}``: the relay and its pinned certificate."""
+from carebook.sync.relay_client import DEFAULT_CHUNK, Progress
+from carebook.sync.relay_exchange import RelaySettings, pull_via_relay, push_via_relay, resolve_relay
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -130,36 +124,18 @@ def _open_site(args: argparse.Namespace) -> SyncSite:
     return SyncSite(db, Register(db.sessionmaker, data_dir=root, close=db.close))
 
 
-def _client(args: argparse.Namespace, site: SyncSite) -> RelayClient:
-    saved: dict[str, Any] = site.register.read(settings_store.get_value, RELAY_SETTING, {}) or {}
-    url = args.url or saved.get("url")
-    if not url:
-        raise CarebookError("请给出中转站地址，如 carebook push https://192.168.1.10:8765",
-                            "give the relay's URL, e.g. carebook push https://192.168.1.10:8765")  # fmt: skip
+def _settings(args: argparse.Namespace, site: SyncSite) -> RelaySettings:
     pem: bytes | None = None
     if args.cert:
         try:
             pem = Path(args.cert).expanduser().read_bytes()
         except OSError as exc:
             raise CarebookError(f"读不了证书文件 {args.cert}：{exc}", f"cannot read {args.cert}: {exc}") from None
-    elif saved.get("cert_pem"):
-        pem = str(saved["cert_pem"]).encode("ascii")
-    if pem is not None or args.url:
-        record = {"url": url, "cert_pem": pem.decode("ascii") if pem else saved.get("cert_pem")}
-        with site.register.sessions() as session, session.begin():
-            settings_store.set_value(session, RELAY_SETTING, record)
-    progress = None if args.json or not sys.stderr.isatty() else _progress
-    if pem is not None and not url.lower().startswith("https://"):
-        raise CarebookError(
-            f"本机为中转站保存了证书，但地址 {url} 不是 https://，为防冒充已停止。请改用 https:// 地址。",
-            f"A certificate is pinned for the relay but {url} is not https://; stopped so nobody can "
-            "stand in for the relay. Use the https:// address.",
-        )
-    try:
-        return RelayClient(url, site.keys(), pinned_cert=pem, chunk_size=max(16, args.chunk_kb) * 1024,
-                           progress=progress)  # fmt: skip
-    except ValueError:
-        raise CarebookError(f"{args.cert} 不是证书文件（PEM）", f"{args.cert} is not a PEM certificate") from None
+    return resolve_relay(site, args.url, pem)
+
+
+def _progress_of(args: argparse.Namespace) -> Progress | None:
+    return None if args.json or not sys.stderr.isatty() else _progress
 
 
 def _progress(done: int, total: int) -> None:
@@ -169,12 +145,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    """Upload bundles (exported now, or the FILEs given)."""
-    from carebook.model.enums import Role
-    from carebook.sync.exchange import export_bundles
-    from carebook.sync.peer_store import known_peers
-    from carebook.sync.relay_auth import sign_enrolled_keys
-
+    """Upload bundles (exported now, or the FILEs given); a township publishes its key list first."""
     site = _open_site(args)
     try:
         if args.show_key:
@@ -182,81 +153,49 @@ def run_push(args: argparse.Namespace) -> int:
             print(public.signing_public_key.hex())
             print(msg(f"指纹：{public.fingerprint}", f"fingerprint: {public.fingerprint}"), file=sys.stderr)
             return 0
-        inst = site.installation()
-        report: dict[str, Any] = {"published_keys": None, "bundles": []}
-        with _client(args, site) as client:
-            if inst.role is not Role.VILLAGE:
-                villages = site.register.read(known_peers)
-                keys = site.keys()
-                serial = client.publish_keys(lambda s: sign_enrolled_keys(
-                    keys, township_code=inst.org_code, villages=villages, serial=s))  # fmt: skip
-                report["published_keys"] = {"serial": serial, "villages": sum(p.role == "village" for p in villages)}
-            if args.files:
-                groups = [[Path(f)] for f in args.files]
-                outbox = None
-            else:
-                root = site.db.paths.root if site.db.paths is not None else Path.cwd()
-                outbox = root / "outbox" / "relay"
-                if outbox.exists():
-                    shutil.rmtree(outbox)
-                outbox.mkdir(parents=True)
-                groups = [r.paths for r in export_bundles(site, outbox)]
-            for paths in groups:
-                result = client.push_file(paths)
-                report["bundles"].append({"files": [str(p) for p in paths], "sha256": result.sha256,
-                                          "size": result.size, "status": result.status,
-                                          "retries": result.retries})  # fmt: skip
-            if outbox is not None:
-                shutil.rmtree(outbox, ignore_errors=True)
+        report = push_via_relay(site, _settings(args, site), files=[Path(f) for f in args.files],
+                                progress=_progress_of(args), chunk_size=max(16, args.chunk_kb) * 1024)  # fmt: skip
     finally:
         site.close()
     if args.json:
-        print_json(report)
+        print_json(report.to_json())
         return 0
-    if report["published_keys"]:
-        print(msg(f"已向中转站发布登记名单：{report['published_keys']['villages']} 个村",
-                  f"Published the key list to the relay: {report['published_keys']['villages']} villages"))  # fmt: skip
-    for item in report["bundles"]:
-        state = msg("中转站已有，无需重传", "already at the relay") if item["status"] != "stored" or item["size"] == 0 else ""
-        print(msg(f"已上传 {Path(item['files'][0]).name}（{item['size']} 字节）{state}",
-                  f"Uploaded {Path(item['files'][0]).name} ({item['size']} bytes) {state}"))  # fmt: skip
+    if report.published_keys:
+        count = report.published_keys["villages"]
+        print(msg(f"已向中转站发布登记名单：{count} 个村", f"Published the key list to the relay: {count} villages"))
+    for item in report.bundles:
+        name = Path(item["files"][0]).name
+        state = "" if item["status"] == "stored" else msg("（中转站已有，未重传）", " (already at the relay)")
+        print(msg(f"已上传 {name}（{item['size']} 字节）{state}", f"Uploaded {name} ({item['size']} bytes){state}"))
     return 0
 
 
 def run_pull(args: argparse.Namespace) -> int:
-    """Download waiting bundles and import them."""
-    from carebook.sync.exchange import import_bundles
-
+    """Download waiting bundles and import them; exit 1 when an import was refused."""
     site = _open_site(args)
     try:
-        root = site.db.paths.root if site.db.paths is not None else Path.cwd()
-        dest = Path(args.to).expanduser() if args.to else root / "inbox"
-        with _client(args, site) as client:
-            pulled = client.pull(dest)
-        imported: list[dict[str, Any]] = []
-        if pulled and not args.no_import:
-            if isinstance(site.db, Database):  # one backup before the batch (PostgreSQL: pg_dump's job)
-                site.db.paths.backups.mkdir(parents=True, exist_ok=True)
-                backup_database(site.db, site.db.paths.backups / f"before-relay-pull-{default_backup_name()}")
-            for result in import_bundles(site, [p.path for p in pulled], backup=False):
-                imported.append(result.to_json())
+        report = pull_via_relay(site, _settings(args, site), dest=Path(args.to).expanduser() if args.to else None,
+                                import_bundles_too=not args.no_import, progress=_progress_of(args))  # fmt: skip
     finally:
         site.close()
     if args.json:
-        print_json({"downloaded": [{"file": str(p.path), "sha256": p.sha256, "size": p.size} for p in pulled],
-                    "imported": imported})  # fmt: skip
-        return 0
-    if not pulled:
-        print(msg("中转站上没有等待本机的同步包。", "Nothing is waiting at the relay for this PC."))
-    for p in pulled:
-        print(msg(f"已下载 {p.path.name}（{p.size} 字节）", f"Downloaded {p.path.name} ({p.size} bytes)"))
-    for item in imported:
-        if item["already_imported"]:
-            print(msg(f"  {item['sender_code']}：之前已导入，无变化", f"  {item['sender_code']}: already imported, nothing changed"))
-        else:
-            print(msg(f"  {item['sender_code']}：已导入 {item['applied']} 项改动，冲突 {item['conflicts']}",
-                      f"  {item['sender_code']}: imported {item['applied']} changes, {item['conflicts']} conflicts"))  # fmt: skip
-    return 0
+        print_json(report.to_json())
+    else:
+        if not report.downloaded:
+            print(msg("中转站上没有等待本机的同步包。", "Nothing is waiting at the relay for this PC."))
+        for p in report.downloaded:
+            print(msg(f"已下载 {p.path.name}（{p.size} 字节）", f"Downloaded {p.path.name} ({p.size} bytes)"))
+        for item in report.imported:
+            if item["already_imported"]:
+                print(msg(f"  {item['sender_code']}：之前已导入，无变化",
+                          f"  {item['sender_code']}: already imported, nothing changed"))  # fmt: skip
+            else:
+                print(msg(f"  {item['sender_code']}：已导入 {item['applied']} 项改动，冲突 {item['conflicts']}",
+                          f"  {item['sender_code']}: imported {item['applied']} changes, {item['conflicts']} conflicts"))  # fmt: skip
+    for item in report.refused:
+        print(msg(f"carebook: {item['file']} 未导入：{item['error']}", f"carebook: {item['file']} refused: {item['error']}"),
+              file=sys.stderr)  # fmt: skip
+    return 1 if report.refused else 0
 
 
-__all__ = ["RELAY_SETTING", "register", "run_pull", "run_push", "run_serve"]
+__all__ = ["register", "run_pull", "run_push", "run_serve"]
