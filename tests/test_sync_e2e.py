@@ -237,3 +237,72 @@ def test_export_without_space_fails_cleanly_and_next_export_carries_the_same(tmp
         assert import_bundle(world.township, again.paths[0], backup=False).merge.applied == 0
     finally:
         world.close()
+
+
+def test_transferred_child_arrives_whole_and_old_village_sees_where_it_went(sync_world: SyncWorld) -> None:
+    from carebook.model.children import Child
+    from carebook.model.organisation import unit_id_for_code
+
+    world = sync_world
+    first, second, _third = world.villages
+    ids = world.import_ledger(first, 3, seed=31)
+    first.register.record_visit(ids[0], {"visit_date": world.today, "visitor_name": "村儿童主任"})
+    for village in world.villages:
+        import_bundles(world.township, world.export(village), backup=False)
+    _deliver_returns(world)
+    target = unit_id_for_code(second.installation().org_code)
+    with world.township.register.writing() as session:
+        child = session.get(Child, ids[0])
+        assert child is not None
+        child.village_id = target
+        child.notes = "随父母迁入第2村"
+    _deliver_returns(world)
+    town = tracked_state(world.township)
+    moved = {k: v for k, v in tracked_state(second).items() if k[0] != "org_unit"}
+    assert ("child", ids[0]) in moved and all(town[k] == v for k, v in moved.items())
+    assert len([k for k in moved if k[0] == "visit"]) == 2 and len([k for k in moved if k[0] == "family_member"]) == 2
+    old = tracked_state(first)[("child", ids[0])]
+    assert old["village_id"] == target
+    second.register.update_child(ids[0], {"school_name": "第2村小学"})
+    import_bundles(world.township, world.export(second), backup=False)
+    _deliver_returns(world)
+    assert world.township.register.child_detail(ids[0]).fields["school_name"] == "第2村小学"
+    assert tracked_state(first)[("child", ids[0])]["school_name"] != "第2村小学"
+
+
+def test_attachment_files_travel_inside_the_bundle(sync_world: SyncWorld) -> None:
+    import hashlib
+
+    from carebook.model.attachments import Attachment
+
+    world = sync_world
+    village = world.villages[0]
+    cid = world.import_ledger(village, 1, seed=41)[0]
+    scan = "签字确认书扫描件".encode() * 500
+    sha = hashlib.sha256(scan).hexdigest()
+    stored = village.db.paths.attachments / sha[:2] / sha
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(scan)
+    with village.register.writing() as session:
+        session.add(Attachment(child_id=cid, owner_entity="child", owner_id=cid, sha256=sha,
+                               filename="qrs.jpg", media_type="image/jpeg", size=len(scan)))
+    result = export_bundles(village, world.stick)[0]
+    assert result.attachments == 1
+    import_bundle(world.township, result.paths[0], backup=False)
+    received = world.township.db.paths.attachments / sha[:2] / sha
+    assert received.read_bytes() == scan
+    assert ("attachment", next(k[1] for k in tracked_state(village) if k[0] == "attachment")) in tracked_state(
+        world.township)
+
+
+def test_a_large_bundle_split_into_parts_imports_whole(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        world.import_ledger(village, 20, seed=51)
+        result = export_bundles(village, world.stick, part_size=2500)[0]
+        assert len(result.paths) > 2 and all(".part" in p.name for p in result.paths)
+        outcome = import_bundles(world.township, [result.paths[1]], backup=False)[0]
+        assert outcome.merge.applied == result.changes
+    finally:
+        world.close()

@@ -63,6 +63,7 @@ from carebook.sync.peer_store import (
     own_proof,
     pending_enrolments,
     pin_peer,
+    received_summary,
     save_own_proof,
     save_pending_enrolment,
 )
@@ -355,11 +356,15 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
         result.merge = apply_changes(session, payload.changes, me=me.id,
                                      record_conflicts=me.role is not Role.VILLAGE, today=today)
         row = counters(session, sender)
+        newest = header.seq_to is None or header.seq_to >= row.received_to
         if header.seq_from is not None and header.seq_to is not None:
+            newest = header.seq_to >= received_summary(session, sender.installation_id, highest=True)[0]
             row.received_to, result.gaps = add_received_range(session, sender.installation_id,
                                                                header.seq_from, header.seq_to)
         acked = header.acks.get("received_to")
-        if isinstance(acked, int) and acked > row.acked_to:
+        if isinstance(acked, int) and (acked > row.acked_to or newest):
+            # the peer's newest bundle says what it has: lower after a restore from a backup,
+            # in which case the next export carries those changes again
             row.acked_to = acked
         row.last_import_at = stamp
         if me.role is Role.VILLAGE and sender.role == "township":

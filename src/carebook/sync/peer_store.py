@@ -96,11 +96,14 @@ def add_received_range(session: Session, sender_id: str, seq_from: int, seq_to: 
     return _summary(merged)
 
 
-def received_summary(session: Session, sender_id: str) -> tuple[int, list[tuple[int, int]]]:
-    """Contiguous high-water mark and gaps of ``sender_id``'s log received here."""
+def received_summary(session: Session, sender_id: str, *, highest: bool = False) -> tuple[int, list[tuple[int, int]]]:
+    """Contiguous high-water mark and gaps of ``sender_id``'s log received here; with
+    ``highest``, the highest position received at all (gaps ignored) instead of the mark."""
     table = table_of(SyncReceivedRange)
     ranges = sorted((a, b) for a, b in session.execute(
         select(table.c.seq_from, table.c.seq_to).where(table.c.sender_id == sender_id)))
+    if highest:
+        return (max((b for _a, b in ranges), default=0), [])
     return _summary(ranges)
 
 
