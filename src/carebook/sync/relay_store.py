@@ -254,6 +254,8 @@ class RelayStore:
 
         Returns the state: ``stored``/``delivered`` when these bytes are already here for
         ``recipient`` (nothing more to send), else ``receiving`` with the offset to continue from.
+        A new upload replaces the sender's unfinished uploads to the same recipient (see
+        :meth:`_supersede`).
 
         Raises:
             StoreRefused: ``bad_request`` (400), ``too_large`` (413), ``quota`` (507),
@@ -277,6 +279,7 @@ class RelayStore:
                 if info["size"] != size or info["recipient"] != recipient:
                     raise StoreRefused("conflict", 409, detail="an upload with this hash differs in size or recipient")
                 return UploadState(sha256, size, int(info["offset"]), "receiving")
+            self._supersede(sender, recipient, sha256)
             used, open_uploads = self._usage(sender)
             if open_uploads >= self.limits.max_open_uploads:
                 raise StoreRefused("too_many_uploads", 429, limit=self.limits.max_open_uploads)
@@ -288,6 +291,31 @@ class RelayStore:
                 meta, {"recipient": recipient, "size": size, "offset": 0, "started_at": _now_text()}
             )
             return UploadState(sha256, size, 0, "receiving")
+
+    def _supersede(self, sender: RelayMember, recipient: str, keep: str) -> int:
+        """Drop ``sender``'s unfinished uploads to ``recipient`` other than ``keep``.
+
+        A new export carries every change the recipient has not acknowledged, so it contains what
+        an abandoned, half-uploaded older bundle held: keeping the old part would only eat the
+        quota (a village whose link always fails would otherwise run out of upload slots).
+        Uploads being written right now are left alone. Returns how many were dropped.
+        """
+        folder = self.root / "uploads" / sender.key_id
+        dropped = 0
+        for meta in list(folder.glob("*.json")) if folder.exists() else []:
+            other = meta.stem
+            if other == keep or _read_json(meta).get("recipient") != recipient:
+                continue
+            lock = self._upload_locks.setdefault((sender.key_id, other), threading.Lock())
+            if not lock.acquire(blocking=False):
+                continue
+            try:
+                meta.unlink(missing_ok=True)
+                (folder / f"{other}.part").unlink(missing_ok=True)
+                dropped += 1
+            finally:
+                lock.release()
+        return dropped
 
     def upload_state(self, sender: RelayMember, sha256: str) -> UploadState:
         """The state of ``sender``'s upload ``sha256``.
@@ -344,7 +372,10 @@ class RelayStore:
             _write_json_atomically(meta, info)
             if current < size:
                 return UploadState(sha256, size, current, "receiving")
-            return self._finish(sender, sha256, info, part, meta)
+            state = self._finish(sender, sha256, info, part, meta)
+        with self._lock:
+            self._upload_locks.pop((sender.key_id, sha256), None)
+        return state
 
     def _finish(self, sender: RelayMember, sha256: str, info: dict[str, Any], part: Path, meta: Path) -> UploadState:
         with self._lock:
