@@ -106,7 +106,7 @@ def test_mailboxes_answer_only_their_addressee(world: RelayWorld) -> None:
     assert store.inbox(a) == [] and [x.sha256 for x in store.inbox(b)] == [sha]
     for call in (store.bundle_path, store.acknowledge):
         with pytest.raises(StoreRefused) as refused:
-            call(a, sha)  # type: ignore[operator]
+            call(a, sha)
         assert refused.value.status == 404
     assert store.bundle_path(b, sha).read_bytes() == data
 
