@@ -19,26 +19,35 @@ measures 30 villages and 15,000 children.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from carebook.model.children import Child
-from carebook.model.enums import Category, OrgLevel, ReferralStatus, ReportStatus
+from carebook.model.entrustments import Entrustment
+from carebook.model.enums import Category, EntrustmentStatus, OrgLevel
 from carebook.model.organisation import OrgUnit, unit_id_for_code
-from carebook.model.queries.staff import DirectorAssessment, director_assessment, month_bounds
-from carebook.model.reports import MandatoryReport, Referral
-from carebook.model.services.entrustments import entrustment_overview
+from carebook.model.queries.staff import (
+    ActivityCounts,
+    DirectorAssessment,
+    add_case_counts,
+    assess_directors,
+    iso_date,
+    month_bounds,
+    month_visits,
+    open_case_children,
+)
+from carebook.model.settings import load_settings
 from carebook.model.sync_state import SyncConflict, SyncPeer, SyncReceivedRange
-from carebook.model.validation import age_on
-from carebook.model.visits import Visit
 
 AGE_BANDS = ("0-5", "6-13", "14-17", "18+")
 #: Category key of open files in no category.
 NO_CATEGORY = "none"
+LEFT_BEHIND = Category.LEFT_BEHIND.code
 
 
 def age_band(age: int) -> str:
@@ -163,6 +172,50 @@ def _sync_info(session: Session) -> dict[str, SyncInfo]:
     return out
 
 
+def _years_before(day: dt.date, years: int) -> str:
+    try:
+        return day.replace(year=day.year - years).isoformat()
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28).isoformat()
+
+
+def _entrustment_counts(
+    session: Session, today: dt.date, open_village: dict[str, str], left_behind: set[str],
+) -> dict[str, Counter[str]]:
+    """Entrustments missing, expiring and expired per village of open files, by the rules of
+    :func:`carebook.model.services.entrustments.entrustment_overview` (the same effective
+    status; *missing*: an open left-behind file without a signed or expiring confirmation),
+    from one light query (``left_behind``: ids of the open files in that category)."""
+    expiring_days = load_settings(session).entrustment_expiring_days
+    covered: set[str] = set()
+    latest_signed: dict[str, str] = {}
+    for child_id, status, period_to in session.execute(
+            select(Entrustment.child_id, type_coerce(Entrustment.status, String), Entrustment.period_to)
+            .order_by(Entrustment.period_to.desc())):
+        effective = status
+        if status == EntrustmentStatus.SIGNED.code:
+            if today > period_to:
+                effective = EntrustmentStatus.EXPIRED.code
+            elif (period_to - today).days <= expiring_days:
+                effective = EntrustmentStatus.EXPIRING.code
+            latest_signed.setdefault(child_id, effective)
+        if effective in (EntrustmentStatus.SIGNED.code, EntrustmentStatus.EXPIRING.code):
+            covered.add(child_id)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for child_id in left_behind - covered:
+        if child_id in open_village:
+            out[open_village[child_id]]["missing"] += 1
+    for child_id, effective in latest_signed.items():
+        village = open_village.get(child_id)
+        if village is None:
+            continue
+        if effective == EntrustmentStatus.EXPIRING.code:
+            out[village]["expiring"] += 1
+        elif effective == EntrustmentStatus.EXPIRED.code and child_id not in covered:
+            out[village]["expired"] += 1
+    return out
+
+
 def township_overview(
     session: Session, *, today: dt.date | None = None, expected_villages: Sequence[tuple[str, str]] = (),
 ) -> TownshipOverview:
@@ -172,49 +225,51 @@ def township_overview(
     ``expected_villages`` (``(division code, name)``: e.g. villages enrolled by the township
     that have sent nothing yet, from the sync layer's issued enrolments), listed with zeros and,
     when no bundle came from them, ``sync=SyncInfo(None, 0, 0)``.
+
+    Entrustments: like :func:`~carebook.model.services.entrustments.entrustment_overview`
+    restricted to open files.
     """
     today = today or dt.date.today()
     first, last = month_bounds(today)
     units = {u.id: u for u in session.scalars(select(OrgUnit))}
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     child_village: dict[str, str] = {}
+    open_village: dict[str, str] = {}
+    left_behind: set[str] = set()
+    counts = ActivityCounts()
+    # Dates compared as ISO text: born after today-6y is 0-5, after today-14y is 6-13, ….
+    born_6, born_14, born_18 = _years_before(today, 6), _years_before(today, 14), _years_before(today, 18)
+    iso_today = today.isoformat()
+    parsed: dict[object, tuple[str, ...]] = {}
     for cid, village, sex, born, categories, closed, due in session.execute(
-            select(Child.id, Child.village_id, Child.sex, Child.date_of_birth, Child.categories,
-                   Child.closed_reason, Child.next_visit_due)):
+            select(Child.id, Child.village_id, type_coerce(Child.sex, String), type_coerce(Child.date_of_birth, String),
+                   type_coerce(Child.categories, String), type_coerce(Child.closed_reason, String),
+                   type_coerce(Child.next_visit_due, String))):
         child_village[cid] = village
         if closed is not None:
             continue
+        open_village[cid] = village
         t = tallies[village]
-        band = age_band(age_on(born, today))
-        sex_code = sex.code if sex is not None else "0"
+        born_iso = born if born.__class__ is str else iso_date(born)
+        band = "0-5" if born_iso > born_6 else "6-13" if born_iso > born_14 else "14-17" if born_iso > born_18 else "18+"
+        key = categories if isinstance(categories, str) else tuple(categories or ())
+        cats = parsed.get(key)
+        if cats is None:
+            cats = tuple(json.loads(categories) if isinstance(categories, str) else categories or ()) or (NO_CATEGORY,)
+            parsed[key] = cats
+        sex_code = sex or "0"
         t.children += 1
         t.band[band] += 1
         t.sex[sex_code] += 1
-        for cat in categories or [NO_CATEGORY]:
+        for cat in cats:
             t.cells[(cat, band, sex_code)] += 1
-            if cat != NO_CATEGORY:
-                t.category[cat] += 1
-        if due is not None and due < today:
-            t.numbers["overdue"] += 1
-    for village, count in session.execute(
-            select(Child.village_id, func.count()).join(Visit, Visit.child_id == Child.id)
-            .where(Visit.visit_date >= first, Visit.visit_date <= last).group_by(Child.village_id)):
-        tallies[village].numbers["visits"] += count
-    for village, count in session.execute(
-            select(Child.village_id, func.count()).join(MandatoryReport, MandatoryReport.child_id == Child.id)
-            .where(MandatoryReport.status != ReportStatus.CLOSED).group_by(Child.village_id)):
-        tallies[village].numbers["reports"] += count
-    for village, count in session.execute(
-            select(Child.village_id, func.count()).join(Referral, Referral.child_id == Child.id)
-            .where(Referral.status.not_in([ReferralStatus.DONE, ReferralStatus.DECLINED]))
-            .group_by(Child.village_id)):
-        tallies[village].numbers["referrals"] += count
-    ent = entrustment_overview(session, today=today)
-    for key, ids in (("missing", [cid for cid, _ in ent.missing]), ("expiring", [r.child_id for r in ent.expiring]),
-                     ("expired", [r.child_id for r in ent.expired])):
-        for cid in ids:
-            if cid in child_village:
-                tallies[child_village[cid]].numbers[key] += 1
+        if LEFT_BEHIND in cats:
+            left_behind.add(cid)
+        counts.children[village] += 1
+        if due is not None and iso_date(due) < iso_today:
+            counts.overdue[village] += 1
+    add_case_counts(counts, child_village, month_visits(session, first, last), *open_case_children(session))
+    entrustments = _entrustment_counts(session, today, open_village, left_behind)
     sync = _sync_info(session)
     village_ids = {u.id for u in units.values() if u.level is OrgLevel.VILLAGE} | set(tallies)
     known_codes = {units[v].code for v in village_ids if v in units}
@@ -224,6 +279,12 @@ def township_overview(
         unit = units.get(vid)
         code, name = (unit.code, unit.name) if unit else ("", vid)
         tally = tallies.get(vid, _Tally())
+        for (cat, _band, _sex), n in tally.cells.items():
+            if cat != NO_CATEGORY:
+                tally.category[cat] += n
+        tally.numbers.update({"visits": counts.visits[vid], "overdue": counts.overdue[vid],
+                              "reports": counts.reports[vid], "referrals": counts.referrals[vid]})
+        tally.numbers.update(entrustments.get(vid, Counter()))
         total.add(tally)
         villages.append(tally.freeze(vid, code, name, sync.get(code) if code else None))
     for code, name in expected_villages:
@@ -234,5 +295,5 @@ def township_overview(
     villages.sort(key=lambda v: (v.code, v.name))
     return TownshipOverview(
         today=today, month=f"{today:%Y-%m}", villages=villages, totals=total.freeze("", "", "合计", None),
-        directors=director_assessment(session, today=today),
+        directors=assess_directors(session, counts, today=today),
     )

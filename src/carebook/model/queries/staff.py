@@ -9,11 +9,11 @@ current calendar year is warned about.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from carebook.model.children import Child
@@ -188,57 +188,115 @@ def month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
+@dataclass
+class ActivityCounts:
+    """What the assessment counts, per village id: open files, overdue files, visits this month
+    (by the visitor's staff id, and by ``(visitor name, village)`` for visits without one), open
+    mandatory reports and open referrals. Filled by :func:`activity_counts` or by the township
+    overview from its own scan of the register."""
+
+    children: Counter[str] = field(default_factory=Counter)
+    overdue: Counter[str] = field(default_factory=Counter)
+    visits: Counter[str] = field(default_factory=Counter)
+    visits_by_staff: Counter[str] = field(default_factory=Counter)
+    visits_by_name: Counter[tuple[str, str]] = field(default_factory=Counter)
+    reports: Counter[str] = field(default_factory=Counter)
+    referrals: Counter[str] = field(default_factory=Counter)
+
+
+def month_visits(session: Session, first: dt.date, last: dt.date) -> list[tuple[str, str | None, str | None]]:
+    """``(child id, visitor staff id, visitor name)`` of every visit dated ``first``..``last``.
+
+    On SQLite the visits are found through the ``(child_id, visit_date)`` index (a scan of the
+    index is far cheaper than of the wide visit rows)."""
+    stmt = (select(Visit.child_id, Visit.visitor_staff_id, Visit.visitor_name)
+            .where(Visit.visit_date >= first, Visit.visit_date <= last)
+            .with_hint(Visit, "INDEXED BY ix_visit_child_date", "sqlite"))
+    return [(c, sid, name) for c, sid, name in session.execute(stmt)]
+
+
+def open_case_children(session: Session) -> tuple[list[str], list[str]]:
+    """Child ids of open mandatory reports (not closed) and of open referrals (not done or
+    declined), one entry per report or referral."""
+    reports = list(session.scalars(select(MandatoryReport.child_id).where(MandatoryReport.status != ReportStatus.CLOSED)))
+    referrals = list(session.scalars(select(Referral.child_id).where(
+        Referral.status.not_in([ReferralStatus.DONE, ReferralStatus.DECLINED]))))
+    return reports, referrals
+
+
+def add_case_counts(
+    counts: ActivityCounts, child_village: dict[str, str], visits: list[tuple[str, str | None, str | None]],
+    reports: list[str], referrals: list[str],
+) -> None:
+    """Count ``visits``, ``reports`` and ``referrals`` (as returned by :func:`month_visits` and
+    :func:`open_case_children`) per village into ``counts``; ``child_village`` maps child id to
+    village id (children not in it are skipped)."""
+    for child_id, staff_id, name in visits:
+        village = child_village.get(child_id)
+        if village is None:
+            continue
+        counts.visits[village] += 1
+        if staff_id:
+            counts.visits_by_staff[staff_id] += 1
+        elif name:
+            counts.visits_by_name[(name, village)] += 1
+    counts.reports.update(child_village[c] for c in reports if c in child_village)
+    counts.referrals.update(child_village[c] for c in referrals if c in child_village)
+
+
+def activity_counts(session: Session, *, today: dt.date) -> ActivityCounts:
+    """The :class:`ActivityCounts` of the register on ``today`` (visits of today's month)."""
+    first, last = month_bounds(today)
+    counts = ActivityCounts()
+    child_village: dict[str, str] = {}
+    iso_today = today.isoformat()
+    for cid, village, closed, due in session.execute(
+            select(Child.id, Child.village_id, type_coerce(Child.closed_reason, String),
+                   type_coerce(Child.next_visit_due, String))):
+        child_village[cid] = village
+        if closed is None:
+            counts.children[village] += 1
+            if due is not None and iso_date(due) < iso_today:
+                counts.overdue[village] += 1
+    add_case_counts(counts, child_village, month_visits(session, first, last), *open_case_children(session))
+    return counts
+
+
+def iso_date(value: object) -> str:
+    """A date column read as text: SQLite gives ``YYYY-MM-DD`` text, other databases a date."""
+    return value if isinstance(value, str) else value.isoformat()  # type: ignore[attr-defined]
+
+
+def assess_directors(session: Session, counts: ActivityCounts, *, today: dt.date) -> list[DirectorAssessment]:
+    """The assessment of every child director in office at some point of today's month, from
+    ``counts`` (see :func:`director_assessment` for the rules)."""
+    first, last = month_bounds(today)
+    units = _units(session)
+    directors = [s for s in session.scalars(select(Staff).where(Staff.role == StaffRole.CHILD_DIRECTOR))
+                 if (s.appointed_on is None or s.appointed_on <= last) and (s.ended_on is None or s.ended_on >= first)]
+    out: list[DirectorAssessment] = []
+    for d in directors:
+        villages = list(dict.fromkeys(v for v in [d.org_unit_id, *(d.covered_org_ids or [])] if v))
+        out.append(DirectorAssessment(
+            staff_id=d.id, name=d.name, villages=tuple(units[v][1] if v in units else v for v in villages),
+            children=sum(counts.children[v] for v in villages),
+            visits_done=counts.visits_by_staff[d.id] + sum(counts.visits_by_name[(d.name, v)] for v in villages),
+            overdue=sum(counts.overdue[v] for v in villages),
+            open_reports=sum(counts.reports[v] for v in villages),
+            open_referrals=sum(counts.referrals[v] for v in villages),
+        ))
+    out.sort(key=lambda a: (a.villages, a.name))
+    return out
+
+
 def director_assessment(session: Session, *, today: dt.date | None = None) -> list[DirectorAssessment]:
     """The assessment of every child director in office at some point of today's month.
 
     A visit counts for a director when its ``visitor_staff_id`` is theirs, or, for a visit with
     no staff id, when its ``visitor_name`` is the director's name and the child lives in one of
     their villages. Overdue: open files in their villages whose next visit was due before today.
-    Open reports: mandatory reports not closed; open referrals: not done or declined.
+    Open reports: mandatory reports not closed; open referrals: not done or declined (of any
+    child of their villages).
     """
     today = today or dt.date.today()
-    first, last = month_bounds(today)
-    units = _units(session)
-    directors = [s for s in session.scalars(select(Staff).where(Staff.role == StaffRole.CHILD_DIRECTOR))
-                 if (s.appointed_on is None or s.appointed_on <= last) and (s.ended_on is None or s.ended_on >= first)]
-    children: dict[str, int] = defaultdict(int)
-    overdue: dict[str, int] = defaultdict(int)
-    for village, due in session.execute(select(Child.village_id, Child.next_visit_due)
-                                        .where(Child.closed_reason.is_(None))):
-        children[village] += 1
-        if due is not None and due < today:
-            overdue[village] += 1
-    by_staff: dict[str, int] = defaultdict(int)
-    by_name: dict[tuple[str, str], int] = defaultdict(int)
-    visits = session.execute(
-        select(Visit.visitor_staff_id, Visit.visitor_name, Child.village_id, func.count())
-        .join(Child, Child.id == Visit.child_id)
-        .where(Visit.visit_date >= first, Visit.visit_date <= last)
-        .group_by(Visit.visitor_staff_id, Visit.visitor_name, Child.village_id))
-    for staff_id, visitor, village, count in visits:
-        if staff_id:
-            by_staff[staff_id] += count
-        elif visitor:
-            by_name[(visitor, village)] += count
-    reports: dict[str, int] = {v: n for v, n in session.execute(
-        select(Child.village_id, func.count()).select_from(MandatoryReport)
-        .join(Child, Child.id == MandatoryReport.child_id)
-        .where(MandatoryReport.status != ReportStatus.CLOSED).group_by(Child.village_id))}
-    referrals: dict[str, int] = {v: n for v, n in session.execute(
-        select(Child.village_id, func.count()).select_from(Referral).join(Child, Child.id == Referral.child_id)
-        .where(Referral.status.not_in([ReferralStatus.DONE, ReferralStatus.DECLINED]))
-        .group_by(Child.village_id))}
-    out: list[DirectorAssessment] = []
-    for d in directors:
-        villages = [v for v in [d.org_unit_id, *(d.covered_org_ids or [])] if v]
-        villages = list(dict.fromkeys(villages))
-        out.append(DirectorAssessment(
-            staff_id=d.id, name=d.name, villages=tuple(units[v][1] if v in units else v for v in villages),
-            children=sum(children[v] for v in villages),
-            visits_done=by_staff[d.id] + sum(by_name[(d.name, v)] for v in villages),
-            overdue=sum(overdue[v] for v in villages),
-            open_reports=sum(int(reports.get(v, 0)) for v in villages),
-            open_referrals=sum(int(referrals.get(v, 0)) for v in villages),
-        ))
-    out.sort(key=lambda a: (a.villages, a.name))
-    return out
+    return assess_directors(session, activity_counts(session, today=today), today=today)
