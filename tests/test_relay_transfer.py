@@ -284,13 +284,12 @@ def test_logs_are_structured_and_hold_no_personal_data(world: RelayWorld, caplog
 def test_a_stalled_link_times_out_and_the_push_carries_on(world: RelayWorld) -> None:
     village = world.villages[0]
     data = sealed_for(village, world.township, size=200_000)
-    with relay_in_thread(world.store) as relay:
-        # the first connection stalls (every piece held back 2 s); the client gives up on it
-        # after its read timeout and goes on over a fresh connection
-        with FaultyProxy(("127.0.0.1", relay.port), [Fault(delay=2.0)]) as proxy:
-            timeout = httpx.Timeout(0.5)
-            with RelayClient(proxy.url, village, retry=FAST, timeout=timeout, chunk_size=64 * 1024) as client:
-                result = client.push_bundle(data, world.township.installation_id)
-            assert proxy.connections >= 2
+    # the first connection stalls (every piece held back 2 s); the client gives up on it after
+    # its read timeout and goes on over a fresh connection
+    with relay_in_thread(world.store) as relay, FaultyProxy(("127.0.0.1", relay.port), [Fault(delay=2.0)]) as proxy:
+        timeout = httpx.Timeout(0.5)
+        with RelayClient(proxy.url, village, retry=FAST, timeout=timeout, chunk_size=64 * 1024) as client:
+            result = client.push_bundle(data, world.township.installation_id)
+        assert proxy.connections >= 2
     assert result.status == "stored" and result.retries >= 1
     assert len(world.store.stored_files()) == 1
