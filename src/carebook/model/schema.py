@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from carebook.model.attachments import Attachment
+from carebook.model.audit import AuditEvent  # noqa: F401  (local access audit, not synced)
 from carebook.model.base import Base
 from carebook.model.changelog import ChangeLogEntry, Setting
 from carebook.model.children import AssistanceRecord, Child, FamilyMember

@@ -1,0 +1,43 @@
+"""Audit: opening a mandatory report is logged (who, when, which installation) in the same
+transaction, a report that does not exist logs nothing, and the log is local (not synced)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from carebook.model.audit import audit_events, open_report
+from carebook.model.enums import ReportSituation
+from carebook.model.errors import NotFoundError
+from carebook.model.register import Register
+from carebook.model.schema import TRACKED
+from carebook.model.services.reports import create_report
+from model_helpers import child_values
+
+SITUATION = next(iter(ReportSituation)).code
+
+
+def test_opening_a_report_is_logged(register: Register, today: dt.date) -> None:
+    child = register.register_child(child_values("赵小雨", dt.date(2014, 6, 1), male=False, seq=41)).record_id
+    report_id = register.write(create_report, child, {"situations": [SITUATION], "reporter_name": "钱报告"}).record_id
+    assert register.read(audit_events) == []
+    before = register.change_count()
+    opened = register.write(open_report, report_id)
+    assert opened["reporter_name"] == "钱报告" and opened["id"] == report_id
+    [event] = register.read(audit_events, record_id=report_id)
+    installation = register.installation()
+    assert installation is not None
+    assert (event.action, event.entity, event.installation_id) == ("open_report", "mandatory_report", installation.id)
+    assert event.actor == "李秀英"  # the actor recorded for changes
+    assert abs((dt.datetime.now(dt.UTC) - event.at_utc).total_seconds()) < 3600
+    assert register.change_count() == before  # reading changes no record: nothing to sync
+    register.write(open_report, report_id, actor="孙督导")
+    assert [e.actor for e in register.read(audit_events, entity="mandatory_report")] == ["李秀英", "孙督导"]
+    assert "audit_event" not in TRACKED
+
+
+def test_missing_report_logs_nothing(register: Register) -> None:
+    with pytest.raises(NotFoundError):
+        register.write(open_report, "00000000-0000-4000-8000-000000000000")
+    assert register.read(audit_events) == []
