@@ -176,6 +176,17 @@ def test_township_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     assert people == {"周建华": (12, "1200.00"), "李秀英": (7, "1400.00")}
     total_row = sheet_rows(load_workbook(allow)["个人汇总"])[-1]
     assert total_row["序号"] == "合计" and float(total_row["补贴合计（元）"]) == 2600.0
+    code, out, err = run(capsys, "--data-dir", str(d), "allowance-settings", "--director-monthly", "300",
+                         "--payers", "县:1,镇:1", "--json")
+    assert code == 0, err
+    settings = json.loads(out)
+    assert settings["director_monthly"] == "300" and [p["weight"] for p in settings["payers"]] == ["1", "1"]
+    code, out, err = run(capsys, "--data-dir", str(d), "allowances", "--from", "2021-01", "--to", "2021-12", "--json")
+    assert json.loads(out)["total_shares"] == {"payer1": "1650.00", "payer2": "1650.00"}  # 1200 + 7 x 300
+    code, out, err = run(capsys, "--data-dir", str(d), "allowance-settings", "--payers", "新区:0")
+    assert code == 1 and "名称:比例" in err
+    code, out, err = run(capsys, "--data-dir", str(d), "allowance-settings", "--reset", "--json")
+    assert json.loads(out)["director_monthly"] == "200"
     code, out, err = run(capsys, "--data-dir", str(d), "allowances", "--from", "2021-13", "--to", "2021-12")
     assert code == 1 and "年-月" in err and "Traceback" not in err
     code, out, err = run(capsys, "--data-dir", str(d), "overview", "--json")

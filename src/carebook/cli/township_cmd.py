@@ -12,13 +12,24 @@ registered and adds ``export`` to it, so this module must come after ``ledger_cm
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from carebook.cli.common import open_register, print_json
 from carebook.documents.allowance_xlsx import write_allowance_xlsx
 from carebook.documents.township_ledger_xlsx import write_township_ledger
-from carebook.model.allowances import allowance_ledger, parse_month
+from carebook.model.allowances import (
+    START_RULES,
+    AllowanceSettings,
+    Payer,
+    allowance_ledger,
+    load_allowance_settings,
+    parse_month,
+    save_allowance_settings,
+)
 from carebook.model.enums import Category
 from carebook.model.i18n import msg
 from carebook.model.queries.overview import TownshipOverview, VillageOverview, township_overview
@@ -39,6 +50,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ap.add_argument("--out", metavar="FILE.xlsx", help="write the ledger workbook")
     ap.add_argument("--json", action="store_true")
     ap.set_defaults(func=run_allowances)
+
+    sp = sub.add_parser("allowance-settings", help="show or change the allowance amounts, shares and start rule")
+    sp.add_argument("--supervisor-monthly", metavar="YUAN", help="monthly allowance of a child supervisor")
+    sp.add_argument("--director-monthly", metavar="YUAN", help="monthly allowance of a child director")
+    sp.add_argument("--payers", metavar="NAME:SHARE,...", help="funding shares, e.g. 新区:35,新城:65")
+    sp.add_argument("--scheme-start", metavar="YYYY-MM", help="people appointed earlier are paid from this month")
+    sp.add_argument("--start-rule", choices=list(START_RULES), help="first paid month: the appointment's or the next")
+    sp.add_argument("--pay-end-month", choices=["yes", "no"], help="whether the month of leaving is paid")
+    sp.add_argument("--reset", action="store_true", help="back to the seed's defaults (100/200 yuan, 35:65, 2020-01)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=run_allowance_settings)
 
     op = sub.add_parser("overview", help="township overview: per village counts, visits, reports, entrustments, sync")
     op.add_argument("--json", action="store_true")
@@ -91,6 +113,85 @@ def run_allowances(args: argparse.Namespace) -> int:
     if args.out:
         print(msg(f"已生成补贴台账：{args.out}", f"wrote the allowance ledger: {args.out}"))
     return 0
+
+
+#: Payer codes of the names people use for the seed's district (新区 : 新城).
+_PAYER_CODES = {"新区": ("district", "district"), "新城": ("new_city", "new city")}
+
+
+def parse_payers(text: str) -> tuple[Payer, ...]:
+    """``新区:35,新城:65`` to payers (codes ``district``, ``new_city``; other names get
+    ``payer1``, ``payer2`` …).
+
+    Raises:
+        CarebookError: an item that is not NAME:SHARE with a positive number.
+    """
+    from carebook.model.errors import CarebookError
+
+    payers: list[Payer] = []
+    for i, item in enumerate(p for p in text.replace("，", ",").split(",") if p.strip()):
+        name, sep, weight = item.replace("：", ":").partition(":")
+        name = name.strip()
+        try:
+            share = Decimal(weight.strip())
+        except InvalidOperation:
+            share = Decimal(0)
+        if not sep or not name or share <= 0:
+            raise CarebookError(f"“{item}”应写成 名称:比例，如 新区:35,新城:65",
+                                f"'{item}' must be NAME:SHARE, e.g. 新区:35,新城:65")
+        code, en = _PAYER_CODES.get(name, (f"payer{i + 1}", name))
+        payers.append(Payer(code, name, en, share))
+    return tuple(payers)
+
+
+def run_allowance_settings(args: argparse.Namespace) -> int:
+    """Show, change or reset the allowance settings of this installation."""
+    reg = open_register(args)
+    try:
+        current = AllowanceSettings() if args.reset else reg.read(load_allowance_settings)
+        changes: dict[str, Any] = {}
+        if args.supervisor_monthly is not None:
+            changes["supervisor_monthly"] = _yuan(args.supervisor_monthly, "--supervisor-monthly")
+        if args.director_monthly is not None:
+            changes["director_monthly"] = _yuan(args.director_monthly, "--director-monthly")
+        if args.payers is not None:
+            changes["payers"] = parse_payers(args.payers)
+        if args.scheme_start is not None:
+            y, m = parse_month(args.scheme_start, "scheme_start")
+            changes["scheme_start"] = f"{y:04d}-{m:02d}"
+        if args.start_rule is not None:
+            changes["start_rule"] = args.start_rule
+        if args.pay_end_month is not None:
+            changes["pay_end_month"] = args.pay_end_month == "yes"
+        settings = dataclasses.replace(current, **changes)
+        if changes or args.reset:
+            reg.write(save_allowance_settings, settings)
+    finally:
+        reg.close()
+    data = json.loads(settings.to_json())
+    if args.json:
+        print_json(data)
+    else:
+        shares = " : ".join(f"{p.zh} {p.weight.normalize()}" for p in settings.payers)
+        print(msg(f"儿童督导员 {settings.supervisor_monthly} 元/月，儿童主任 {settings.director_monthly} 元/月；"
+                  f"分担 {shares}；{settings.scheme_start} 起算；起算规则 {settings.start_rule}；"
+                  f"离任当月{'计发' if settings.pay_end_month else '不计发'}",
+                  f"supervisor {settings.supervisor_monthly} yuan/month, director {settings.director_monthly} "
+                  f"yuan/month; shares {shares}; from {settings.scheme_start}; rule {settings.start_rule}; "
+                  f"month of leaving {'paid' if settings.pay_end_month else 'not paid'}"))
+    return 0
+
+
+def _yuan(text: str, option: str) -> Decimal:
+    from carebook.model.errors import CarebookError
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal(-1)
+    if value < 0 or not value.is_finite():
+        raise CarebookError(f"{option} 应是不小于0的金额（元），如 200", f"{option} must be an amount in yuan, e.g. 200")
+    return value
 
 
 def run_ledger_export(args: argparse.Namespace) -> int:
