@@ -70,13 +70,18 @@ def render_recovery_sheet(data: RecoverySheetData, *, fonts: FontSet | None = No
     width, height = A4
     left = 20 * mm
     y = height - 28 * mm
-    draw_string(canv, width / 2, y, "Carebook 数据恢复密钥单", STYLES.title.but(size=XIAO_ER), fonts, align="center")
+    draw_string(
+        canv, width / 2, y, "Carebook 数据恢复密钥单", STYLES.title.but(size=XIAO_ER), fonts, align="center"
+    )
     y -= 9 * mm
     draw_string(canv, width / 2, y, "Recovery sheet — keep it secret", STYLES.body, fonts, align="center")
     y -= 14 * mm
     body = STYLES.body.but(size=SAN_HAO * 0.8)
-    for line in (f"单位：{data.org_name}（{data.org_code}）", f"打印日期：{data.printed_on.isoformat()}",
-                 f"密钥编号：{data.key_id or '—'}"):
+    for line in (
+        f"单位：{data.org_name}（{data.org_code}）",
+        f"打印日期：{data.printed_on.isoformat()}",
+        f"密钥编号：{data.key_id or '—'}",
+    ):
         draw_string(canv, left, y, line, body, fonts)
         y -= 8 * mm
     y -= 4 * mm
@@ -105,7 +110,8 @@ def render_recovery_sheet(data: RecoverySheetData, *, fonts: FontSet | None = No
     return buf.getvalue()
 
 
-def write_recovery_sheet(path: str | os.PathLike[str], data: RecoverySheetData,
-                         *, fonts: FontSet | None = None) -> Path:
+def write_recovery_sheet(
+    path: str | os.PathLike[str], data: RecoverySheetData, *, fonts: FontSet | None = None
+) -> Path:
     """Render and write the sheet atomically (see :func:`carebook.documents.pdf_base.write_pdf`)."""
     return write_pdf(path, render_recovery_sheet(data, fonts=fonts))
