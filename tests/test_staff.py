@@ -138,6 +138,9 @@ def test_update_assign_and_end(register: Register, today: dt.date) -> None:
     assert {e.field for e in err.value.errors} == {"name", "appointed_on"}
     with pytest.raises(ValidationError):
         register.write(update_staff, sid, {"covered": TOWNSHIP_CODE}, today=today)
+    with pytest.raises(ValidationError) as err:  # a supervisor serves a township: say which
+        register.write(update_staff, sid, {"role": "supervisor"}, today=today)
+    assert err.value.field == "unit"
     with pytest.raises(ValidationError):
         register.write(end_staff, sid, ended_on="2019-12-31", today=today)
     register.write(end_staff, sid, ended_on="2024-06-30", note="调任", today=today)

@@ -178,6 +178,13 @@ def clean_staff_input(
                 out["org_unit_id"] = unit.id
             except ValidationError as exc:
                 errors.extend(exc.errors)
+    elif "role" in out and role is not None and existing is not None and existing.org_unit_id:
+        served = session.get(OrgUnit, existing.org_unit_id)
+        wanted = OrgLevel.VILLAGE if role is StaffRole.CHILD_DIRECTOR else OrgLevel.TOWNSHIP
+        if served is not None and served.level is not wanted:
+            errors.append(FieldError(
+                "unit", f"改为{role.zh}时请同时指定其所在的{'村（居）' if wanted is OrgLevel.VILLAGE else '乡镇（街道）'}",
+                f"a {role.en} serves a {wanted.en}: give the new unit with the new role"))
     if "covered" in values:
         ids: list[str] = []
         for ref in _covered_refs(values["covered"]):
