@@ -119,3 +119,32 @@ def test_refusal_or_fallback(tmp_path: Path) -> None:
     assert "网络" in info.value.message_zh
     verdict = check_data_location(tmp_path, kind=NETWORK, allow_fallback=True)
     assert verdict.journal_mode == "delete" and "回滚日志" in verdict.warning
+
+
+def test_database_on_a_stick_is_refused_and_a_share_gets_the_rollback_journal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carebook.model import keys, location
+    from carebook.model.db import create_database, open_database
+
+    monkeypatch.setenv("CAREBOOK_KEYRING", "off")
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**14)
+    monkeypatch.setattr(location, "classify", lambda _path: REMOVABLE)
+    with pytest.raises(UnsafeLocationError):
+        create_database(tmp_path / "stick", passphrase="synthetic passphrase")
+    assert not (tmp_path / "stick").exists()
+    monkeypatch.setattr(location, "classify", lambda _path: NETWORK)
+    db = create_database(tmp_path / "share", passphrase="synthetic passphrase")
+    try:
+        assert "回滚日志" in db.location_warning or "rollback" in db.location_warning
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+    finally:
+        db.close()
+    monkeypatch.setattr(location, "classify", lambda _path: LOCAL)
+    db = open_database(tmp_path / "share", passphrase="synthetic passphrase")
+    try:
+        assert db.location_warning == ""
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        db.close()

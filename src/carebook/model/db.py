@@ -175,11 +175,11 @@ def _read_revisions(conn: Any) -> tuple[list[str], bool]:
     return revisions, True
 
 
-def _make_engine(path: Path, key: bytes) -> Engine:
+def _make_engine(path: Path, key: bytes, journal_mode: str = "wal") -> Engine:
     def creator() -> Any:
         conn = connect_sqlcipher(path, key)
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute(f"PRAGMA journal_mode = {journal_mode.upper()}").fetchone()  # see model.location
         conn.execute("PRAGMA synchronous = FULL")
         return conn
 
@@ -221,6 +221,8 @@ class Database:
     write_sessionmaker: orm.sessionmaker[Session]
     schema_revision: str | None = None
     pre_migration_backup: Path | None = None
+    #: set when the data directory is on a network/removable drive (see carebook.model.location)
+    location_warning: str = ""
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -280,9 +282,15 @@ def create_database(
 
     Raises:
         DatabaseExists: ``carebook.db`` or ``keyinfo.json`` already exists.
+        UnsafeLocationError: ``data_dir`` is on a removable drive (see
+            :mod:`carebook.model.location`; a network drive gets the rollback journal and
+            ``Database.location_warning``).
         PassphraseRequired / PassphraseTooShort: see :mod:`carebook.model.keys`.
     """
     paths = _paths(data_dir)
+    from carebook.model.location import journal_for
+
+    location = journal_for(paths.root, creating=True)  # refuses a removable drive
     for existing in (paths.database, paths.keyinfo):
         if existing.exists():
             raise DatabaseExists(existing)
@@ -300,7 +308,7 @@ def create_database(
     engine: Engine | None = None
     try:
         os.chmod(paths.database, 0o600)  # SQLite gives -wal/-shm the same permissions
-        engine = _make_engine(paths.database, keystore.database_key)
+        engine = _make_engine(paths.database, keystore.database_key, location.journal_mode)
         with engine.connect() as conn:
             migrations.upgrade(conn)
             revision = migrations.current_revision(conn)
@@ -311,7 +319,9 @@ def create_database(
         _remove_database_files(paths.database)
         forget_keystore(keystore)
         raise
-    return _database(paths, keystore, engine, revision)
+    db = _database(paths, keystore, engine, revision)
+    db.location_warning = location.warning
+    return db
 
 
 def open_database(
@@ -375,7 +385,10 @@ def open_database(
     if needs_upgrade and revisions:
         paths.ensure_dirs()
         backup = _backup_file(paths.database, key, _pre_migration_name(paths, revisions, head))
-    engine = _make_engine(paths.database, key)
+    from carebook.model.location import journal_for
+
+    location = journal_for(paths.root, creating=False)
+    engine = _make_engine(paths.database, key, location.journal_mode)
     try:
         with engine.connect() as conn:
             if needs_upgrade:
@@ -392,6 +405,7 @@ def open_database(
         raise
     db = _database(paths, keystore, engine, current)
     db.pre_migration_backup = backup
+    db.location_warning = location.warning
     return db
 
 

@@ -181,3 +181,14 @@ def check_data_location(data_dir: Path, *, allow_fallback: bool = False, kind: s
     return LocationVerdict(found, "delete", msg(
         "警告：" + zh + "（已改用回滚日志模式，速度较慢，且只能由一台电脑使用。）",
         "Warning: " + en + " (Falling back to the rollback journal: slower, and one PC at a time only.)"))
+
+
+def journal_for(data_dir: Path, *, creating: bool, kind: str | None = None) -> LocationVerdict:
+    """The verdict :mod:`carebook.model.db` applies: creating a register on a removable drive
+    is refused (:class:`UnsafeLocationError`); a network drive, or opening an existing register
+    found on a removable one, falls back to the rollback journal with a warning (an existing
+    register is never locked out)."""
+    found = kind if kind is not None else classify(data_dir)
+    if creating and found == REMOVABLE:
+        return check_data_location(data_dir, kind=found)
+    return check_data_location(data_dir, allow_fallback=True, kind=found)
