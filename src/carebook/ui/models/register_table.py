@@ -111,6 +111,20 @@ def _header(col: int) -> str:
     return names[col]
 
 
+_ROLES = frozenset({
+    Qt.ItemDataRole.DisplayRole, ObjectRole, SortRole, Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole,
+})
+_RISK_BRUSHES = {code: QBrush(QColor(colour)) for code, colour in RISK_COLOURS.items()}
+_GREY = QBrush(QColor("#808080"))
+_RED = QBrush(QColor("#b00020"))
+
+
+def with_cells(rows: Sequence[RegisterRowLike]) -> list[tuple[RegisterRowLike, tuple[str, ...]]]:
+    """Each row with the texts of its columns (computed on the worker)."""
+    return [(row, tuple(RegisterTableModel._display(row, c) for c in range(COLUMN_COUNT))) for row in rows]
+
+
 class RegisterTableModel(QAbstractTableModel):
     """Table of children (儿童名册) over a list of ids, rows fetched lazily on the worker.
 
@@ -139,7 +153,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._tasks = tasks
         self._fetch_rows = fetch_rows
         self._ids: list[str] = []
-        self._rows: dict[str, RegisterRowLike] = {}
+        self._rows: dict[str, tuple[RegisterRowLike, tuple[str, ...]]] = {}
         self._requested: set[int] = set()
         self._generation = 0
         self.today = dt.date.today()
@@ -172,7 +186,8 @@ class RegisterTableModel(QAbstractTableModel):
     def row_of(self, index: int) -> RegisterRowLike | None:
         """The cached row at ``index`` (None until fetched)."""
         if 0 <= index < len(self._ids):
-            return self._rows.get(self._ids[index])
+            cached = self._rows.get(self._ids[index])
+            return cached[0] if cached else None
         return None
 
     def is_loaded(self, first: int = 0, last: int | None = None) -> bool:
@@ -200,30 +215,41 @@ class RegisterTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell contents; requests the row's page from the worker when not cached yet."""
-        if not index.isValid() or index.row() >= len(self._ids):
+        """Cell contents; requests the row's page from the worker when not cached yet.
+
+        Called thousands of times per repaint: unhandled roles return at once and the texts
+        of a row are computed once, on the worker, when its page arrives.
+        """
+        if role not in _ROLES:
             return None
-        child_id = self._ids[index.row()]
+        r = index.row()
+        if r < 0 or r >= len(self._ids):
+            return None
+        child_id = self._ids[r]
         if role == ObjectRole:
             return child_id
-        row = self._rows.get(child_id)
-        if row is None:
-            self._request_page(index.row() // PAGE_SIZE)
+        cached = self._rows.get(child_id)
+        if cached is None:
+            self._request_page(r // PAGE_SIZE)
             if role == Qt.ItemDataRole.DisplayRole and index.column() == COL_NAME:
                 return "…"
             return None
+        row, cells = cached
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
+            return cells[col]
         if role == SortRole:
             return self._sort_value(row, col)
-        if role == Qt.ItemDataRole.BackgroundRole and col == COL_RISK and row.risk_colour in RISK_COLOURS:
-            return QBrush(QColor(RISK_COLOURS[row.risk_colour or ""]))
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if col == COL_RISK and row.risk_colour in _RISK_BRUSHES:
+                return _RISK_BRUSHES[row.risk_colour or ""]
+            return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.closed:
-                return QBrush(QColor("#808080"))
+                return _GREY
             if col == COL_NEXT_VISIT and row.overdue:
-                return QBrush(QColor("#b00020"))
+                return _RED
+            return None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_NEXT_VISIT and row.overdue:
             return QCoreApplication.translate("RegisterTable", "Visit overdue")
         return None
@@ -275,15 +301,16 @@ class RegisterTableModel(QAbstractTableModel):
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         generation = self._generation
         fetch = self._fetch_rows
-        Task(self._tasks, lambda t: fetch(ids), self).success(
+        Task(self._tasks, lambda t: with_cells(fetch(ids)), self).success(
             lambda rows: self._page_arrived(generation, page, rows)
         ).run()
 
-    def _page_arrived(self, generation: int, page: int, rows: Sequence[RegisterRowLike]) -> None:
+    def _page_arrived(self, generation: int, page: int,
+                      rows: Sequence[tuple[RegisterRowLike, tuple[str, ...]]]) -> None:
         if generation != self._generation:
             return
-        for row in rows:
-            self._rows[row.id] = row
+        for row, cells in rows:
+            self._rows[row.id] = (row, cells)
         first = page * PAGE_SIZE
         last = min(len(self._ids), first + PAGE_SIZE) - 1
         if last >= first:
