@@ -4,6 +4,7 @@ transaction, a report that does not exist logs nothing, and the log is local (no
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,21 @@ def test_missing_report_logs_nothing(register: Register) -> None:
     with pytest.raises(NotFoundError):
         register.write(open_report, "00000000-0000-4000-8000-000000000000")
     assert register.read(audit_events) == []
+
+
+def test_printed_history_lists_every_change(register: Register, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from carebook.documents.history_pdf import history_data, write_history
+
+    child = register.register_child(child_values("孙小梅", dt.date(2013, 2, 3), male=False, seq=43)).record_id
+    assert child is not None
+    register.update_child(child, {"risk_colour": "red"})
+    register.update_child(child, {"risk_colour": "yellow"})
+    data = history_data(register, child)
+    assert [e.op for e in data.entries].count("update") >= 2
+    path = tmp_path / "history.pdf"
+    write_history(data, path)
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "孙小梅 档案变更记录" in text and "新建" in text and "李秀英" in text and "东湾村" in text
+    assert "red" in text and "yellow" in text and f"共 {len(data.entries)} 条记录" in text

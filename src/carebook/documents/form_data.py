@@ -21,6 +21,7 @@ class DocumentKind(StrEnum):
     CHILD_FILE = "child_file"  # 一人一档案 封面/概况
     REPORT_RECORD = "report_record"  # 强制报告记录表
     ROSTER = "roster"  # 乡镇（街道）儿童花名册
+    CHILD_HISTORY = "child_history"  # 档案变更记录 (documents.history_pdf)
 
 
 @dataclass(frozen=True)
