@@ -301,3 +301,30 @@ def test_staff_commands(township: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0 and "王芳" not in out
     code, out, err = run(capsys, "--data-dir", d, "--lang", "en", "staff", "end", "nobody")
     assert code == 1 and "no staff member" in err
+
+
+def test_director_of_an_enrolled_village_before_its_first_bundle(township: Path, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A village enrolled by the township (no bundle yet) can get its director: its unit is made
+    with the id the village gives it, so both merge later."""
+    d, new_village = str(township), "610402100209"
+    code, out, err = run(capsys, "--data-dir", d, "staff", "add", "--role", "director", "--name", "王芳",
+                         "--unit", new_village, "--appointed-on", "2024-03-01")
+    assert code == 1 and "找不到村（居）或乡镇" in err  # not enrolled: refused
+    code, out, err = run(capsys, "--data-dir", d, "enrol", "create", "--village-code", new_village,
+                         "--village-name", "北坡村", "--out", str(tmp_path), "--no-code", "--json")
+    assert code == 0, err
+    code, out, err = run(capsys, "--data-dir", d, "staff", "add", "--role", "director", "--name", "王芳",
+                         "--unit", new_village, "--covered", VILLAGE_CODE, "--appointed-on", "2024-03-01", "--json")
+    assert code == 0, err
+    row = json.loads(out)
+    assert (row["unit_code"], row["unit_name"]) == (new_village, "北坡村")
+    reg = Register.open(township)
+    try:
+        with reg.reading() as s:
+            from carebook.model.organisation import OrgUnit, unit_id_for_code
+
+            unit = s.scalar(select(OrgUnit).where(OrgUnit.code == new_village))
+            assert unit is not None and unit.id == unit_id_for_code(new_village) and unit.level is OrgLevel.VILLAGE
+    finally:
+        reg.close()

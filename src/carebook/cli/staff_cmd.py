@@ -18,7 +18,14 @@ from carebook.model.queries.staff import (
     training_warnings,
 )
 from carebook.model.register import Register
-from carebook.model.services.staff import STAFF_FIELDS, add_staff, add_training, end_staff, update_staff
+from carebook.model.services.staff import (
+    STAFF_FIELDS,
+    add_enrolled_villages,
+    add_staff,
+    add_training,
+    end_staff,
+    update_staff,
+)
 
 #: Fields with their own option (``--id-number``); every field is also accepted by ``--set``.
 _OPTION_FIELDS = [name for name in STAFF_FIELDS if name not in ("role", "name")]
@@ -112,9 +119,19 @@ def _print_row(r: StaffRow) -> None:
 
 
 def _write_and_show(args: argparse.Namespace, fn: Any, *fn_args: Any, **kwargs: Any) -> int:
+    values = next((a for a in fn_args if isinstance(a, dict)), {})
+
+    def work(session: Any) -> Any:
+        from carebook.sync.trust_store import load_pending_enrolments
+
+        # Villages enrolled here but not heard from yet can be given a director already.
+        add_enrolled_villages(session, values, {p.village_code: p.village_name
+                                                for p in load_pending_enrolments(session)})
+        return fn(session, *fn_args, today=reg.today(), **kwargs)
+
     reg = open_register(args)
     try:
-        result = reg.write(fn, *fn_args, today=reg.today(), **kwargs)
+        result = reg.write(work)
         row = _row(reg, result.record_id)
     finally:
         reg.close()

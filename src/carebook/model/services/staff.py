@@ -26,7 +26,7 @@ from carebook.model.enums import Education as EducationLevel
 from carebook.model.enums import EmploymentType, OrgLevel, PoliticalStatus, Sex, StaffRole
 from carebook.model.errors import FieldError, NotFoundError, StateError, ValidationError
 from carebook.model.idnumber import clean_id_number, parse_id_number
-from carebook.model.organisation import OrgUnit
+from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.recording import WriteResult, changes_of
 from carebook.model.staff import Staff, TrainingRecord
 from carebook.model.validation import age_on, blank, clean_date, clean_text
@@ -91,6 +91,52 @@ def find_unit(session: Session, ref: str, field: str = "unit") -> OrgUnit:
             f"no village or township '{text}': use the division code; a village must be enrolled first",
         )
     return unit
+
+
+def ensure_village_unit(session: Session, *, code: str, name: str) -> str:
+    """The id of the village unit with division ``code``, created (under this installation's
+    unit) when missing — e.g. a village the township enrolled whose first bundle has not come
+    yet, so its director can be registered now. The id is the deterministic
+    :func:`~carebook.model.organisation.unit_id_for_code`, the one the village gives its own
+    unit, so both records merge when the village's bundle arrives.
+
+    Raises:
+        ValidationError: not a 12-digit village code, or no name.
+    """
+    from carebook.model.installation import clean_division_code, get_installation
+
+    code = clean_division_code(code, "unit")
+    existing = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if existing is not None:
+        return existing.id
+    label = clean_text(name, max_length=100, field="unit")
+    if len(code) != 12 or not label:
+        raise ValidationError.single("unit", f"村（居）代码应为12位数字并有名称：“{code}”",
+                                     f"a village needs a 12-digit code and a name: '{code}'")
+    unit = OrgUnit(id=unit_id_for_code(code), level=OrgLevel.VILLAGE, code=code, name=label,
+                   parent_id=get_installation(session).org_unit_id)
+    session.add(unit)
+    session.flush()
+    return unit.id
+
+
+def unit_refs(values: Mapping[str, Any]) -> list[str]:
+    """The unit references in staff input: ``unit`` and every ``covered`` entry."""
+    refs = [str(values["unit"]).strip()] if not blank(values.get("unit")) else []
+    return refs + _covered_refs(values.get("covered"))
+
+
+def add_enrolled_villages(session: Session, values: Mapping[str, Any], enrolled: Mapping[str, str]) -> list[str]:
+    """Create the units of villages that ``values`` names by division code, that the register
+    does not hold yet, and that ``enrolled`` (code -> name: the villages this township enrolled,
+    from the sync layer) knows (see :func:`ensure_village_unit`). Returns the codes added."""
+    added: list[str] = []
+    for ref in unit_refs(values):
+        if ref in enrolled and ref not in added and \
+                session.scalar(select(OrgUnit.id).where(OrgUnit.code == ref)) is None:
+            ensure_village_unit(session, code=ref, name=enrolled[ref])
+            added.append(ref)
+    return added
 
 
 def _covered_refs(value: Any) -> list[str]:
