@@ -343,7 +343,7 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
     backup_path = None
     if backup:
         site.db.paths.backups.mkdir(parents=True, exist_ok=True)
-        backup_path = backup_database(site.db, site.db.paths.backups / f"before-import-{default_backup_name()}")
+        backup_path = backup_database(site.db, _backup_target(site.db.paths.backups, header.bundle_id))
     store_attachments(payload.attachments, site.db.paths.attachments)
     result = ImportResult(header.bundle_id, sender.code, sender.name, False, header.seq_from, header.seq_to,
                           backup=backup_path, newly_enrolled=opened.newly_enrolled is not None)
@@ -373,6 +373,16 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
                                seq_to=header.seq_to, imported_at=stamp, applied=result.merge.applied,
                                duplicates=result.merge.duplicates))
     return result
+
+
+def _backup_target(folder: Path, bundle_id: str) -> Path:
+    """A backup file name not yet taken: ``before-import-<bundle>-carebook-<UTC stamp>[-n].db``."""
+    base = f"before-import-{bundle_id[:8]}-{default_backup_name()}"[:-3]
+    candidate, n = folder / f"{base}.db", 1
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{base}-{n}.db"
+    return candidate
 
 
 def enrolments(site: SyncSite) -> list[dict[str, Any]]:
