@@ -213,6 +213,9 @@ def run_assess(args: argparse.Namespace) -> int:
                                    "last_training": w.last_training} for w in warnings],
         })
         return 0
+    if not rows:
+        print(msg("本月没有在任的儿童主任（用 carebook staff add 登记）",
+                  "no child director in office this month (register them with carebook staff add)"))
     for a in rows:
         print(msg(f"{a.name}（{'、'.join(a.villages)}）：在册 {a.children}，本月走访 {a.visits_done}，逾期 {a.overdue}，"
                   f"未结强制报告 {a.open_reports}，未结转介 {a.open_referrals}",
