@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, or_, select
+from sqlalchemy import Select, String, and_, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from carebook.model.changelog import ChangeLogEntry
@@ -69,11 +69,19 @@ def _prefix_range(column: Any, prefix: str) -> Any:
     return and_(column >= prefix, column < upper[:-1] + _NEXT_ID_CHAR[upper[-1]])
 
 
+def _id_suffix(query: str) -> str | None:
+    """The end of an ID number typed as a search (3+ digits, optionally ending in X), canonical."""
+    digits = clean_id_number(query.strip())
+    if len(digits) >= 3 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
+        return digits
+    return None
+
+
 def search_condition(query: str) -> Any:
     """The SQL condition of a register search (see :class:`ChildFilter`)."""
     q = query.strip()
-    digits = clean_id_number(q)
-    if len(digits) >= 3 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
+    digits = _id_suffix(q)
+    if digits is not None:
         return _prefix_range(Child.id_number_rev, digits[::-1])
     if q.isascii():
         return Child.search_initials.like("% " + _escape_like(q.lower().replace(" ", "")) + "%", escape="\\")
@@ -85,13 +93,27 @@ def _categories_text() -> Any:
     return cast(Child.categories, String)
 
 
-def _filtered(stmt: Select[Any], flt: ChildFilter, today: dt.date) -> Select[Any]:
+def _searched(query: str, sqlite: bool) -> Any:
+    """The search condition; on SQLite a name or pinyin search first scans the covering index
+    ``ix_child_name_search`` (name, search_initials) for row ids: a substring ``LIKE`` cannot
+    seek, and scanning the index instead of the whole table is about 10x less to read and
+    decrypt at 100,000 children."""
+    condition = search_condition(query)
+    if not sqlite or _id_suffix(query) is not None:  # the ID suffix seeks its own index
+        return condition
+    q = query.strip()
+    if q.isascii():  # same match as the LIKE (keys and query are lower case), a third cheaper
+        condition = func.instr(Child.search_initials, " " + q.lower().replace(" ", "")) > 0
+    return literal_column("child.rowid").in_(select(literal_column("rowid")).select_from(Child).where(condition))
+
+
+def _filtered(stmt: Select[Any], flt: ChildFilter, today: dt.date, *, sqlite: bool = False) -> Select[Any]:
     if flt.closed is True:
         stmt = stmt.where(Child.closed_reason.is_not(None))
     elif flt.closed is False:
         stmt = stmt.where(Child.closed_reason.is_(None))
     if flt.search and flt.search.strip():
-        stmt = stmt.where(search_condition(flt.search))
+        stmt = stmt.where(_searched(flt.search, sqlite))
     if flt.category:
         code = Category.parse(flt.category, "category").code
         stmt = stmt.where(_categories_text().like(f'%"{code}"%'))
@@ -133,7 +155,8 @@ def child_ids(
         order = [Child.village_id]
     else:
         order = [Child.search_initials.desc() if descending else Child.search_initials.asc()]
-    stmt = _filtered(select(Child.id), flt, today).order_by(*order, Child.id)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stmt = _filtered(select(Child.id), flt, today, sqlite=sqlite).order_by(*order, Child.id)
     return list(session.scalars(stmt))
 
 
