@@ -191,3 +191,16 @@ def test_same_child_registered_in_two_villages_waits_and_is_a_conflict(tmp_path:
         assert world.township.register.child_detail(fixed).id == cid
     finally:
         world.close()
+
+
+def test_gaps_in_a_senders_log_are_reported_until_filled(pair: SyncWorld) -> None:
+    from carebook.sync.peer_store import add_received_range, received_summary
+
+    with pair.township.register.sessions() as session, session.begin():
+        sender = "00000000-0000-4000-8000-00000000abcd"
+        assert add_received_range(session, sender, 5, 9) == (0, [(1, 4)])
+        assert add_received_range(session, sender, 1, 3) == (3, [(4, 4)])
+        assert add_received_range(session, sender, 12, 15) == (3, [(4, 4), (10, 11)])
+        assert add_received_range(session, sender, 4, 11) == (15, [])
+        assert received_summary(session, sender) == (15, [])
+        session.rollback()

@@ -137,7 +137,7 @@ def _run(world: SyncWorld, ops: list[tuple[object, ...]], shuffle_seed: int) -> 
     event(f"conflicts: {min(len(expected), 3)}")
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(ops=st.lists(st.one_of(edit, edit, edit, send, deliver), min_size=6, max_size=16), shuffle_seed=st.integers(0, 99))
 def test_random_edits_and_deliveries_converge(ops: list[tuple[object, ...]], shuffle_seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
