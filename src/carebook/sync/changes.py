@@ -198,7 +198,7 @@ def local_contexts(session: Session, me: str, local: list[Change]) -> None:
 
 @dataclass
 class Payload:
-    """What a bundle carries inside its encryption: change records and attachment files
+    """同步包内容: what a bundle carries inside its encryption: change records and attachment files
     (SHA-256 hex -> bytes)."""
 
     changes: list[Change]

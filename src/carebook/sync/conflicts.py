@@ -174,7 +174,7 @@ def _close_conflicts(
 
 @dataclass(frozen=True)
 class ConflictView:
-    """One conflict as the supervisor sees it: both changes (field, value as JSON-compatible
+    """冲突 (for the supervisor): one conflict as the supervisor sees it: both changes (field, value as JSON-compatible
     data, who, the stamp), which one the merge kept (``winner``: ``a``, ``b`` or ``=`` when
     both were applied), status and decision."""
 

@@ -97,7 +97,7 @@ class ForeignChangesError(BundleError):
 
 
 class NoPeerError(SyncError):
-    """There is nobody to export to (没有已登记的对端)."""
+    """没有已登记的对端: there is nobody to export to."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -114,7 +114,7 @@ class NoPeerError(SyncError):
 
 @dataclass
 class SyncSite:
-    """An open register with access to its keys: what export and import need.
+    """本机同步站点: an open register with access to its keys: what export and import need.
 
     ``db`` is the open database (engine, key store, paths); ``register`` the facade over it.
     """
@@ -195,7 +195,7 @@ def setup_village_from_enrolment(site: SyncSite, enrolment_path: Path, *, code: 
 
 @dataclass
 class ExportResult:
-    """One bundle written: its files, size in bytes, the peer (code, name), how many changes
+    """导出结果: one bundle written: its files, size in bytes, the peer (code, name), how many changes
     and attachments it carries, and the sender's log range it covers."""
 
     paths: list[Path]
@@ -277,7 +277,7 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
 
 @dataclass
 class ImportResult:
-    """One bundle imported (or found already imported): who sent it, its id and range, what the
+    """导入结果: one bundle imported (or found already imported): who sent it, its id and range, what the
     merge did, the gaps still missing in the sender's log (ranges of positions), and whether a
     backup was taken."""
 

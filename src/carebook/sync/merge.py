@@ -51,7 +51,7 @@ _DELETE = object()
 
 @dataclass
 class MergeResult:
-    """What :func:`apply_changes` did: changes stored (``applied``) and skipped as already here
+    """合并结果: what :func:`apply_changes` did: changes stored (``applied``) and skipped as already here
     (``duplicates``); records inserted, updated and deleted; records parked (waiting for
     missing changes, or colliding on a unique value) after this merge; conflicts recorded;
     children whose derived columns were recomputed; and, when a stamp came from a PC clock
