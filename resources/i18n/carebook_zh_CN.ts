@@ -189,6 +189,10 @@ Enter the register's passphrase (or the recovery key):</source>
         <translation>（保存后自动判定）</translation>
     </message>
     <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
         <source>New child</source>
         <translation>新儿童</translation>
     </message>
@@ -754,6 +758,10 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Village: %1</source>
         <translation>村（居）：%1</translation>
+    </message>
+    <message>
+        <source>Organisation: %1</source>
+        <translation>单位：%1</translation>
     </message>
     <message>
         <source>Last bundle: %1</source>

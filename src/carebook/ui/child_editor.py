@@ -177,7 +177,8 @@ class ChildEditor(QWidget):
         self.version = data.version
         for tab in self.form_tabs:
             tab.set_values(data.values)
-        self.identity.categories.setText("、".join(data.category_labels) or self.tr("(computed when saved)"))
+        none = self.tr("(computed when saved)") if data.child_id is None else self.tr("none")
+        self.identity.categories.setText("、".join(data.category_labels) or none)
         self.assistance.set_rows(data.assistance)
         self.visits.set_rows(data.visits)
         self.entrustments.set_rows(data.entrustments)

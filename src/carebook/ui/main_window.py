@@ -233,7 +233,8 @@ class MainWindow(QMainWindow):
         ).run()
 
     def _show_status(self, info: StatusInfo) -> None:
-        self.village_label.setText(self.tr("Village: %1").replace("%1", info.organisation or "-"))
+        label = self.tr("Village: %1") if info.role == "village" else self.tr("Organisation: %1")
+        self.village_label.setText(label.replace("%1", info.organisation or "-"))
         self.bundle_label.setText(
             self.tr("Last bundle: %1").replace("%1", info.last_bundle or self.tr("none yet"))
         )

@@ -14,6 +14,7 @@ class StatusInfo:
     organisation: str
     last_bundle: str | None
     pending_changes: int
+    role: str = "village"
 
 
 def load_status(api: Any) -> StatusInfo:
@@ -28,4 +29,4 @@ def load_status(api: Any) -> StatusInfo:
     if inst is None:
         return StatusInfo("", None, 0)
     last_bundle, acked = api.read(sync_status)
-    return StatusInfo(inst.org_name, last_bundle, int(api.local_change_count_since(acked)))
+    return StatusInfo(inst.org_name, last_bundle, int(api.local_change_count_since(acked)), inst.role.code)

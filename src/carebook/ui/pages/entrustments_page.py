@@ -29,6 +29,7 @@ class EntrustmentsPage(Page):
     opens the child's file."""
 
     code = "entrustments"
+    COLUMN_WIDTHS = (170, 200, 110, 110)
     open_child = Signal(object)
 
     def __init__(self, ctx: AppContext) -> None:
@@ -42,8 +43,10 @@ class EntrustmentsPage(Page):
                                    self.tr("To"), self.tr("Status")])
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
+        for col, width in enumerate(self.COLUMN_WIDTHS):
+            self.tree.setColumnWidth(col, width)
         self.tree.itemActivated.connect(self._activated)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -69,12 +72,12 @@ class EntrustmentsPage(Page):
             "%1", str(len(unsigned)))])
         follow = QTreeWidgetItem([self.tr("Confirmations (%1)").replace("%1", str(len(lines)))])
         for group in (missing, follow):
-            group.setFirstColumnSpanned(True)
             font = group.font(0)
             font.setBold(True)
             group.setFont(0, font)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(group)
+            group.setFirstColumnSpanned(True)  # only once the item is in the tree
         for u in unsigned:
             item = QTreeWidgetItem([u.child_name, u.parents_away, "", "", self.tr("Not signed")])
             item.setData(0, ID_ROLE, u.child_id)

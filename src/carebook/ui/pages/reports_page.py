@@ -26,6 +26,7 @@ class ReportsPage(Page):
     reporter's identity is not listed here (it is confidential)."""
 
     code = "reports"
+    COLUMN_WIDTHS = (150, 110, 110, 260)
     open_child = Signal(object)
 
     def __init__(self, ctx: AppContext) -> None:
@@ -41,8 +42,10 @@ class ReportsPage(Page):
                                    self.tr("Status")])
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
+        for col, width in enumerate(self.COLUMN_WIDTHS):
+            self.tree.setColumnWidth(col, width)
         self.tree.itemActivated.connect(self._activated)
         self.empty = QLabel(self.tr("No open report or referral."))
         self.empty.setStyleSheet("color: #666;")

@@ -50,6 +50,7 @@ class SettingsPage(Page):
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(ctx.language())))
         self.language.activated.connect(self._language_chosen)
+        self.language.setMaximumWidth(220)
         lang_box = QGroupBox(self.tr("Language"))
         lang_form = QFormLayout(lang_box)
         lang_form.addRow(self.tr("Display language"), self.language)

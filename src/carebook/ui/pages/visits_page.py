@@ -109,7 +109,6 @@ class VisitsPage(Page):
             group = groups.get(code)
             if group is None:
                 group = QTreeWidgetItem([RiskColour(code).label if code else self.tr("Not rated")])
-                group.setFirstColumnSpanned(True)
                 font = group.font(0)
                 font.setBold(True)
                 group.setFont(0, font)
@@ -117,6 +116,7 @@ class VisitsPage(Page):
                     group.setBackground(0, QBrush(QColor(RISK_COLOURS[code])))
                 group.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.tree.addTopLevelItem(group)
+                group.setFirstColumnSpanned(True)  # only once the item is in the tree
                 groups[code] = group
             if item.days_overdue > 0:
                 status = self.tr("Overdue %1 days").replace("%1", str(item.days_overdue))
