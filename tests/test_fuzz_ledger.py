@@ -70,7 +70,7 @@ def _attempt(db: Database, data: bytes, suffix: str) -> None:
             assert table_digest(db) == before
             return
         if not result.written:
-            assert result.errors or result.data_rows == 0 or result.dry_run
+            assert result.errors or result.imported + result.updated == 0  # refused, or nothing new
             assert table_digest(db) == before
 
 
