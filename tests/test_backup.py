@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -164,15 +161,15 @@ def test_cli_backup_restore_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert json.loads(cli("recover", "--json", data_dir=data))["status"] == "healthy"
 
 
-def test_cli_as_a_subprocess_exit_codes(tmp_path: Path) -> None:
-    """One real process: a damaged register gives exit code 1 from check, never a traceback."""
+def test_cli_check_on_a_damaged_file_exits_1_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     db = new_database(data)
     db.close()
     with open(data / "carebook.db", "r+b") as handle:
         handle.seek(4096)
         handle.write(b"\xff" * 8192)
-    env = {**os.environ, "CAREBOOK_KEYRING": "off", "CAREBOOK_PASSPHRASE": PASSPHRASE}
-    proc = subprocess.run([sys.executable, "-m", "carebook", "--data-dir", str(data), "check"], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    assert main(["--data-dir", str(data), "check"]) == 1
+    out = capsys.readouterr()
+    assert "[open]" in out.out and "carebook recover" in out.out and "Traceback" not in out.out + out.err
