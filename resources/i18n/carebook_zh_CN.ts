@@ -827,11 +827,11 @@ The register of left-behind children and children in difficulty.</source>
     <name>PrintDialog</name>
     <message>
         <source>Print forms</source>
-        <extracomment>Form kinds (``carebook.documents.form_data.DocumentKind`` values) offered for one child.</extracomment>
         <translation>打印表格</translation>
     </message>
     <message>
         <source>Entrustment-guardianship confirmation (3 copies)</source>
+        <extracomment>Form kinds (``carebook.documents.form_data.DocumentKind`` values) offered for one child.</extracomment>
         <translation>委托监护确认书（一式三份）</translation>
     </message>
     <message>
@@ -927,6 +927,14 @@ The register of left-behind children and children in difficulty.</source>
         <translation>把当前显示的儿童导出为 .xlsx 文件（Ctrl+E）</translation>
     </message>
     <message>
+        <source>&amp;Batch print...</source>
+        <translation>批量打印(&amp;B)...</translation>
+    </message>
+    <message>
+        <source>Print a form for every child shown, one PDF each</source>
+        <translation>为列表中的每名儿童打印一份表格（每人一个 PDF 文件）</translation>
+    </message>
+    <message>
         <source>Register of children</source>
         <translation>儿童名册</translation>
     </message>
@@ -957,6 +965,30 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Exported %1 children to %2.</source>
         <translation>已导出 %1 名儿童到 %2。</translation>
+    </message>
+    <message>
+        <source>There are no children in the current view to print.</source>
+        <translation>当前列表中没有儿童，无法打印。</translation>
+    </message>
+    <message>
+        <source>Batch print</source>
+        <translation>批量打印</translation>
+    </message>
+    <message>
+        <source>Form to print for %1 children:</source>
+        <translation>为 %1 名儿童打印的表格：</translation>
+    </message>
+    <message>
+        <source>Folder for the PDF files</source>
+        <translation>PDF 文件保存位置</translation>
+    </message>
+    <message>
+        <source>Printing %1 forms...</source>
+        <translation>正在生成 %1 份表格...</translation>
+    </message>
+    <message>
+        <source>Wrote %1 PDF files to %2.</source>
+        <translation>已生成 %1 个 PDF 文件，保存在 %2。</translation>
     </message>
 </context>
 <context>

@@ -41,3 +41,18 @@ def test_printing_paints_every_page_on_the_printer(qapp: object, register: Regis
     printer.setOutputFileName(str(out))
     assert print_pdf(pdf, printer)
     assert len(PdfReader(out).pages) == pages
+
+
+def test_batch_printing_the_filtered_list(window: Any, ctx: Any, register: Register, tmp_path: Path) -> None:
+    page = window.register_page
+    ctx.tasks.wait_idle()
+    page.risk.setCurrentIndex(page.risk.findData("red"))
+    ctx.tasks.wait_idle()
+    ids = page.model.ids()
+    assert 0 < len(ids) < 25
+    page.batch_print_to("visit_sheet", tmp_path / "forms")
+    ctx.tasks.wait_idle()
+    files = sorted((tmp_path / "forms").glob("*.pdf"))
+    assert len(files) == len(ids)
+    names = {r.name for r in register.child_rows(ids)}
+    assert {f.name.split("-")[0] for f in files} == names

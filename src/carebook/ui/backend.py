@@ -457,3 +457,26 @@ def mark_entrustment_printed(api: Any, child_id: str) -> None:
 def _latest_entrustment_ref(session: Any, child_id: str, latest: Any) -> tuple[str, str] | None:
     e = latest(session, child_id)
     return None if e is None else (str(e.document_no), str(e.status.code))
+
+
+def batch_forms(api: Any, kind: str, ids: list[str], folder: Path, t: TaskContext) -> tuple[int, list[str]]:
+    """Write form ``kind`` for each child of ``ids`` into ``folder`` as ``<name>-<id8>.pdf``.
+    Returns (files written, one line per child skipped with the reason). Raises TaskCancelled
+    (files already written stay)."""
+    from carebook.model.errors import CarebookError
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written, skipped = 0, []
+    rows = {r.id: r for r in api.child_rows(ids)}
+    for i, child_id in enumerate(ids):
+        t.check()
+        t.progress(i, len(ids))
+        row = rows.get(child_id)
+        name = row.name if row else child_id
+        try:
+            save_form(api, kind, child_id, folder / f"{name}-{child_id[:8]}-{kind}.pdf")
+            written += 1
+        except CarebookError as exc:
+            skipped.append(f"{name}：{exc.message}")
+    t.progress(len(ids), len(ids))
+    return written, skipped

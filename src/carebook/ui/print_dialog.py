@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -38,6 +38,15 @@ from carebook.ui.errors import show_message
 FORM_KINDS = ("entrustment", "visit_sheet", "child_file")
 
 
+def form_labels() -> dict[str, str]:
+    """Form kind -> its name in the current language."""
+    return {
+        "entrustment": QCoreApplication.translate("PrintDialog", "Entrustment-guardianship confirmation (3 copies)"),
+        "visit_sheet": QCoreApplication.translate("PrintDialog", "Home-visit record sheet (blank)"),
+        "child_file": QCoreApplication.translate("PrintDialog", "Child file cover and summary"),
+    }
+
+
 class PrintDialog(QDialog):
     """Choose a form of one child, then preview, print or save it as PDF."""
 
@@ -48,11 +57,7 @@ class PrintDialog(QDialog):
         self.setObjectName("print-dialog")
         self.setWindowTitle(self.tr("Print forms"))
         self.kind = QComboBox()
-        labels = {
-            "entrustment": self.tr("Entrustment-guardianship confirmation (3 copies)"),
-            "visit_sheet": self.tr("Home-visit record sheet (blank)"),
-            "child_file": self.tr("Child file cover and summary"),
-        }
+        labels = form_labels()
         for kind in FORM_KINDS:
             self.kind.addItem(labels[kind], kind)
         self.status = QLabel()

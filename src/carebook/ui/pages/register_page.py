@@ -73,6 +73,8 @@ class RegisterPage(Page):
         self.new_button.setToolTip(self.tr("Register a new child (Ctrl+N)"))
         self.export_button = QPushButton(self.tr("E&xport to Excel"))
         self.export_button.setToolTip(self.tr("Export the children shown to an .xlsx file (Ctrl+E)"))
+        self.print_button = QPushButton(self.tr("&Batch print..."))
+        self.print_button.setToolTip(self.tr("Print a form for every child shown, one PDF each"))
 
         self.model = RegisterTableModel(ctx.tasks, lambda ids: backend.register_rows(api, ids), self)
         self.model.sort_requested.connect(self._on_sort)
@@ -109,6 +111,7 @@ class RegisterPage(Page):
         second.addStretch(1)
         second.addWidget(self.new_button)
         second.addWidget(self.export_button)
+        second.addWidget(self.print_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         title = QLabel(self.title())
@@ -132,6 +135,7 @@ class RegisterPage(Page):
             box.toggled.connect(lambda _b: self.refresh())
         self.new_button.clicked.connect(lambda: self.open_child.emit(None))
         self.export_button.clicked.connect(self.export_view)
+        self.print_button.clicked.connect(self.batch_print)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self.search.clear,
                   context=Qt.ShortcutContext.WidgetShortcut)
         ctx.changed.connect(self._on_changed)
@@ -238,5 +242,41 @@ class RegisterPage(Page):
             .success(lambda n: show_message(
                 self, self.tr("Exported %1 children to %2.").replace("%1", str(n)).replace("%2", str(path)),
                 warning=False))
+            .run()
+        )
+
+    # -- batch printing -------------------------------------------------------------------------
+    def batch_print(self) -> None:
+        """Ask for a form and a folder, then write that form for every child shown."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from carebook.ui.print_dialog import FORM_KINDS, form_labels
+
+        ids = self.model.ids()
+        if not ids:
+            show_message(self, self.tr("There are no children in the current view to print."))
+            return
+        labels = form_labels()
+        choice, ok = QInputDialog.getItem(self, self.tr("Batch print"), self.tr("Form to print for %1 children:")
+                                          .replace("%1", str(len(ids))), [labels[k] for k in FORM_KINDS], 0, False)
+        if not ok:
+            return
+        kind = FORM_KINDS[[labels[k] for k in FORM_KINDS].index(choice)]
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the PDF files"), str(Path.home()))
+        if folder:
+            self.batch_print_to(kind, Path(folder))
+
+    def batch_print_to(self, kind: str, folder: Path) -> int:
+        """Write ``kind`` for every child shown into ``folder`` on the worker, with progress
+        and cancel; returns the task id. Children without that form (no confirmation) are
+        listed at the end."""
+        ids = self.model.ids()
+        api = self.ctx.api
+        return (
+            self.ctx.task(lambda t: backend.batch_forms(api, kind, ids, folder, t), self)
+            .with_progress(self, self.tr("Printing %1 forms...").replace("%1", str(len(ids))))
+            .success(lambda r: show_message(
+                self, self.tr("Wrote %1 PDF files to %2.").replace("%1", str(r[0])).replace("%2", str(folder))
+                + ("\n" + "\n".join(r[1][:10]) if r[1] else ""), warning=bool(r[1])))
             .run()
         )
