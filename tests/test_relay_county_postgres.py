@@ -99,6 +99,32 @@ def test_open_database_url_runs_the_migrations_and_refuses_other_urls(tmp_path: 
         open_database_url(url.rsplit("/", 1)[0] + "/no_such_database_here" + url[url.index("?"):])
 
 
+def test_several_programs_opening_a_fresh_database_migrate_it_once() -> None:
+    import threading
+
+    url = fresh_database_url()
+    results: list[str | None] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            db = open_database_url(url)
+            results.append(db.schema_revision)
+            db.close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == [migrations.head_revision()] * 4
+
+
 # --------------------------------------------------------------------------- services
 
 

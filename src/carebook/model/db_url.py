@@ -159,7 +159,7 @@ def open_database_url(
                 raise NewerServerSchemaError(unknown)
             head = migrations.head_revision()
             if migrate and revisions != ([head] if head else []):
-                migrations.upgrade(conn)
+                _upgrade_once(conn)
             current = migrations.current_revision(conn)
             conn.rollback()
     except DBAPIError as exc:
@@ -184,6 +184,31 @@ def open_database_url(
     )
 
 
+MIGRATION_LOCK_KEY = 0x43415245424F4F4B  # "CAREBOOK": the advisory lock taken while migrating
+"""PostgreSQL advisory lock key held while upgrading, so two Carebooks opening one fresh or
+older database at the same moment migrate it once, one after the other."""
+
+
+def _upgrade_once(conn: Connection) -> None:
+    """Upgrade under a session-level advisory lock, re-reading the revision once it is held
+    (another process may have upgraded meanwhile)."""
+    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    conn.commit()
+    try:
+        head = migrations.head_revision()
+        revisions = _revisions(conn)
+        conn.rollback()
+        unknown = migrations.unknown_revisions(revisions)
+        if unknown:
+            raise NewerServerSchemaError(unknown)
+        if revisions != ([head] if head else []):
+            migrations.upgrade(conn)
+    finally:
+        conn.rollback()
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        conn.commit()
+
+
 def _revisions(conn: Connection) -> list[str]:
     if not inspect(conn).has_table("alembic_version"):
         return []
@@ -191,6 +216,7 @@ def _revisions(conn: Connection) -> list[str]:
 
 
 __all__ = [
+    "MIGRATION_LOCK_KEY",
     "SUPPORTED_DRIVERS",
     "DatabaseUrlError",
     "NewerServerSchemaError",
