@@ -266,7 +266,7 @@ def township_overview(
         if LEFT_BEHIND in cats:
             left_behind.add(cid)
         counts.children[village] += 1
-        if due is not None and iso_date(due) < iso_today:
+        if due is not None and (due if due.__class__ is str else iso_date(due)) < iso_today:
             counts.overdue[village] += 1
     add_case_counts(counts, child_village, month_visits(session, first, last), *open_case_children(session))
     entrustments = _entrustment_counts(session, today, open_village, left_behind)
