@@ -64,15 +64,29 @@ def test_run_app_opens_the_main_window_and_closes(qapp: Any, register: Register,
 
     seen: list[str] = []
 
-    def close_soon() -> None:
+    def step() -> None:
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if not windows:
-            QTimer.singleShot(50, close_soon)
+        if not windows or (seen and windows[0].windowTitle() == seen[-1]):
+            QTimer.singleShot(50, step)
             return
-        seen.append(windows[0].windowTitle())
-        windows[0].close()
+        window = windows[0]
+        seen.append(window.windowTitle())
+        if len(seen) == 1:  # choose English in the settings: the window is rebuilt in English
+            settings = window.page_by_code("settings")
+            window.show_page(5)
+            index = settings.language.findData("en")
+            settings.language.setCurrentIndex(index)
+            settings.language.activated.emit(index)
+            QTimer.singleShot(50, step)
+        else:
+            window.close()
 
-    QTimer.singleShot(50, close_soon)
+    QTimer.singleShot(50, step)
     code = run_app(tmp_path / "ui", open_api=lambda _d: register)
     assert code == 0
-    assert seen == ["儿童关爱台账 - 儿童名册"]
+    assert seen == ["儿童关爱台账 - 儿童名册", "Carebook - register of children"]
+    from carebook.ui.app import preferences
+    from carebook.ui.i18n import install_language
+
+    assert preferences(tmp_path / "ui").value("ui/language") == "en"
+    install_language("zh_CN")

@@ -128,7 +128,11 @@ def run_app(
 
     ctx.language_changed.connect(switch_language)
     build()
+    from carebook.ui import ready_probe
+
+    probe = ready_probe.exit_when_ready(lambda: holder.get("window"), tasks) if ready_probe.armed() else None
     code = app.exec()
+    del probe
     tasks.run_sync(lambda t: backend.close_register(api))
     tasks.shutdown()
     return int(code)

@@ -64,7 +64,6 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(22, 22))
-        self.nav.setFixedWidth(168)
         self.nav.setSpacing(2)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; }"
@@ -84,6 +83,8 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
             self.stack.addWidget(page)
         self.stack.addWidget(self.child_editor)
+        widest = max(self.nav.fontMetrics().horizontalAdvance(p.title()) for p in self.pages)
+        self.nav.setFixedWidth(min(240, max(150, widest + 70)))
         self.nav.currentRowChanged.connect(self._on_nav)
 
         central = QWidget()

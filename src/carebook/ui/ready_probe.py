@@ -6,7 +6,7 @@ With ``CAREBOOK_EXIT_WHEN_READY=1`` in the environment, :func:`carebook.ui.app.r
 5 ms; when the window is visible, the worker has nothing left to do, the status bar is filled
 and the register page holds its first rows (or the register is empty), it prints one line::
 
-    carebook-ready <unix time in seconds, float> <seconds since the QApplication existed>
+    carebook-ready <unix time in seconds, float>
 
 to standard output and quits the event loop (exit code 0). The unix time lets a benchmark
 measure from before the process started. ``bench/bench_cold_start.py`` and
@@ -25,9 +25,6 @@ from PySide6.QtCore import QCoreApplication, QTimer
 
 #: Environment variable that arms the probe ("1", "yes", "true" or "on").
 EXIT_WHEN_READY_ENV = "CAREBOOK_EXIT_WHEN_READY"
-
-_STARTED = time.perf_counter()
-
 
 def armed() -> bool:
     """Whether ``$CAREBOOK_EXIT_WHEN_READY`` asks the app to quit once ready."""
@@ -69,7 +66,7 @@ def exit_when_ready(window_of: Callable[[], Any], tasks: Any, timeout_s: float =
     def poll() -> None:
         if window_ready(window_of(), tasks):
             timer.stop()
-            print(f"carebook-ready {time.time():.4f} {time.perf_counter() - _STARTED:.4f}", flush=True)
+            print(f"carebook-ready {time.time():.4f}", flush=True)
             QCoreApplication.exit(0)
         elif time.perf_counter() > deadline:
             timer.stop()

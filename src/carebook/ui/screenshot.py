@@ -47,10 +47,11 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
             f"没有名为“{page}”的页面。可用：{'、'.join(PAGES)}。",
             f"There is no page called '{page}'. Choose one of: {', '.join(PAGES)}.",
         )
+    language = language or ("en" if current_language() == "en" else "zh_CN")
     ensure_offscreen_if_headless()
     make_application()
     ctx = make_context(register_api, data_dir or out.resolve().parent / ".carebook-ui-screenshot")
-    install_language(language or ("en" if current_language() == "en" else "zh_CN"))
+    install_language(language)
     try:
         window = MainWindow(ctx)
         window.resize(size or QSize(1024, 768))
