@@ -27,10 +27,10 @@ VILLAGE = ("610402100201", "东湾村", "610402100", "幸福镇")
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """An OS keyring standing in for Windows Credential Manager / Secret Service."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

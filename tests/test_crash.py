@@ -63,7 +63,7 @@ def kill_midway(tmp_path: Path, target: str, argv: list[str], passphrase: str) -
             if marker.exists() or proc.poll() is not None:
                 break
             time.sleep(0.05)
-        assert marker.exists(), f"{target} was not reached: {proc.stderr.read() if proc.stderr else ''}"
+        assert marker.exists(), f"{target} was not reached: {proc.stderr.read().decode() if proc.stderr else ''}"
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()

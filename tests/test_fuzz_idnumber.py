@@ -18,7 +18,7 @@ ID_ALPHABET = "0123456789xX０１２３４５６７８９ｘＸ \t-\u3000"
 def _assert_valid(canonical: str) -> None:
     assert len(canonical) == 18 and canonical[:17].isdigit()
     assert canonical[17] == id_number_check_character(canonical[:17])
-    assert parse_id_number(canonical, today=TODAY).id_number == canonical  # idempotent
+    assert parse_id_number(canonical, today=TODAY).number == canonical  # idempotent
 
 
 def _parse(text: str) -> None:
@@ -27,7 +27,7 @@ def _parse(text: str) -> None:
     except ValidationError as exc:
         assert exc.field == "id_number" and exc.message_zh and exc.message_en
         return
-    _assert_valid(info.id_number)
+    _assert_valid(info.number)
 
 
 @settings(max_examples=400, deadline=None)
@@ -51,3 +51,24 @@ def test_normalise_raises_only_carebook_errors(text: str, field: str) -> None:
         assert isinstance(exc, ValidationError) and exc.field == field
         return
     _assert_valid(canonical)
+
+
+@st.composite
+def decorated_valid_ids(draw: st.DrawFn) -> tuple[str, str]:
+    """A valid number and the same number as someone might type it."""
+    birth = draw(st.dates(min_value=dt.date(1930, 1, 1), max_value=TODAY))
+    body = f"610402{birth:%Y%m%d}{draw(st.integers(min_value=0, max_value=999)):03d}"
+    number = body + id_number_check_character(body)
+    typed = "".join(
+        chr(ord(c) + 0xFEE0) if draw(st.booleans()) and c.isalnum() else c for c in number
+    ).replace("X", draw(st.sampled_from(["X", "x", "ｘ"])))
+    before = draw(st.sampled_from(["", " ", "\u3000"]))
+    return number, before + typed + draw(st.sampled_from(["", " "]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(decorated_valid_ids())
+def test_valid_numbers_however_typed(pair: tuple[str, str]) -> None:
+    number, typed = pair
+    assert parse_id_number(typed, today=TODAY).number == number
+    _parse(typed)

@@ -42,7 +42,8 @@ def test_no_name_or_id_number_in_any_file(tmp_path: Path) -> None:
     world = build_world(tmp_path / "world", 1)
     try:
         village, township = world.villages[0], world.township
-        values = child_values(CHILD_NAME, dt.date(2015, 3, 5), seq=77, **{"father.name": "欧阳建国"})
+        values = child_values(CHILD_NAME, dt.date(2015, 3, 5), seq=77)
+        values["father.name"] = "欧阳建国"
         village.register.register_child(values)
         id_number = values["id_number"]
         needles = _needles(CHILD_NAME, id_number)
