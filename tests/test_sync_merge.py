@@ -204,3 +204,22 @@ def test_gaps_in_a_senders_log_are_reported_until_filled(pair: SyncWorld) -> Non
         assert add_received_range(session, sender, 4, 11) == (15, [])
         assert received_summary(session, sender) == (15, [])
         session.rollback()
+
+
+def test_supervisor_visit_reaches_the_village_with_the_supervisor(pair: SyncWorld) -> None:
+    from carebook.model.enums import StaffRole
+    from carebook.model.staff import Staff
+    from carebook.model.visits import Visit
+
+    village, town = pair.villages[0], pair.township
+    cid = village.register.child_ids()[0]
+    with town.register.writing() as session:
+        supervisor = Staff(role=StaffRole.CHILD_SUPERVISOR, name="周督导", org_unit_id=town.installation().org_unit_id)
+        session.add(supervisor)
+        session.flush()
+        session.add(Visit(child_id=cid, visit_date=pair.today, visitor_name="周督导", visitor_staff_id=supervisor.id))
+    sync_round(pair)
+    mine = tracked_state(village)
+    assert any(k[0] == "visit" and v["visitor_staff_id"] for k, v in mine.items())
+    assert village.register.read(sync_status).parked_records == 0
+    assert village.register.child_rows([cid])[0].last_visit_date == pair.today

@@ -252,7 +252,7 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
     after = acked_to
     rows = log_rows_after(session, after, upto) if upto > after else []
     routed = route_changes(session, rows, my_id=inst.id, my_role=inst.role.code, peer_id=peer.installation_id,
-                           peer_role=peer.role, peer_code=peer.code)
+                           peer_role=peer.role, peer_code=peer.code, my_unit_id=inst.org_unit_id)
     mine = [c for c in routed if c.origin == inst.id]
     local_contexts(session, inst.id, mine)
     stored = stored_contexts(session, [c.key for c in routed if c.origin != inst.id])

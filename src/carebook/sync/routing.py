@@ -7,7 +7,8 @@
   - the village's own children's files (child, family members, visits, assistance,
     entrustments, reports, referrals, attachments), including the supervisor's corrections and
     conflict decisions, which are ordinary changes on those records;
-  - the village's own staff and their trainings;
+  - the village's own staff and their trainings, and the township's own staff (the supervisors
+    whose names appear on visits and decisions in the village's files);
   - for a child transferred *to* the village (its ``village_id`` changed to the village), the
     whole history of the file, so the new village gets the complete record;
   - for a child transferred *away*, the change of ``village_id`` itself, so the old village
@@ -34,11 +35,12 @@ from carebook.sync.changes import Change, log_rows_of_records
 
 def route_changes(
     session: Session, rows: Sequence[Change], *, my_id: str, my_role: str, peer_id: str, peer_role: str,
-    peer_code: str,
+    peer_code: str, my_unit_id: str | None = None,
 ) -> list[Change]:
     """The changes among ``rows`` (local log order) that the peer should receive, plus, for a
     child transferred to a village, the rest of that child's history; in log order, no
-    duplicates."""
+    duplicates. ``my_unit_id`` is the sender's own organisation unit (its staff go to every
+    village)."""
     if my_role == "village":
         return [c for c in rows if c.origin == my_id]
     rows = [c for c in rows if c.origin != peer_id]
@@ -69,7 +71,8 @@ def route_changes(
                     arriving.add(root[1])
             elif c.entity == "child" and c.field == "village_id" and c.old_value == unit_json:
                 out.append(c)
-        elif root[0] == "staff" and (staff_unit.get(root[1]) == unit or unit in (staff_cover.get(root[1]) or [])):
+        elif root[0] == "staff" and (staff_unit.get(root[1]) in (unit, my_unit_id)
+                                     or unit in (staff_cover.get(root[1]) or [])):
             out.append(c)
     if arriving:
         out = _with_history(session, out, [("child", cid) for cid in arriving], peer_id)
