@@ -253,11 +253,19 @@ def backup_if_due(db: Database, *, now: dt.datetime | None = None,
                   interval: dt.timedelta = DAILY_INTERVAL) -> Path | None:
     """Take a ``daily`` backup when the newest one is older than ``interval`` (or there is
     none); return its path, else ``None``. Call at start-up and, say, hourly."""
+    return daily_backup(db.paths, db.keystore, now=now, interval=interval)
+
+
+def daily_backup(data_dir: Path | DataPaths, keystore: Keystore, *, now: dt.datetime | None = None,
+                 interval: dt.timedelta = DAILY_INTERVAL) -> Path | None:
+    """:func:`backup_if_due` for callers holding a data directory and an unlocked keystore
+    (the desktop: ``daily_backup(register.data_dir, register.keystore)``). Raises BackupError."""
+    paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
     now = now or dt.datetime.now(dt.UTC)
-    daily = [b for b in list_backups(db.paths.backups) if b.kind == "daily"]
+    daily = [b for b in list_backups(paths.backups) if b.kind == "daily"]
     if daily and now - daily[0].taken_at < interval:
         return None
-    return take_backup(db, kind="daily", now=now)
+    return take_backup_of_closed(paths, keystore, kind="daily", now=now)
 
 
 def prune_backups(directory: Path, retention: dict[str, int] | None = None) -> list[Path]:
