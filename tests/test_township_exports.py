@@ -23,6 +23,7 @@ from carebook.documents.township_ledger_xlsx import (
     ALL_SHEET,
     COLUMNS,
     HEADING_ROW,
+    STATISTICS_SHEET,
     STATUS_COLUMNS,
     category_sheet_name,
     write_township_ledger,
@@ -54,7 +55,7 @@ def test_every_child_once_and_category_sheets(register: Register, today: dt.date
     with register.reading() as s:
         path, rows = write_township_ledger(s, tmp_path / "台账.xlsx", township="幸福镇", today=today)
     wb = load_workbook(path)
-    assert wb.sheetnames == [ALL_SHEET, *[category_sheet_name(c) for c in Category]]
+    assert wb.sheetnames == [ALL_SHEET, *[category_sheet_name(c) for c in Category], STATISTICS_SHEET]
     ws = wb[ALL_SHEET]
     assert ws.cell(row=1, column=1).value == "幸福镇农村留守儿童和困境儿童信息台账（全部儿童）"
     assert [c.value for c in ws[HEADING_ROW]] == list(COLUMNS + STATUS_COLUMNS)
@@ -89,6 +90,16 @@ def test_every_child_once_and_category_sheets(register: Register, today: dt.date
     assert {r["村（居）"] for r in all_rows} == {"东湾村", "第2村", "第3村"}
     assert all(isinstance(r["出生日期"], dt.datetime) for r in all_rows)
     assert len(rows) == 200
+    # 统计表: per village and in total, consistent with the sheets.
+    stats = sheet_rows(wb[STATISTICS_SHEET])
+    assert [r["村（居）"] for r in stats] == ["东湾村", "第2村", "第3村", "合计"]
+    total = stats[-1]
+    assert total["在册人数"] == len([r for r in all_rows if r["档案状态"] == "在册"]) == 197
+    assert total["男"] + total["女"] == 197 == total["0-5岁"] + total["6-13岁"] + total["14-17岁"]
+    for category in Category:
+        assert total[category.zh] == len(sheet_rows(wb[category_sheet_name(category)]))
+    assert total["未结强制报告"] == 3 and total["委托监护已过期"] == 3
+    assert sum(r["在册人数"] for r in stats[:-1]) == 197
 
 
 def test_headings_are_the_ledger_imports(tmp_path: Path) -> None:

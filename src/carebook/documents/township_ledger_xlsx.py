@@ -14,7 +14,10 @@ Sheets (title on row 1, unit and date on row 2, headings on row :data:`HEADING_R
   first, then closed ones, with three more columns: 档案状态 (在册 / 已销档), 销档日期, 销档原因;
 * one sheet per category (农村留守儿童, 困境儿童, 事实无人抚养儿童, 散居孤儿, 重点儿童), in the policy's
   order — the open files in that category, so a child in two categories is on both category
-  sheets (and once on ``全部儿童``); an open file in no category is only on ``全部儿童``.
+  sheets (and once on ``全部儿童``); an open file in no category is only on ``全部儿童``;
+* ``统计表`` (statistics) — per village and in total, the open files by sex, age band and
+  category, visits this month, overdue, open reports and referrals, entrustments missing,
+  expiring and expired (the numbers of :mod:`carebook.model.queries.overview`).
 
 Rows are sorted by village code, then name, then ID number.
 """
@@ -38,9 +41,11 @@ from carebook.model.entrustments import Entrustment
 from carebook.model.enums import Category, EntrustmentStatus, Relation
 from carebook.model.ethnic import ethnic_group_name
 from carebook.model.organisation import OrgUnit
+from carebook.model.queries.overview import TownshipOverview, township_overview
 
 HEADING_ROW = 3
 ALL_SHEET = "全部儿童"
+STATISTICS_SHEET = "统计表"
 #: Headings of every sheet, in order (see the module docstring for the source of the order).
 COLUMNS: tuple[str, ...] = (
     "序号",
@@ -196,13 +201,37 @@ def _write_sheet(ws: Worksheet, title: str, subtitle: str, rows: list[LedgerRow]
                 cell.number_format = "@"
 
 
+#: Headings of the 统计表 sheet after 村（居）.
+STATISTICS_COLUMNS: tuple[str, ...] = (
+    "在册人数", "男", "女", "0-5岁", "6-13岁", "14-17岁", *(c.zh for c in Category),
+    "本月走访", "逾期未访", "未结强制报告", "未结转介", "未签委托监护", "委托监护将到期", "委托监护已过期",
+)
+
+
+def _write_statistics(ws: Worksheet, title: str, subtitle: str, overview: TownshipOverview) -> None:
+    heads = ("村（居）", *STATISTICS_COLUMNS)
+    title_rows(ws, title, subtitle, len(heads))
+    heading_row(ws, HEADING_ROW, heads, [12, *[9] * (len(heads) - 1)])
+    for i, v in enumerate([*overview.villages, overview.totals], start=HEADING_ROW + 1):
+        values: list[object] = [
+            v.name, v.children, v.by_sex.get("1", 0), v.by_sex.get("2", 0), v.by_age_band["0-5"],
+            v.by_age_band["6-13"], v.by_age_band["14-17"], *(v.by_category[c.code] for c in Category),
+            v.visits_this_month, v.overdue, v.open_reports, v.open_referrals, v.entrustments_missing,
+            v.entrustments_expiring, v.entrustments_expired,
+        ]
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=i, column=col, value=value)
+
+
 def build_township_ledger(
     rows: list[LedgerRow],
     *,
     township: str = "",
     issued_on: dt.date | None = None,
+    overview: TownshipOverview | None = None,
 ) -> Workbook:
-    """The workbook of ``rows`` (see the module docstring)."""
+    """The workbook of ``rows`` (see the module docstring), with a last sheet ``统计表`` of the
+    ``overview`` numbers per village (open files) when it is given."""
     issued_on = issued_on or dt.date.today()
     wb = Workbook()
     ws = wb.active
@@ -216,6 +245,9 @@ def build_township_ledger(
         chosen = [r for r in rows if not r.closed and category.code in r.categories]
         sheet = wb.create_sheet(category_sheet_name(category))
         _write_sheet(sheet, f"{township}{category.zh}信息台账", subtitle_of, chosen, status=False)
+    if overview is not None:
+        _write_statistics(wb.create_sheet(STATISTICS_SHEET), f"{township}农村留守儿童和困境儿童统计表（在册）",
+                          subtitle_of, overview)
     return wb
 
 
@@ -226,7 +258,8 @@ def write_township_ledger(
     township: str = "",
     today: dt.date | None = None,
 ) -> tuple[Path, list[LedgerRow]]:
-    """Write the township ledger of the register to ``path`` (atomically); returns the path and
+    """Write the township ledger of the register to ``path`` (atomically), with the 统计表
+    sheet of :func:`~carebook.model.queries.overview.township_overview`; returns the path and
     the rows written.
 
     Raises:
@@ -234,4 +267,6 @@ def write_township_ledger(
     """
     today = today or dt.date.today()
     rows = ledger_rows(session, today=today)
-    return save_workbook(build_township_ledger(rows, township=township, issued_on=today), path), rows
+    overview = township_overview(session, today=today)
+    workbook = build_township_ledger(rows, township=township, issued_on=today, overview=overview)
+    return save_workbook(workbook, path), rows
