@@ -181,6 +181,10 @@ Enter the register's passphrase (or the recovery key):</source>
         <translation>记录走访</translation>
     </message>
     <message>
+        <source>Add scan or photo...</source>
+        <translation>添加扫描件或照片...</translation>
+    </message>
+    <message>
         <source>Ctrl+S save · Esc back · Enter next field</source>
         <translation>Ctrl+S 保存 · Esc 返回 · 回车 下一项</translation>
     </message>
@@ -215,6 +219,14 @@ Enter the register's passphrase (or the recovery key):</source>
     <message>
         <source>the new child</source>
         <translation>新儿童</translation>
+    </message>
+    <message>
+        <source>Add scans or photos</source>
+        <translation>添加扫描件或照片</translation>
+    </message>
+    <message>
+        <source>Images and PDF (*.jpg *.jpeg *.png *.pdf);;All files (*)</source>
+        <translation>图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)</translation>
     </message>
 </context>
 <context>

@@ -4,9 +4,11 @@ settings, the visit is stored, and the due list updates."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QPushButton
 from ui_fixtures import type_text
 
@@ -68,7 +70,8 @@ def test_visit_date_in_the_future_is_refused_beside_the_field(window: Any, ctx: 
     assert register.child_detail(child_id).visits == []
 
 
-def test_recording_a_visit_from_the_child_file(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+def test_recording_a_visit_with_a_photo_from_the_child_file(window: Any, ctx: Any, register: Register,
+                                                             qtbot: Any, tmp_path: Path) -> None:
     child_id = register.child_ids()[1]
     window.open_child(child_id)
     ctx.tasks.wait_idle()
@@ -77,8 +80,17 @@ def test_recording_a_visit_from_the_child_file(window: Any, ctx: Any, register: 
     qtbot.mouseClick(editor.visit_button, Qt.MouseButton.LeftButton)
     dialog = editor.findChild(VisitDialog)
     ctx.tasks.wait_idle()
+    photo = tmp_path / "走访照片.png"
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(0x3366AA)
+    assert image.save(str(photo))
+    dialog.add_attachment(photo)
     qtbot.keyClick(dialog.visit_date.editor, Qt.Key.Key_Return)  # Enter saves
     ctx.tasks.wait_idle()
     assert not dialog.isVisible()
     assert editor.visits.row_count() == 1
     assert editor.visits.cells(0)[0] == dt.date.today().isoformat()
+    assert editor.attachments.row_count() == 1
+    assert editor.attachments.cells(0)[:2] == ["走访照片.png", "走访记录"]
+    stored = list((tmp_path / "attachments").rglob("*"))
+    assert any(p.is_file() and p.read_bytes() == photo.read_bytes() for p in stored)

@@ -308,17 +308,36 @@ def record_visit(api: Any, child_id: str, values: dict[str, Any], files: list[Pa
         ValidationError: a bad field; nothing was written.
         CarebookError: the file is closed, or an attachment could not be stored.
     """
+    for path in files:  # refuse unreadable or oversized files before anything is written
+        check_attachment(path)
     result = api.record_visit(child_id, values)
     visit_id = str(result.record_id)
-    add = getattr(api, "add_attachment", None)
     for path in files:
-        if add is None:
-            from carebook.model.errors import CarebookError
-
-            raise CarebookError("走访已保存，但这个版本还不能保存附件，请稍后在档案中补充",
-                                "the visit was saved, but this version cannot store attachments yet")
-        add(child_id, "visit", visit_id, path)
+        add_attachment(api, child_id, "visit", visit_id, path)
     return visit_id
+
+
+def check_attachment(path: Path) -> None:
+    """Raise CarebookError when ``path`` cannot be attached (missing, unreadable, > 50 MB)."""
+    from carebook.model.attachment_store import MAX_ATTACHMENT_BYTES
+    from carebook.model.errors import CarebookError
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise CarebookError(f"找不到文件 {path.name}，请重新选择", f"cannot find {path.name}") from None
+    if size > MAX_ATTACHMENT_BYTES:
+        raise CarebookError(f"文件 {path.name} 太大（{size // 1048576} MB），附件最大50 MB",
+                            f"{path.name} is larger than 50 MB")
+
+
+def add_attachment(api: Any, child_id: str, owner_entity: str, owner_id: str, path: Path) -> str:
+    """Store ``path`` (photo or scan) as an attachment of a record of the child; returns its id."""
+    from carebook.model.attachment_store import add_attachment as add
+
+    result = api.write(add, api.attachments_dir(), path, owner_entity=owner_entity, owner_id=owner_id,
+                       child_id=child_id)
+    return str(result.record_id)
 
 
 def due_visits(api: Any) -> list[Any]:

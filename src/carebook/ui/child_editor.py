@@ -8,6 +8,7 @@ last change of a field (typing inside a field has its own Ctrl+Z); Ctrl+PgUp/PgD
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -112,6 +113,7 @@ class ChildEditor(QWidget):
         for list_tab in self.list_tabs:
             self.tabs.addTab(list_tab, list_tab.title())
         self.visit_add = self.visits.add_button(self.tr("Record visit"))
+        self.attach_add = self.attachments.add_button(self.tr("Add scan or photo..."))
 
         head = QHBoxLayout()
         titles = QVBoxLayout()
@@ -144,6 +146,7 @@ class ChildEditor(QWidget):
         self.undo_button.clicked.connect(self.undo)
         self.visit_button.clicked.connect(self.record_visit)
         self.visit_add.clicked.connect(self.record_visit)
+        self.attach_add.clicked.connect(self._choose_attachment)
         self.close_file_button.clicked.connect(self.close_file)
         self.print_button.clicked.connect(self.print_forms)
         for seq, slot in (("Ctrl+S", self.save), ("Ctrl+Return", self.save), ("Ctrl+Enter", self.save),
@@ -257,6 +260,7 @@ class ChildEditor(QWidget):
         self.visit_add.setEnabled(existing and not closed)
         self.close_file_button.setEnabled(existing and not closed)
         self.print_button.setEnabled(existing)
+        self.attach_add.setEnabled(existing)
         self._update_heading()
 
     def _update_heading(self) -> None:
@@ -355,6 +359,23 @@ class ChildEditor(QWidget):
         from carebook.ui.visit_dialog import VisitDialog
 
         VisitDialog(self.ctx, self.child_id, self).open()
+
+    def _choose_attachment(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        names, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Add scans or photos"), "",
+            self.tr("Images and PDF (*.jpg *.jpeg *.png *.pdf);;All files (*)"))
+        for name in names:
+            self.attach(Path(name))
+
+    def attach(self, path: Path) -> None:
+        """Attach ``path`` (a signed form's scan, a certificate) to this child's file."""
+        if self.child_id is None:
+            return
+        api, child_id = self.ctx.api, self.child_id
+        self.ctx.task(lambda t: backend.add_attachment(api, child_id, "child", child_id, path), self).success(
+            lambda _id: self.ctx.notify_changed(CHILDREN)).run()
 
     def close_file(self) -> None:
         """Ask for the closing reason and close the file (销档)."""
