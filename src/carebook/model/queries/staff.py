@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Select, String, Table, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from carebook.model.children import Child
@@ -207,12 +207,26 @@ class ActivityCounts:
 def month_visits(session: Session, first: dt.date, last: dt.date) -> list[tuple[str, str | None, str | None]]:
     """``(child id, visitor staff id, visitor name)`` of every visit dated ``first``..``last``.
 
-    On SQLite the visits are found through the ``(child_id, visit_date)`` index (a scan of the
-    index is far cheaper than of the wide visit rows)."""
-    stmt = (select(Visit.child_id, Visit.visitor_staff_id, Visit.visitor_name)
-            .where(Visit.visit_date >= first, Visit.visit_date <= last)
-            .with_hint(Visit, "INDEXED BY ix_visit_child_date", "sqlite"))
+    On SQLite a date range alone makes the planner scan the wide visit rows; the
+    ``(child_id, visit_date)`` index covers the range test, so the rows are found by their rowids
+    picked from the index first (about 5x faster at 30,000 visits, measured with
+    ``bench/bench_overview.py``). Other databases get the plain query."""
+    stmt = select(Visit.child_id, Visit.visitor_staff_id, Visit.visitor_name)
+    if session.get_bind().dialect.name == "sqlite":
+        inner = table_of_visit().alias("month_visit")
+        picked: Select[Any] = select(literal_column("month_visit.rowid")).select_from(inner).where(
+            inner.c.visit_date >= first, inner.c.visit_date <= last)
+        stmt = stmt.where(literal_column("visit.rowid").in_(picked))
+    else:
+        stmt = stmt.where(Visit.visit_date >= first, Visit.visit_date <= last)
     return [(c, sid, name) for c, sid, name in session.execute(stmt)]
+
+
+def table_of_visit() -> Table:
+    """The Core table of :class:`~carebook.model.visits.Visit`."""
+    table = Visit.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def open_case_children(session: Session) -> tuple[list[str], list[str]]:
