@@ -124,3 +124,20 @@ def test_registers_after_sync_pass(tmp_path: Path) -> None:
             assert session.scalar(text("SELECT count(*) FROM child")) == 6
     finally:
         world.close()
+
+
+def test_damage_that_breaks_reading_is_reported_not_raised(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    db = new_database(data)
+    do_work(db, n=6)
+    db.close()
+    size = (data / "carebook.db").stat().st_size
+    with open(data / "carebook.db", "r+b") as handle:  # damage the last pages (table data)
+        handle.seek(size - 4096 * 4)
+        handle.write(b"\x5a" * 4096 * 4)
+    reopened = open_database(data)
+    try:
+        report = check_register(reopened.sessionmaker)
+    finally:
+        reopened.close()
+    assert not report.ok and report.problems[0].check == "integrity"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from carebook.model import settings as settings_store
@@ -215,6 +216,11 @@ def check_register(sessions: sessionmaker[Session], *, progress: Callable[[str],
             _sequence_checks(session, report, local)
             _log_checks(session, report, local)
             report.counts["change_log"] = int(session.scalar(text("SELECT count(*) FROM change_log")) or 0)
+        except DBAPIError as exc:  # pages so damaged that reading fails: report, don't crash
+            report.problems.append(CheckProblem(
+                "integrity", f"读取数据库时出错：{exc.orig}。请运行 carebook recover 从备份恢复。",
+                f"Reading the database failed: {exc.orig}. Run 'carebook recover' to restore a backup.",
+                [str(exc.orig)]))
         finally:
             session.rollback()
     return report
