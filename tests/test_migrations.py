@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -303,3 +304,32 @@ def test_migration_blocked_by_another_writer_is_a_clear_error(
         writer.close()
     with open_database(tmp_path, passphrase=PASSPHRASE) as database:
         assert database.schema_revision == "9001_test_next"
+
+
+def test_two_programs_upgrading_at_once_migrate_once(tmp_path: Path) -> None:
+    oldest = migrations.revisions_oldest_first()[0]
+    if oldest == migrations.head_revision():
+        pytest.skip("only one revision: nothing to upgrade")
+    create_at(tmp_path, oldest)
+    results: list[str | None] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def open_it() -> None:
+        try:
+            start.wait()
+            with open_database(tmp_path, passphrase=PASSPHRASE) as database:
+                results.append(database.schema_revision)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == [migrations.head_revision()] * 2
+    with open_database(tmp_path, passphrase=PASSPHRASE) as database, database.engine.connect() as conn:
+        assert conn.execute(text(SEED_CHECK)).scalars().all() == SEED_EXPECTED
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -417,12 +418,11 @@ def _utc_stamp() -> str:
 
 
 def _pre_migration_name(paths: DataPaths, revisions: list[str], head: str | None) -> Path:
+    # a random tail keeps two programs upgrading at the same second apart
     base = f"carebook-{_utc_stamp()}-before-{head or 'none'}-from-{'+'.join(revisions)}"
-    candidate = paths.backups / f"{base}.db"
-    counter = 1
+    candidate = paths.backups / f"{base}-{secrets.token_hex(2)}.db"
     while candidate.exists():
-        counter += 1
-        candidate = paths.backups / f"{base}-{counter}.db"
+        candidate = paths.backups / f"{base}-{secrets.token_hex(2)}.db"
     return candidate
 
 
@@ -442,7 +442,7 @@ def _backup_file(source: Path, key: bytes, dest: Path) -> Path:
     place. Never overwrites ``dest``."""
     if dest.exists():
         raise BackupError(f"备份文件 {dest} 已存在，不会覆盖。", f"Backup file {dest} already exists.")
-    partial = dest.with_name(dest.name + ".part")
+    partial = dest.with_name(f"{dest.name}.{secrets.token_hex(4)}.part")  # private to this call
     _remove_database_files(partial)
     try:
         src = connect_sqlcipher(source, key)
