@@ -40,8 +40,6 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName("Carebook")
     app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setStyle("Fusion")
-    # Lists of people read better with some air between the lines.
-    app.setStyleSheet("QTreeView::item { min-height: 24px; } QListWidget#navigation::item { padding: 8px 6px; }")
     families = set(QFontDatabase.families())
     for family in UI_FONTS:
         if family in families:

@@ -8,6 +8,8 @@ Ctrl+N registers a new child.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -23,6 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from carebook.ui.context import SETTINGS, SYNC, AppContext
+
+if TYPE_CHECKING:
+    from carebook.ui.child_editor import ChildEditor
 from carebook.ui.pages.base import Page
 from carebook.ui.status import StatusInfo, load_status
 
@@ -41,7 +46,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Carebook - register of children"))
         self.setMinimumSize(QSize(900, 600))
 
-        from carebook.ui.child_editor import ChildEditor
         from carebook.ui.pages.entrustments_page import EntrustmentsPage
         from carebook.ui.pages.register_page import RegisterPage
         from carebook.ui.pages.reports_page import ReportsPage
@@ -59,7 +63,7 @@ class MainWindow(QMainWindow):
             SyncPage(ctx),
             SettingsPage(ctx),
         ]
-        self.child_editor = ChildEditor(ctx)
+        self._child_editor: ChildEditor | None = None  # built on first use (it is big)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -82,7 +86,6 @@ class MainWindow(QMainWindow):
             item.setToolTip(self.tr("%1 (Ctrl+%2)").replace("%1", page.title()).replace("%2", str(i + 1)))
             self.nav.addItem(item)
             self.stack.addWidget(page)
-        self.stack.addWidget(self.child_editor)
         widest = max(self.nav.fontMetrics().horizontalAdvance(p.title()) for p in self.pages)
         self.nav.setFixedWidth(min(240, max(150, widest + 70)))
         self.nav.currentRowChanged.connect(self._on_nav)
@@ -106,7 +109,6 @@ class MainWindow(QMainWindow):
             signal = getattr(page, "open_child", None)
             if signal is not None:
                 signal.connect(self.open_child)
-        self.child_editor.closed.connect(self._editor_closed)
         ctx.changed.connect(self._on_changed)
         geometry = ctx.prefs.value("ui/geometry")
         if isinstance(geometry, QByteArray):
@@ -157,8 +159,22 @@ class MainWindow(QMainWindow):
     def show_page(self, row: int) -> None:
         """Show page ``row`` (0 register ... 5 settings)."""
         self.nav.setCurrentRow(row)
-        if self.stack.currentWidget() is self.child_editor and row == 0:
+        if self._editor_shown() and row == 0:
             self._on_nav(0)
+
+    @property
+    def child_editor(self) -> ChildEditor:
+        """The child file editor (built the first time it is needed)."""
+        if self._child_editor is None:
+            from carebook.ui.child_editor import ChildEditor
+
+            self._child_editor = ChildEditor(self.ctx)
+            self._child_editor.closed.connect(self._editor_closed)
+            self.stack.addWidget(self._child_editor)
+        return self._child_editor
+
+    def _editor_shown(self) -> bool:
+        return self._child_editor is not None and self.stack.currentWidget() is self._child_editor
 
     def page_by_code(self, code: str) -> Page | None:
         """Return the page whose ``code`` is ``code`` (``register``, ``visits`` ...)."""
@@ -166,8 +182,8 @@ class MainWindow(QMainWindow):
 
     def _leave_ok(self) -> bool:
         current = self.stack.currentWidget()
-        if current is self.child_editor:
-            return self.child_editor.can_leave()
+        if self._child_editor is not None and current is self._child_editor:
+            return self._child_editor.can_leave()
         return not isinstance(current, Page) or current.can_leave()
 
     def _on_nav(self, row: int) -> None:
@@ -184,7 +200,7 @@ class MainWindow(QMainWindow):
 
     def open_child(self, child_id: str | None) -> None:
         """Open the child file of ``child_id`` (None: register a new child)."""
-        if self.stack.currentWidget() is self.child_editor and not self.child_editor.can_leave():
+        if self._editor_shown() and not self.child_editor.can_leave():
             return
         self.nav.blockSignals(True)
         self.nav.setCurrentRow(0)

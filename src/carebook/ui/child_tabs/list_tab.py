@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carebook.ui.widgets.rows import comfortable_rows
+
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -43,6 +45,7 @@ class ListTab(QWidget):
         self.tree.setObjectName(f"list-{title}")
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
+        comfortable_rows(self.tree)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setHeaderLabels(list(headers))
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

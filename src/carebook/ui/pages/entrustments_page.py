@@ -20,6 +20,7 @@ from carebook.model.enums import EntrustmentStatus
 from carebook.ui import backend
 from carebook.ui.context import CHILDREN, ENTRUSTMENTS, AppContext
 from carebook.ui.pages.base import Page
+from carebook.ui.widgets.rows import comfortable_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -43,6 +44,7 @@ class EntrustmentsPage(Page):
                                    self.tr("To"), self.tr("Status")])
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
+        comfortable_rows(self.tree)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
         for col, width in enumerate(self.COLUMN_WIDTHS):

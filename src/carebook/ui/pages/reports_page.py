@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from carebook.ui import backend
 from carebook.ui.context import CHILDREN, REPORTS, AppContext
 from carebook.ui.pages.base import Page
+from carebook.ui.widgets.rows import comfortable_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -42,6 +43,7 @@ class ReportsPage(Page):
                                    self.tr("Status")])
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
+        comfortable_rows(self.tree)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
         for col, width in enumerate(self.COLUMN_WIDTHS):

@@ -23,6 +23,7 @@ from carebook.ui import backend
 from carebook.ui.context import CHILDREN, SETTINGS, VISITS, AppContext
 from carebook.ui.models.register_table import RISK_COLOURS, category_text
 from carebook.ui.pages.base import Page
+from carebook.ui.widgets.rows import comfortable_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -54,6 +55,7 @@ class VisitsPage(Page):
         ])
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
+        comfortable_rows(self.tree)
         self.tree.setRootIsDecorated(True)
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
