@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from carebook.documents.recovery_sheet import QR_PREFIX, RecoverySheetData, render_recovery_sheet
 from carebook.model import keys
 from carebook.model.backups import backup_if_due, copy_backup, key_file_of, restore_backup
-from carebook.model.db import DatabaseUnreadable, open_database
+from carebook.model.db import DatabaseUnreadable, backup_database, open_database
 from carebook.model.integrity import check_register, recover_from_damage
 from carebook.model.keys import KeyMissingFromKeyring, unlock_keystore
 from carebook.model.recovery import (
@@ -139,6 +139,8 @@ def test_rekey_keeps_data_sheet_and_sync_keys(tmp_path: Path, no_keyring: None) 
     inst_keys = ensure_installation_keys(db.keystore, INSTALLATION_ID)
     recovery = set_recovery_key(db.keystore)
     before = table_digest(db)
+    db.paths.backups.mkdir(exist_ok=True)
+    legacy = backup_database(db, db.paths.backups / "before-import-carebook-20260101T000000Z.db")  # no key file
     old_key = db.keystore.database_key
     old_store = db.keystore
     db.close()
@@ -159,6 +161,9 @@ def test_rekey_keeps_data_sheet_and_sync_keys(tmp_path: Path, no_keyring: None) 
     restored = tmp_path / "restored"
     restore_backup(result.backup, restored, recovery_key=recovery, new_passphrase="restored passphrase")
     assert digest_of(restored, passphrase="restored passphrase") == before
+    assert key_file_of(legacy).exists()  # given a key file before the rotation
+    restore_backup(legacy, tmp_path / "legacy", recovery_key=recovery, new_passphrase="restored passphrase")
+    assert digest_of(tmp_path / "legacy", passphrase="restored passphrase") == before
 
 
 def test_rekey_interrupted_after_pragma_is_finished_at_next_start(tmp_path: Path, no_keyring: None,

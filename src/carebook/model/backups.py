@@ -289,6 +289,23 @@ def prune_backups(directory: Path, retention: dict[str, int] | None = None) -> l
     return removed
 
 
+def add_missing_key_files(directory: Path, keystore: Keystore) -> list[Path]:
+    """Write a key file beside each backup in ``directory`` that has none and opens with
+    ``keystore``'s key (pre-migration and before-import backups), so they stay restorable
+    after the key is rotated. Returns the backups given a key file."""
+    done = []
+    for info in list_backups(directory):
+        if info.has_key_file:
+            continue
+        try:
+            connect_sqlcipher(info.path, keystore.database_key).close()
+        except Exception:  # another key, or not a database: leave it alone
+            continue
+        _write_json(key_file_of(info.path), key_file_document(keystore, info.path))
+        done.append(info.path)
+    return done
+
+
 def _copy_verified(source: Path, dest: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".carebook-", suffix=".tmp", dir=dest.parent)
     try:

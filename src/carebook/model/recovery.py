@@ -318,8 +318,9 @@ def rotate_database_key(
 ) -> RekeyResult:
     """Re-encrypt the register under a new random database key (SQLCipher ``PRAGMA rekey``).
 
-    The register must be closed by the caller (no open connection). A verified backup under
-    the old key is taken first (see :func:`carebook.model.backups.take_backup`). The new key is
+    The register must be closed by the caller (no open connection). Backups in
+    ``<data_dir>/backups`` without a key file that open with the old key get one, and a
+    verified backup under the old key is taken first (see :func:`carebook.model.backups.take_backup`). The new key is
     wrapped the way the old one was: keyring when the old one used it and it works, a
     passphrase wrap when ``passphrase`` (or ``$CAREBOOK_PASSPHRASE``) is given, and re-sealed
     to the existing recovery key (the printed sheet stays valid). Small secrets are
@@ -333,6 +334,7 @@ def rotate_database_key(
     from carebook.model.db import connect_sqlcipher
 
     paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
+    backups.add_missing_key_files(paths.backups, keystore)  # older backups stay restorable
     backup = backups.take_backup_of_closed(paths, keystore, kind="rekey")
     pending = paths.root / PENDING_DIRNAME
     shutil.rmtree(pending, ignore_errors=True)
