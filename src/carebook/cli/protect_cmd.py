@@ -105,6 +105,7 @@ def run_backup(args: argparse.Namespace) -> int:
         path = take_backup(db, kind="manual")
         copied = copy_backup(path, db.keystore, Path(args.to).expanduser()) if args.to else None
         recovery = has_recovery_key(db.keystore.info)
+        passphrase_wrap = "passphrase" in db.keystore.wrap_kinds
     finally:
         db.close()
     if args.json:
@@ -113,10 +114,15 @@ def run_backup(args: argparse.Namespace) -> int:
     print(msg(f"已备份：{path}", f"backup written: {path}"))
     if copied:
         print(msg(f"已复制到：{copied}（连同 {copied.name}.keys.json）", f"copied to: {copied} (with {copied.name}.keys.json)"))
-    if not recovery:
+    if not recovery and passphrase_wrap:
         print(msg("提醒：还没有恢复密钥，电脑损坏后只能用密码恢复。请运行 carebook recovery-sheet。",
                   "Note: no recovery key yet; on a new PC only the passphrase can open this backup. "
                   "Run 'carebook recovery-sheet'."), file=sys.stderr)
+    elif not recovery:
+        print(msg("警告：还没有恢复密钥，密钥只在本机系统钥匙串中。电脑损坏后这个备份将无法打开！"
+                  "请立即运行 carebook recovery-sheet 打印恢复单。",
+                  "Warning: no recovery key yet and the key is only in this PC's keyring: on another PC this "
+                  "backup cannot be opened! Run 'carebook recovery-sheet' now."), file=sys.stderr)
     return 0
 
 
