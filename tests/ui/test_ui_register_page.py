@@ -105,3 +105,10 @@ def test_keyboard_shortcuts_reach_every_page(window: Any, ctx: Any, qtbot: Any) 
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentWidget() is window.child_editor
     assert window.child_editor.child_id is None
+
+
+def test_status_bar_shows_village_and_changes_not_yet_sent(window: Any, ctx: Any, register: Register) -> None:
+    ctx.tasks.wait_idle()
+    assert window.village_label.text() == "村（居）：示范村"
+    assert window.bundle_label.text() == "最近交换：尚无"
+    assert window.pending_label.text() == f"未上报的修改：{register.change_count()} 条"

@@ -20,13 +20,12 @@ class StatusInfo:
 def load_status(api: Any) -> StatusInfo:
     """Read the status bar facts from the register ``api``. Runs on the worker thread.
 
-    Until the sync layer records acknowledgements, every change made here counts as not yet
-    sent.
+    Before the first exchange every change made here counts as not yet sent.
     """
     from carebook.model.queries.ui_child import sync_status
 
     inst = api.installation()
     if inst is None:
         return StatusInfo("", None, 0)
-    last_bundle, acked = api.read(sync_status)
-    return StatusInfo(inst.org_name, last_bundle, int(api.local_change_count_since(acked)), inst.role.code)
+    last_bundle, pending = api.read(sync_status, inst.id)
+    return StatusInfo(inst.org_name, last_bundle, pending, inst.role.code)

@@ -199,15 +199,28 @@ def actor_name(session: Session) -> str | None:
     return str(value) if value else None
 
 
-#: Setting keys the sync layer may write: the last bundle exchanged (text) and the highest
-#: local origin sequence number the township has acknowledged.
-LAST_BUNDLE_KEY = "sync_last_bundle"
-ACKED_SEQ_KEY = "sync_acked_origin_seq"
+def sync_status(session: Session, installation_id: str) -> tuple[str | None, int]:
+    """For the status bar: the last bundle exchanged with a peer (text such as
+    ``2026-11-29 10:05 导出给 幸福镇``; None when none yet) and the number of changes made here
+    that no active peer has acknowledged (change-log positions after the smallest
+    ``SyncPeer.acked_to``; all local changes before the first exchange)."""
+    from sqlalchemy import func
 
+    from carebook.model.changelog import ChangeLogEntry
+    from carebook.model.sync_state import SyncPeer
 
-def sync_status(session: Session) -> tuple[str | None, int]:
-    """The last bundle exchanged (text, None when none yet) and the acknowledged local origin
-    sequence number (0 when nothing was acknowledged)."""
-    last = settings_store.get_value(session, LAST_BUNDLE_KEY)
-    acked = settings_store.get_value(session, ACKED_SEQ_KEY)
-    return (str(last) if last else None), int(acked or 0)
+    peers = list(session.scalars(select(SyncPeer).where(SyncPeer.retired.is_(False))))
+    acked = min((p.acked_to for p in peers), default=0)
+    pending = int(session.scalar(select(func.count()).select_from(ChangeLogEntry).where(
+        ChangeLogEntry.origin == installation_id, ChangeLogEntry.seq > acked)) or 0)
+    events: list[tuple[dt.datetime, str]] = []
+    for p in peers:
+        if p.last_export_at:
+            events.append((p.last_export_at, msg(f"导出给 {p.name}", f"sent to {p.name}")))
+        if p.last_import_at:
+            events.append((p.last_import_at, msg(f"收到 {p.name}", f"received from {p.name}")))
+    if not events:
+        return None, pending
+    when, what = max(events)
+    local = when.astimezone() if when.tzinfo else when
+    return f"{local:%Y-%m-%d %H:%M} {what}", pending
