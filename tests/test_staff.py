@@ -293,6 +293,8 @@ def test_staff_commands(township: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     listed = json.loads(out)
     assert [(p["name"], p["ended_on"]) for p in listed] == [("李秀英", "2021-06-15"), ("王芳", None)]
+    code, out, err = run(capsys, "--data-dir", d, "staff", "list")
+    assert code == 0 and "王芳" in out and "今年未参加培训" in out  # trained in 2021 only
     code, out, err = run(capsys, "--data-dir", d, "staff", "end", "王芳", "--on", "2022-01-31", "--json")
     assert code == 0 and json.loads(out)["ended_on"] == "2022-01-31"
     code, out, err = run(capsys, "--data-dir", d, "staff", "end", "王芳")

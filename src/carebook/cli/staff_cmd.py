@@ -115,7 +115,9 @@ def _print_row(r: StaffRow) -> None:
     role = StaffRole(r.role).label
     unit = r.unit_name or ""
     term = f"{r.appointed_on or '?'} – {r.ended_on or ''}"
-    print(f"{r.name}\t{role}\t{unit}\t{r.id_number or ''}\t{r.phone or ''}\t{term}")
+    untrained = r.in_office and r.role == StaffRole.CHILD_DIRECTOR.code and r.trainings_this_year == 0
+    note = msg("\t今年未参加培训", "\tno training this year") if untrained else ""
+    print(f"{r.name}\t{role}\t{unit}\t{r.id_number or ''}\t{r.phone or ''}\t{term}{note}")
 
 
 def _write_and_show(args: argparse.Namespace, fn: Any, *fn_args: Any, **kwargs: Any) -> int:
