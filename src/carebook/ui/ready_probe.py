@@ -35,7 +35,7 @@ def window_ready(window: Any, tasks: Any) -> bool:
     """Whether ``window`` (a :class:`~carebook.ui.main_window.MainWindow`) is shown with its
     register page filled: visible, the worker ``tasks`` idle, the status bar's change count
     shown and the first rows (up to 30) loaded."""
-    if window is None or not window.isVisible() or not tasks.idle():
+    if window is None or not window.isVisible() or not tasks.idle:
         return False
     label = getattr(window, "pending_label", None)
     if label is not None and not label.text():
@@ -64,7 +64,14 @@ def exit_when_ready(window_of: Callable[[], Any], tasks: Any, timeout_s: float =
     deadline = time.perf_counter() + timeout_s
 
     def poll() -> None:
-        if window_ready(window_of(), tasks):
+        try:
+            ready = window_ready(window_of(), tasks)
+        except Exception as exc:  # reported once, not on every tick
+            timer.stop()
+            print(f"carebook-not-ready: {exc!r}", file=sys.stderr, flush=True)
+            QCoreApplication.exit(3)
+            return
+        if ready:
             timer.stop()
             print(f"carebook-ready {time.time():.4f}", flush=True)
             QCoreApplication.exit(0)
