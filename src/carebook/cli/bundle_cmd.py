@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from carebook.cli.common import ask_passphrase_on_tty, data_dir_of, print_json
+from carebook.cli.common import ask_passphrase_on_tty, command_group, data_dir_of, print_json
 from carebook.model.db import Database, DatabaseNotFound, open_database
 from carebook.model.enums import Role
 from carebook.model.errors import CarebookError
@@ -44,8 +44,7 @@ from carebook.sync.trust_store import load_peers, load_pending_enrolments, save_
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``bundle inspect`` and ``enrol create|list`` to the command line."""
-    bundle = sub.add_parser("bundle", help="sync bundles (USB stick)", description="Work with sync bundles.")
-    bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    bundle_sub = command_group(sub, "bundle", "sync bundles (USB stick)", "bundle_command")
     add_bundle_inspect(bundle_sub)
 
     enrol = sub.add_parser("enrol", help="enrol village PCs (township)", description="Enrol village PCs.")

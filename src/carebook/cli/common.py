@@ -124,3 +124,19 @@ def stdout_utf8() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and os.name == "nt":
             reconfigure(encoding="utf-8", errors="replace")
+
+
+def command_group(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str, dest: str,
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """The subcommands of group ``name`` (``bundle``, ``ledger``, …), made here unless another
+    command module already made it: several modules add to one group (``ledger import`` and
+    ``ledger export``; ``bundle inspect`` and ``bundle export``) in any order."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        return parser.add_subparsers(dest=dest, metavar="ACTION", required=True)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(dest=dest, metavar="ACTION", required=True)

@@ -12,7 +12,7 @@ import sys
 
 from openpyxl.utils import column_index_from_string
 
-from carebook.cli.common import open_register, print_json
+from carebook.cli.common import command_group, open_register, print_json
 from carebook.documents.ledger_columns import FIELDS
 from carebook.documents.ledger_import import LedgerImportResult, describe_error, import_ledger
 from carebook.model.errors import CarebookError
@@ -21,8 +21,7 @@ from carebook.model.i18n import msg
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ledger`` and its subcommand ``import`` to the command line."""
-    p = sub.add_parser("ledger", help="village ledgers (台账) in Excel or CSV")
-    ls = p.add_subparsers(dest="ledger_command", required=True)
+    ls = command_group(sub, "ledger", "village ledgers (台账) in Excel or CSV", "ledger_command")
     ip = ls.add_parser("import", help="import children, parents and guardians from a ledger")
     ip.add_argument("file", metavar="FILE", help=".xlsx or .csv (UTF-8, UTF-8 with BOM, GB18030)")
     ip.add_argument("--dry-run", action="store_true", help="check and count only; write nothing")

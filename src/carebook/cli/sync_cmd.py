@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from carebook.cli.common import ask_passphrase_on_tty, data_dir_of, print_json
+from carebook.cli.common import ask_passphrase_on_tty, command_group, data_dir_of, print_json
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
 from carebook.model.installation import ACTOR_KEY
@@ -24,22 +24,9 @@ from carebook.sync.conflicts import ConflictView, list_conflicts, resolve_confli
 from carebook.sync.exchange import ExportResult, ImportResult, SyncSite, export_bundles, import_bundles
 
 
-def _group(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
-           dest: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    """The subcommand group ``name``, made here unless another module already made it."""
-    parser = sub.choices.get(name)
-    if parser is None:
-        parser = sub.add_parser(name, help=help_text, description=help_text)
-        return parser.add_subparsers(dest=dest, metavar="ACTION", required=True)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest=dest, metavar="ACTION", required=True)
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``bundle export|import`` and ``conflicts list|resolve`` to the command line."""
-    bundle = _group(sub, "bundle", "sync bundles (USB stick)", "bundle_command")
+    bundle = command_group(sub, "bundle", "sync bundles (USB stick)", "bundle_command")
     p = bundle.add_parser("export", help="write bundles of the changes not yet acknowledged",
                           description="Write one bundle per peer into DIR (e.g. the USB stick): a village "
                                       "writes one for its township, a township one for each enrolled village.")
@@ -53,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-backup", action="store_true", help="do not take a backup first")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_import)
-    conflicts = _group(sub, "conflicts", "sync conflicts for the supervisor", "conflicts_command")
+    conflicts = command_group(sub, "conflicts", "sync conflicts for the supervisor", "conflicts_command")
     p = conflicts.add_parser("list", help="list conflicts with both values",
                              description="List sync conflicts (open ones unless --all) with both values.")
     p.add_argument("--all", action="store_true", help="include resolved conflicts")

@@ -2,10 +2,8 @@
 ``carebook ledger export`` (the township ledger .xlsx, optionally with the printed roster) and
 ``carebook overview`` (the township overview numbers).
 
-``ledger export`` joins the ``ledger`` command group of :mod:`carebook.cli.ledger_cmd` (which
-owns ``ledger import``): :func:`register` finds that group among the commands already
-registered and adds ``export`` to it, so this module must come after ``ledger_cmd`` in
-``COMMAND_MODULES``. Without a ``ledger`` group it registers ``township-ledger`` instead.
+``ledger export`` joins the ``ledger`` command group shared with :mod:`carebook.cli.ledger_cmd`
+(``ledger import``) through :func:`carebook.cli.common.command_group`, in either order.
 ``--json`` shapes are documented in ``docs/cli.md``.
 """
 
@@ -18,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from carebook.cli.common import open_register, print_json
+from carebook.cli.common import command_group, open_register, print_json
 from carebook.documents.allowance_xlsx import write_allowance_xlsx
 from carebook.documents.township_ledger_xlsx import write_township_ledger
 from carebook.model.allowances import (
@@ -35,15 +33,8 @@ from carebook.model.i18n import msg
 from carebook.model.queries.overview import TownshipOverview, VillageOverview, township_overview
 
 
-def _ledger_group(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Any:
-    parser = sub.choices.get("ledger")
-    if parser is None:
-        return None
-    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``allowances``, ``overview`` and ``ledger export`` (or ``township-ledger``)."""
+    """Add ``allowances``, ``allowance-settings``, ``overview`` and ``ledger export``."""
     ap = sub.add_parser("allowances", help="allowance ledger of directors and supervisors (岗位补贴)")
     ap.add_argument("--from", dest="first", required=True, metavar="YYYY-MM", help="first month")
     ap.add_argument("--to", dest="last", required=True, metavar="YYYY-MM", help="last month")
@@ -66,11 +57,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     op.add_argument("--json", action="store_true")
     op.set_defaults(func=run_overview)
 
-    group = _ledger_group(sub)
-    if group is not None:
-        lp = group.add_parser("export", help="township ledger .xlsx: all children, one sheet per category")
-    else:
-        lp = sub.add_parser("township-ledger", help="township ledger .xlsx: all children, one sheet per category")
+    group = command_group(sub, "ledger", "village ledgers (台账) in Excel or CSV", "ledger_command")
+    lp = group.add_parser("export", help="township ledger .xlsx: all children, one sheet per category")
     lp.add_argument("--out", required=True, metavar="FILE.xlsx")
     lp.add_argument("--roster", metavar="FILE.pdf", help="also print the roster of open files to this PDF")
     lp.add_argument("--json", action="store_true")
