@@ -74,7 +74,9 @@ def search_child_ids(api: Any, query: RegisterFilter) -> list[str]:
 
 def register_rows(api: Any, ids: list[str]) -> Sequence[Any]:
     """The register rows (``ChildRow``) of ``ids``, in that order."""
-    return list(api.child_rows(ids))
+    from carebook.model.queries.ui_child import register_rows as query
+
+    return list(api.read(query, ids, today=api.today()))
 
 
 def export_register(api: Any, ids: list[str], path: Path, t: TaskContext) -> int:

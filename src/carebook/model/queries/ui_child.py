@@ -224,3 +224,46 @@ def sync_status(session: Session, installation_id: str) -> tuple[str | None, int
     when, what = max(events)
     local = when.astimezone() if when.tzinfo else when
     return f"{local:%Y-%m-%d %H:%M} {what}", pending
+
+
+def register_rows(session: Session, ids: list[str], *, today: dt.date | None = None) -> list[Any]:
+    """The register rows (:class:`~carebook.model.queries.rows.ChildRow`) of ``ids``, in that
+    order: the same rows as :func:`carebook.model.queries.children.child_rows`, read with one
+    column query per 500 ids instead of loading ORM objects (about 5x less Python work, which
+    the desktop's worker shares the interpreter lock for with the GUI thread)."""
+    from sqlalchemy import and_
+    from sqlalchemy.orm import aliased
+
+    from carebook.model.organisation import OrgUnit
+    from carebook.model.queries.rows import ChildRow
+    from carebook.model.validation import age_on
+
+    if not ids:
+        return []
+    today = today or dt.date.today()
+    guardian = aliased(FamilyMember)
+    found: dict[str, ChildRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        stmt = (
+            select(Child.id, Child.name, Child.sex, Child.date_of_birth, Child.id_number, OrgUnit.code,
+                   OrgUnit.name, Child.categories, Child.risk_colour, guardian.name, Child.last_visit_date,
+                   Child.next_visit_due, Child.closed_reason)
+            .join(OrgUnit, OrgUnit.id == Child.village_id)
+            .outerjoin(guardian, and_(guardian.child_id == Child.id, guardian.is_entrusted_guardian.is_(True)))
+            .where(Child.id.in_(chunk))
+        )
+        for (cid, name, sex, born, number, vcode, vname, cats, risk, gname, last, due,
+             closed) in session.execute(stmt):
+            if cid in found:
+                continue
+            categories = tuple(cats or ())
+            found[cid] = ChildRow(
+                id=cid, name=name, sex=sex.code, date_of_birth=born, age=age_on(born, today), id_number=number,
+                village_code=vcode, village_name=vname, categories=categories,
+                risk_colour=risk.code if risk else None, key_child="key_child" in categories,
+                guardian_name=gname, last_visit_date=last, next_visit_due=due,
+                overdue=bool(closed is None and due and due < today), closed=closed is not None,
+                closed_reason=closed.code if closed else None,
+            )
+    return [found[i] for i in ids if i in found]
