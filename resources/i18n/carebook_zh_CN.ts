@@ -271,12 +271,12 @@ Enter the register's passphrase (or the recovery key):</source>
         <translation>儿童</translation>
     </message>
     <message>
-        <source>Guardian / parents away</source>
-        <translation>监护人／外出父母</translation>
-    </message>
-    <message>
         <source>From</source>
         <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>Entrusted guardian</source>
+        <translation>受委托监护人</translation>
     </message>
     <message>
         <source>To</source>
@@ -291,12 +291,12 @@ Enter the register's passphrase (or the recovery key):</source>
         <translation>委托监护</translation>
     </message>
     <message>
-        <source>Parents away, no signed confirmation (%1)</source>
-        <translation>父母外出但未签委托监护确认书（%1 人）</translation>
+        <source>Left-behind children without a signed confirmation (%1)</source>
+        <translation>未签订委托监护确认书的留守儿童（%1 人）</translation>
     </message>
     <message>
-        <source>Confirmations (%1)</source>
-        <translation>委托监护确认书（%1 份）</translation>
+        <source>Confirmations expired or expiring (%1)</source>
+        <translation>已过期或即将到期的确认书（%1 份）</translation>
     </message>
     <message>
         <source>Not signed</source>

@@ -378,12 +378,10 @@ def save_settings(api: Any, values: dict[str, Any]) -> None:
 
 
 # -- lists of the other pages ---------------------------------------------------------------
-def entrustment_overview(api: Any) -> tuple[list[Any], list[Any]]:
-    """Children with parents away and no signed confirmation; confirmations by urgency."""
-    from carebook.model.queries.ui_child import entrustment_overview as query
-
-    result: tuple[list[Any], list[Any]] = api.read(query, today=api.today())
-    return result
+def entrustment_overview(api: Any) -> Any:
+    """Left-behind children with no signed confirmation in force, and confirmations expiring
+    or expired (``EntrustmentOverview`` of the model)."""
+    return api.entrustment_overview()
 
 
 def open_reports(api: Any) -> list[Any]:

@@ -1,6 +1,6 @@
 """Read queries for the desktop app's lists: the records of one child's file (assistance,
-entrustments, reports and referrals, attachments), the entrustment overview, the open reports
-and referrals, the actor's name and the sync status line.
+entrustments, reports and referrals, attachments), the open reports and referrals, the
+register rows, the actor's name and the sync status line.
 
 Plain frozen dataclasses out; codes, not enum objects, except where a label is precomputed.
 Written for the desktop (issue 3); other callers are welcome.
@@ -20,7 +20,7 @@ from carebook.model import settings as settings_store
 from carebook.model.attachments import Attachment
 from carebook.model.children import AssistanceRecord, Child, FamilyMember
 from carebook.model.entrustments import Entrustment
-from carebook.model.enums import EntrustmentStatus, ParentStatus, ReferralStatus, Relation, ReportStatus
+from carebook.model.enums import EntrustmentStatus, ReferralStatus, ReportStatus
 from carebook.model.i18n import msg
 from carebook.model.reports import MandatoryReport, Referral
 from carebook.model.settings import load_settings
@@ -87,15 +87,6 @@ class ChildRecords:
     attachments: list[AttachmentLine]
 
 
-@dataclass(frozen=True)
-class UnsignedChild:
-    """An open file whose father or mother works away, with no signed confirmation in force."""
-
-    child_id: str
-    child_name: str
-    parents_away: str
-
-
 def effective_entrustment_status(e: Entrustment, today: dt.date, expiring_days: int) -> str:
     """The status code shown: a signed or renewed confirmation becomes ``expiring`` within
     ``expiring_days`` of its end and ``expired`` after it (DOMAIN.md, issue 4)."""
@@ -160,30 +151,6 @@ def child_records(session: Session, child_id: str, *, today: dt.date | None = No
                                  .order_by(Attachment.created_at))
     ]
     return ChildRecords(assistance, entrustments, _report_lines(session, child_id), attachments)
-
-
-def entrustment_overview(session: Session, *, today: dt.date | None = None) -> tuple[
-        list[UnsignedChild], list[EntrustmentLine]]:
-    """For the entrustments page: open files with a parent working away and no signed
-    confirmation in force; and every confirmation of an open file, expiring and expired first."""
-    today = today or dt.date.today()
-    lines = _entrustment_lines(session, _entrustment_select().where(Child.closed_reason.is_(None)), today)
-    in_force = {e.child_id for e in lines if e.status in ("signed", "renewed", "expiring")}
-    rank = {"expired": 0, "expiring": 1, "drafted": 2, "printed": 3, "signed": 4, "renewed": 5}
-    lines.sort(key=lambda e: (rank.get(e.status, 9), e.period_to))
-    away = session.execute(
-        select(Child.id, Child.name, FamilyMember.relation)
-        .join(FamilyMember, FamilyMember.child_id == Child.id)
-        .where(Child.closed_reason.is_(None), FamilyMember.is_entrusted_guardian.is_(False),
-               FamilyMember.relation.in_([Relation.FATHER, Relation.MOTHER]),
-               FamilyMember.status == ParentStatus.WORKING_AWAY)
-        .order_by(Child.search_initials, Child.id)
-    )
-    unsigned: dict[str, tuple[str, list[str]]] = {}
-    for child_id, name, relation in away:
-        if child_id not in in_force:
-            unsigned.setdefault(child_id, (name, []))[1].append(relation.label)
-    return [UnsignedChild(cid, name, "、".join(rel)) for cid, (name, rel) in unsigned.items()], lines
 
 
 def open_reports(session: Session) -> list[ReportLine]:

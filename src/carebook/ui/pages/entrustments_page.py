@@ -40,7 +40,7 @@ class EntrustmentsPage(Page):
         self.summary = QLabel()
         self.tree = QTreeWidget()
         self.tree.setObjectName("entrustment-list")
-        self.tree.setHeaderLabels([self.tr("Child"), self.tr("Guardian / parents away"), self.tr("From"),
+        self.tree.setHeaderLabels([self.tr("Child"), self.tr("Entrusted guardian"), self.tr("From"),
                                    self.tr("To"), self.tr("Status")])
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
@@ -67,12 +67,13 @@ class EntrustmentsPage(Page):
         self.ctx.task(lambda t: backend.entrustment_overview(api), self).coalesce("entrustments").success(
             self._show).run()
 
-    def _show(self, overview: tuple[list[Any], list[Any]]) -> None:
-        unsigned, lines = overview
+    def _show(self, overview: Any) -> None:
         self.tree.clear()
-        missing = QTreeWidgetItem([self.tr("Parents away, no signed confirmation (%1)").replace(
-            "%1", str(len(unsigned)))])
-        follow = QTreeWidgetItem([self.tr("Confirmations (%1)").replace("%1", str(len(lines)))])
+        follow_rows = sorted([*overview.expired, *overview.expiring], key=lambda r: r.period_to)
+        missing = QTreeWidgetItem([self.tr("Left-behind children without a signed confirmation (%1)").replace(
+            "%1", str(len(overview.missing)))])
+        follow = QTreeWidgetItem([self.tr("Confirmations expired or expiring (%1)").replace(
+            "%1", str(len(follow_rows)))])
         for group in (missing, follow):
             font = group.font(0)
             font.setBold(True)
@@ -80,24 +81,22 @@ class EntrustmentsPage(Page):
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)  # only once the item is in the tree
-        for u in unsigned:
-            item = QTreeWidgetItem([u.child_name, u.parents_away, "", "", self.tr("Not signed")])
-            item.setData(0, ID_ROLE, u.child_id)
+        for child_id, name in overview.missing:
+            item = QTreeWidgetItem([name, "", "", "", self.tr("Not signed")])
+            item.setData(0, ID_ROLE, child_id)
             item.setForeground(4, QBrush(QColor("#b00020")))
             missing.addChild(item)
-        for e in lines:
+        for e in follow_rows:
             item = QTreeWidgetItem([e.child_name, e.guardian_name or "", e.period_from.isoformat(),
-                                    e.period_to.isoformat(), EntrustmentStatus(e.status).label])
+                                    e.period_to.isoformat(), EntrustmentStatus(e.effective_status).label])
             item.setData(0, ID_ROLE, e.child_id)
-            if e.status in ("expired", "expiring"):
-                item.setForeground(4, QBrush(QColor("#b00020" if e.status == "expired" else "#a15c00")))
+            colour = "#b00020" if e.effective_status == "expired" else "#a15c00"
+            item.setForeground(4, QBrush(QColor(colour)))
             follow.addChild(item)
         self.tree.expandAll()
-        expiring = sum(1 for e in lines if e.status == "expiring")
-        expired = sum(1 for e in lines if e.status == "expired")
         self.summary.setText(self.tr("%1 without a signed confirmation, %2 expiring, %3 expired")
-                             .replace("%1", str(len(unsigned))).replace("%2", str(expiring))
-                             .replace("%3", str(expired)))
+                             .replace("%1", str(len(overview.missing))).replace("%2", str(len(overview.expiring)))
+                             .replace("%3", str(len(overview.expired))))
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         child_id = item.data(0, ID_ROLE)
