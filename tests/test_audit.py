@@ -60,3 +60,31 @@ def test_printed_history_lists_every_change(register: Register, tmp_path: Path) 
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert "孙小梅 档案变更记录" in text and "新建" in text and "李秀英" in text and "东湾村" in text
     assert "red" in text and "yellow" in text and f"共 {len(data.entries)} 条记录" in text
+
+
+def test_cli_history_and_audit(register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from carebook.cli.main import main
+    from conftest import PASSPHRASE
+
+    values = child_values("周小川", dt.date(2012, 8, 9), seq=45)
+    child = register.register_child(values).record_id
+    assert child is not None
+    register.update_child(child, {"risk_colour": "red"})
+    report_id = register.write(create_report, child, {"situations": [SITUATION]}).record_id
+    register.write(open_report, report_id)
+    data_dir = register.data_dir
+    register.close()
+    monkeypatch.setenv("CAREBOOK_KEYRING", "off")
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "history", values["id_number"], "--json",
+                 "--pdf", str(tmp_path / "h.pdf")]) == 0
+    changes = json.loads(capsys.readouterr().out)
+    assert any(c["op"] == "update" and c["field"] == "risk_colour" and c["new"] == "red" for c in changes)
+    assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["--data-dir", str(data_dir), "audit", "--json"]) == 0
+    [event] = json.loads(capsys.readouterr().out)
+    assert event["record_id"] == report_id and event["action"] == "open_report"

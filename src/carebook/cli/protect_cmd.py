@@ -67,6 +67,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="print the result as JSON (includes the recovery key: keep the output secret)")
     p.set_defaults(func=run_recovery_sheet)
 
+    p = sub.add_parser("history", help="a child's history of changes (optionally printed to PDF)",
+                       description="Every recorded change of a child's file: when, who, which installation, "
+                                   "old and new value.")
+    p.add_argument("child", metavar="ID", help="the child's ID number or record id")
+    p.add_argument("--pdf", metavar="FILE.pdf", help="write the printable history to FILE.pdf")
+    p.add_argument("--json", action="store_true", help="print the changes as JSON")
+    p.set_defaults(func=run_history)
+
+    p = sub.add_parser("audit", help="who opened which mandatory report, and when",
+                       description="List the access audit: each opening of a mandatory report.")
+    p.add_argument("--json", action="store_true", help="print the events as JSON")
+    p.set_defaults(func=run_audit)
+
     p = sub.add_parser("rekey", help="re-encrypt the register under a new database key",
                        description="Take a backup, then re-encrypt the register (SQLCipher PRAGMA rekey) under a "
                                    "new random key wrapped as before; the recovery sheet stays valid.")
@@ -268,4 +281,49 @@ def run_rekey(args: argparse.Namespace) -> int:
     else:
         print(msg(f"已更换数据库密钥（新指纹 {result.fingerprint}）；更换前的备份：{result.backup}",
                   f"database key rotated (new fingerprint {result.fingerprint}); backup taken first: {result.backup}"))
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """``carebook history ID [--pdf FILE.pdf] [--json]``."""
+    from carebook.cli.common import open_register
+    from carebook.documents.history_pdf import history_data, value_text, write_history
+
+    reg = open_register(args)
+    try:
+        data = history_data(reg, args.child)
+    finally:
+        reg.close()
+    if args.pdf:
+        write_history(data, Path(args.pdf).expanduser())
+    if args.json:
+        print_json([{"at_utc": e.at_utc, "actor": e.actor, "origin": e.origin, "entity": e.entity,
+                     "record_id": e.record_id, "op": e.op, "field": e.field, "old": e.old, "new": e.new}
+                    for e in data.entries])
+        return 0
+    for e in data.entries:
+        where = data.installations.get(e.origin, e.origin[:8])
+        what = e.op if e.op != "update" else f"{e.field}: {value_text(e.old)} → {value_text(e.new)}"
+        print(f"{e.at_utc.astimezone():%Y-%m-%d %H:%M}  {e.actor}  {where}  {e.entity}  {what}")
+    if args.pdf:
+        print(msg(f"已写入 {args.pdf}", f"written to {args.pdf}"))
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """``carebook audit [--json]``."""
+    from carebook.cli.common import open_register
+    from carebook.model.audit import audit_events
+
+    reg = open_register(args)
+    try:
+        events = reg.read(audit_events)
+    finally:
+        reg.close()
+    if args.json:
+        print_json([{"at_utc": e.at_utc, "actor": e.actor, "installation_id": e.installation_id,
+                     "action": e.action, "entity": e.entity, "record_id": e.record_id} for e in events])
+        return 0
+    for e in events:
+        print(f"{e.at_utc.astimezone():%Y-%m-%d %H:%M}  {e.actor}  {e.action}  {e.record_id}")
     return 0
