@@ -11,13 +11,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carebook.cli.common import open_register
-from carebook.documents import child_file, entrustment, report_record, roster, visit_sheet
-from carebook.documents import from_model as build
-from carebook.documents.fonts import FontSet, default_font_set
-from carebook.documents.pdf_base import write_pdf
 from carebook.model.enums import EntrustmentStatus
 from carebook.model.errors import StateError
 from carebook.model.i18n import msg
@@ -25,6 +21,12 @@ from carebook.model.queries.children import ChildFilter
 from carebook.model.register import Register
 from carebook.model.services.children import find_child
 from carebook.model.services.entrustments import get_entrustment, mark_printed
+
+if TYPE_CHECKING:
+    from carebook.documents.fonts import FontSet
+
+# carebook.documents (reportlab) is imported inside the commands: the desktop app and the other
+# commands start without loading reportlab (issue 9, fast start).
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,10 +74,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _fonts(args: argparse.Namespace) -> FontSet:
+    from carebook.documents.fonts import default_font_set
+
     return default_font_set(args.font) if args.font else default_font_set()
 
 
 def _emit(args: argparse.Namespace, pdf: bytes, what: str) -> int:
+    from carebook.documents.pdf_base import write_pdf
+
     out = write_pdf(Path(args.out), pdf)
     print(msg(f"已生成{what}：{out}", f"wrote {what}: {out}"))
     return 0
@@ -91,6 +97,9 @@ def _with_register(args: argparse.Namespace, fn: Callable[[Register], Any]) -> A
 
 def run_entrustment(args: argparse.Namespace) -> int:
     """Print the confirmation; a drafted one becomes *printed* once the PDF is written."""
+    from carebook.documents import entrustment
+    from carebook.documents import from_model as build
+
     fonts = _fonts(args)
 
     def work(reg: Register) -> int:
@@ -120,6 +129,9 @@ def run_entrustment(args: argparse.Namespace) -> int:
 
 def run_visit_sheet(args: argparse.Namespace) -> int:
     """Print a blank or filled visit sheet."""
+    from carebook.documents import from_model as build
+    from carebook.documents import visit_sheet
+
     fonts = _fonts(args)
     data = _with_register(
         args, lambda reg: reg.read(build.visit_sheet_data, args.child, args.visit, today=reg.today())
@@ -129,6 +141,9 @@ def run_visit_sheet(args: argparse.Namespace) -> int:
 
 def run_child_file(args: argparse.Namespace) -> int:
     """Print the child file cover and summary."""
+    from carebook.documents import child_file
+    from carebook.documents import from_model as build
+
     fonts = _fonts(args)
     data = _with_register(args, lambda reg: reg.read(build.child_file_data, args.child, today=reg.today()))
     return _emit(args, child_file.render_child_file(data, fonts), msg("儿童档案", "child file"))
@@ -136,6 +151,9 @@ def run_child_file(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print a mandatory report record."""
+    from carebook.documents import from_model as build
+    from carebook.documents import report_record
+
     fonts = _fonts(args)
     data = _with_register(
         args, lambda reg: reg.read(build.report_record_data, args.report, today=reg.today())
@@ -147,6 +165,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_roster(args: argparse.Namespace) -> int:
     """Print the roster of open files (optionally of one village or category)."""
+    from carebook.documents import from_model as build
+    from carebook.documents import roster
+
     fonts = _fonts(args)
 
     def work(reg: Register) -> Any:

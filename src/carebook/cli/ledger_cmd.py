@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-from openpyxl.utils import column_index_from_string
+from typing import TYPE_CHECKING
 
 from carebook.cli.common import command_group, open_register, print_json
 from carebook.documents.ledger_columns import FIELDS
-from carebook.documents.ledger_import import LedgerImportResult, describe_error, import_ledger
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
+
+if TYPE_CHECKING:
+    from carebook.documents.ledger_import import LedgerImportResult
+
+# openpyxl and the ledger reader are imported inside the commands: the desktop app and the
+# other commands start without loading openpyxl (issue 9, fast start).
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +55,8 @@ def parse_mappings(items: list[str]) -> dict[int, str | None] | None:
     """
     if not items:
         return None
+    from openpyxl.utils import column_index_from_string
+
     override: dict[int, str | None] = {}
     for item in items:
         column, sep, target = item.partition("=")
@@ -76,6 +82,8 @@ def parse_mappings(items: list[str]) -> dict[int, str | None] | None:
 
 
 def _print_text(result: LedgerImportResult) -> None:
+    from carebook.documents.ledger_import import describe_error
+
     where = msg(
         f"台账 {result.file}"
         + (f"（工作表“{result.sheet}”）" if result.sheet else "")
@@ -130,6 +138,8 @@ def run_import(args: argparse.Namespace) -> int:
     """Import a ledger. Exit 0 when the import went through (with ``--skip-bad``, also when
     bad rows were left out) or, for ``--dry-run``, would go through; 1 when bad rows stop it
     (without ``--skip-bad``) or the file cannot be read."""
+    from carebook.documents.ledger_import import import_ledger
+
     override = parse_mappings(args.mappings)
     reg = open_register(args)
     try:

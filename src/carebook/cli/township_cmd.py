@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from carebook.cli.common import command_group, open_register, print_json
-from carebook.documents.allowance_xlsx import write_allowance_xlsx
-from carebook.documents.township_ledger_xlsx import write_township_ledger
 from carebook.model.allowances import (
     START_RULES,
     AllowanceSettings,
@@ -85,6 +83,8 @@ def run_allowances(args: argparse.Namespace) -> int:
     finally:
         reg.close()
     if args.out:
+        from carebook.documents.allowance_xlsx import write_allowance_xlsx  # openpyxl: only when used
+
         write_allowance_xlsx(ledger, Path(args.out), unit_name=unit)
     if args.json:
         data = ledger.to_json()
@@ -189,6 +189,8 @@ def run_ledger_export(args: argparse.Namespace) -> int:
     try:
         inst = reg.installation()
         unit = inst.org_name if inst else ""
+        from carebook.documents.township_ledger_xlsx import write_township_ledger  # openpyxl: only when used
+
         with reg.reading() as session:
             path, rows = write_township_ledger(session, Path(args.out), township=unit, today=reg.today())
         roster_path = None

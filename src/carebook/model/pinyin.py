@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import TYPE_CHECKING
 
-from pypinyin import Style, lazy_pinyin, pinyin
+if TYPE_CHECKING:
+    from pypinyin import Style
+
+# pypinyin is imported on first use: loading its phrase dictionary takes about half a second,
+# which the desktop app's start does not need (issue 9, fast start).
 
 #: At most this many reading combinations are indexed per name (a 4-character name with three
 #: readings each would otherwise give 81).
@@ -23,6 +28,8 @@ MAX_VARIANTS = 32
 def _readings(char: str, style: Style) -> list[str]:
     """Every reading of one character (cached: names reuse a few thousand characters; callers
     must not modify the list)."""
+    from pypinyin import pinyin
+
     result = pinyin(char, style=style, heteronym=True, errors="ignore")
     options = [r for r in result[0] if r] if result else []
     return sorted(set(options)) or [""]
@@ -31,6 +38,8 @@ def _readings(char: str, style: Style) -> list[str]:
 def initials_variants(name: str) -> list[str]:
     """Every combination of the first letters of the readings of ``name`` (lower-case ASCII),
     at most :data:`MAX_VARIANTS`, e.g. ``曾思远`` → ``["csy", "zsy"]``."""
+    from pypinyin import Style
+
     per_char = [[r[:1] for r in _readings(c, Style.NORMAL)] for c in name if not c.isspace()]
     per_char = [sorted(set(options)) for options in per_char]
     variants = {"".join(combo) for combo in itertools.islice(itertools.product(*per_char), MAX_VARIANTS)}
@@ -45,6 +54,8 @@ def full_pinyin(name: str) -> str:
 
 @functools.lru_cache(maxsize=20_000)
 def _usual_reading(char: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(char, errors="ignore"))
 
 

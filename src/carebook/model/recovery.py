@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -38,12 +39,14 @@ import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import x25519
-from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.hpke import Suite
 
 from carebook.model.errors import CarebookError
 from carebook.model.keys import (
@@ -66,8 +69,16 @@ CHECK_SYMBOLS = 2
 GROUP = 4
 PENDING_DIRNAME = "rekey-pending"
 
-_SUITE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+@functools.cache
+def _suite() -> Suite:
+    """The HPKE suite X25519 / HKDF-SHA256 / AES-256-GCM (``cryptography``'s ``hpke.Suite``),
+    imported on first use so that starting the app does not load HPKE (issue 9, fast start)."""
+    from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+    return Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
 
 
 class RecoveryKeyError(CarebookError):
@@ -160,7 +171,7 @@ def recovery_wrap(database_key: bytes, public_key: bytes, installation_id: str) 
     "AES-256-GCM", "public_key": b64, "key_id": 16 hex, "sealed": b64}`` (HPKE, RFC 9180,
     base mode, ``info`` binding the key to ``installation_id``)."""
     pub = x25519.X25519PublicKey.from_public_bytes(public_key)
-    sealed = _SUITE.encrypt(database_key, pub, info=_info(installation_id))
+    sealed = _suite().encrypt(database_key, pub, info=_info(installation_id))
     return {
         "kind": "recovery",
         "kem": "X25519",
@@ -197,7 +208,7 @@ def unwrap_with_recovery_key(info: KeyInfo, recovery_key: str) -> bytes:
         try:
             if base64.b64decode(str(wrap["public_key"]), validate=True) != mine:
                 continue
-            key = _SUITE.decrypt(
+            key = _suite().decrypt(
                 base64.b64decode(str(wrap["sealed"]), validate=True), private, info=_info(info.installation_id)
             )
         except (KeyError, ValueError, binascii.Error) as exc:

@@ -22,6 +22,7 @@ This module works on bytes; :mod:`carebook.sync.bundle_files` reads and writes f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import lzma
 import re
@@ -31,11 +32,13 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
-from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.hpke import Suite
 
 from carebook.sync.canonical_json import CanonicalJsonError, canonical_dumps, strict_loads
 from carebook.sync.enrolment import EnrolmentProof, PendingEnrolment, verify_enrolment_proof, village_peer
@@ -67,9 +70,17 @@ AEAD_TAG_LENGTH = 16
 Compression = Literal["zlib", "lzma"]
 COMPRESSIONS: tuple[Compression, ...] = ("zlib", "lzma")
 
-_SUITE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@functools.cache
+def _suite() -> Suite:
+    """The HPKE suite X25519 / HKDF-SHA256 / AES-256-GCM (``cryptography``'s ``hpke.Suite``),
+    imported on first use so that starting the app does not load HPKE (issue 9, fast start)."""
+    from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+    return Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
 
 
 @dataclass(frozen=True)
@@ -264,7 +275,7 @@ def encode_container(
         raise ValueError("header too long")
     prefix = MAGIC + struct.pack(">HI", FORMAT_VERSION, len(header_bytes)) + header_bytes
     public_key = x25519.X25519PublicKey.from_public_bytes(recipient_key)
-    ciphertext = _SUITE.encrypt(compressed_payload, public_key, info=hpke_info(prefix))
+    ciphertext = _suite().encrypt(compressed_payload, public_key, info=hpke_info(prefix))
     signed = prefix + struct.pack(">Q", len(ciphertext)) + ciphertext
     return signed + sender.signing_key.sign(signed)
 
@@ -415,7 +426,7 @@ def open_bundle(
         raise WrongRecipientError(header.recipient_encryption_key_id)
     try:
         prefix = raw.signed[: PREFIX_LENGTH + len(raw.header_bytes)]
-        compressed = _SUITE.decrypt(raw.ciphertext, my_keys.encryption_key, info=hpke_info(prefix))
+        compressed = _suite().decrypt(raw.ciphertext, my_keys.encryption_key, info=hpke_info(prefix))
     except (InvalidTag, ValueError) as exc:
         raise DecryptionError() from exc
     payload = decompress(compressed, header.compression, header.payload_size)
