@@ -141,3 +141,28 @@ def test_damage_that_breaks_reading_is_reported_not_raised(tmp_path: Path) -> No
     finally:
         reopened.close()
     assert not report.ok and report.problems[0].check == "integrity"
+
+
+def test_a_busy_database_is_never_moved_aside(tmp_path: Path) -> None:
+    from carebook.model.db import DatabaseBusy
+
+    data = tmp_path / "data"
+    db = new_database(data)
+    db.close()
+    holder = connect_sqlcipher(data / "carebook.db", keys.unlock_keystore(data).database_key)
+    holder.execute("PRAGMA journal_mode = DELETE").fetchone()
+    holder.execute("BEGIN EXCLUSIVE")  # another Carebook in the middle of a write
+    try:
+        import carebook.model.db as dbmod
+
+        original = dbmod.BUSY_TIMEOUT_MS
+        dbmod.BUSY_TIMEOUT_MS = 50
+        try:
+            with pytest.raises(DatabaseBusy):
+                recover_from_damage(data)
+        finally:
+            dbmod.BUSY_TIMEOUT_MS = original
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (data / "carebook.db").exists() and not [p for p in data.iterdir() if p.name.startswith("damaged-")]

@@ -255,6 +255,18 @@ class RecoveryOffer:
                 "backups": [b.to_json() for b in self.backups]}
 
 
+def _not_damage(exc: Exception) -> None:
+    """Re-raise what is not damage: a database busy in another Carebook (never move it
+    aside), or an OS error such as a denied permission."""
+    from carebook.model.db import DatabaseBusy
+
+    text_ = str(exc).lower()
+    if "locked" in text_ or "busy" in text_:
+        raise DatabaseBusy() from exc
+    if isinstance(exc, OSError):
+        raise exc
+
+
 def _diagnose(paths: DataPaths, key: bytes) -> str | None:
     """Return why the database at ``paths`` is damaged, or ``None`` when it opens and passes
     ``PRAGMA quick_check``."""
@@ -266,11 +278,13 @@ def _diagnose(paths: DataPaths, key: bytes) -> str | None:
     except WrongKeyError:
         return msg("数据库文件无法用本机密钥打开（文件头已损坏）。", "The database file does not open with this key (damaged header).")
     except Exception as exc:
+        _not_damage(exc)
         return msg(f"数据库文件无法打开：{exc}", f"The database file cannot be opened: {exc}")
     try:
         result = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
         conn.execute("SELECT count(*) FROM change_log").fetchone()
     except Exception as exc:
+        _not_damage(exc)
         return msg(f"数据库文件已损坏：{exc}", f"The database file is damaged: {exc}")
     finally:
         conn.close()
