@@ -5,6 +5,11 @@ Each site is a real SQLCipher register opened with :class:`carebook.sync.exchang
 (passphrase, no keyring); the township enrols every village with a real enrolment file, each
 village starts from it. Bundles travel through ``world.stick`` (a folder standing for the USB
 stick). All personal data is synthetic.
+
+Use the fixture in a test module with ``from sync_world import sync_world  # noqa: F401``, or
+call :func:`build_world` (and ``world.close()``) for other sizes. Helpers: ``world.export(site)``
+and ``world.deliver(site, paths)`` move bundles through the stick; :func:`tracked_state` gives
+every record's synced values to compare registers; :func:`content_hash` hashes every table.
 """
 
 from __future__ import annotations
