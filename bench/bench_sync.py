@@ -18,6 +18,13 @@ changeset (apsw) is not measured: apsw is not installed in this environment.
 
 Targets: import and merge >= 10,000 changes/s. Figures are printed, never asserted.
 
+Measured here on 2026-11-29 (2 cores shared with other test runs, load average about 7):
+ledger of 10,000 children = 40,002 changes, export 3.1 s, import+merge 16.3 s (2,457 changes/s;
+the register's own bulk import of the same children took 9.3 s in the same run), 59.9 B/change,
+bundle/rows 1.27; one field of each child = 10,000 changes, import 3.3 s (2,997/s), 35.2
+B/change, bundle/rows 1.34; 30 village bundles = 30,060 changes imported in 10.7 s (2,813/s),
+62.8 B/change. The size target holds; the speed target was not reached on this loaded machine.
+
 Usage: ``.venv/bin/python bench/bench_sync.py [--children N] [--villages V] [--per-village K]``
 """
 
