@@ -66,3 +66,25 @@ def test_village_and_township_through_the_command_line(
     assert main(["--data-dir", str(town), "conflicts", "resolve", "deadbeef", "--keep", "a"]) == 1
     assert main(["--data-dir", str(town), "bundle", "import", str(tmp_path / "missing.cbk")]) == 1
     assert "不" in capsys.readouterr().err
+
+
+def test_init_with_a_sealed_enrolment_needs_its_code(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**14)
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CAREBOOK_KEYRING", "0")
+    from carebook.sync import enrolment as enrolment_module
+
+    monkeypatch.setattr(enrolment_module, "SCRYPT_N", 2**12)
+    town, village = tmp_path / "town", tmp_path / "village"
+    _run(capsys, "--data-dir", str(town), "init", "--role", "township", "--org-code", "610402100",
+         "--org-name", "幸福镇", "--json")
+    made = _run(capsys, "--data-dir", str(town), "enrol", "create", "--village-code", "610402100202",
+                "--village-name", "西湾村", "--out", str(tmp_path), "--json")
+    file = made["file"]
+    assert main(["--data-dir", str(village), "init", "--enrolment", file]) == 1
+    assert "登记码" in capsys.readouterr().err
+    assert not (village / "carebook.db").exists()
+    done = _run(capsys, "--data-dir", str(village), "init", "--enrolment", file, "--enrolment-code", made["code"],
+                "--json")
+    assert done["org_name"] == "西湾村" and len(done["fingerprint"].split()) == 6

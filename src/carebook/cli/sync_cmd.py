@@ -183,8 +183,10 @@ def run_init_from_enrolment(args: argparse.Namespace) -> int:
     """``init --enrolment FILE``: create the register of a village from the township's enrolment
     file: its code and name, its township, sync keys, the township pinned."""
     from carebook.cli.common import ask_new_passphrase_on_tty
+    from carebook.sync.enrolment import read_enrolment_file
     from carebook.sync.exchange import setup_village_from_enrolment
 
+    read_enrolment_file(Path(args.enrolment).expanduser(), args.enrolment_code)  # a bad file or code: create nothing
     site = SyncSite.open(data_dir_of(args), create=True, ask_passphrase=ask_new_passphrase_on_tty)
     try:
         if site.register.installation() is not None:
