@@ -306,3 +306,32 @@ def test_a_large_bundle_split_into_parts_imports_whole(tmp_path: Path) -> None:
         assert outcome.merge.applied == result.changes
     finally:
         world.close()
+
+
+def test_a_village_restored_from_a_backup_cannot_silently_reuse_its_numbers(tmp_path: Path) -> None:
+    import shutil
+
+    from carebook.sync.exchange import SyncSite
+    from carebook.sync.merge import SequenceReusedError
+
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        world.import_ledger(village, 2, seed=61)
+        village.close()
+        shutil.copytree(tmp_path / "village0", tmp_path / "saved")
+        village = world.villages[0] = SyncSite.open(tmp_path / "village0", passphrase=PASSPHRASE)
+        cid = village.register.child_ids()[0]
+        village.register.update_child(cid, {"notes": "恢复前"})
+        import_bundles(world.township, world.export(village), backup=False)
+        village.close()
+        shutil.rmtree(tmp_path / "village0")
+        shutil.copytree(tmp_path / "saved", tmp_path / "village0")
+        village = world.villages[0] = SyncSite.open(tmp_path / "village0", passphrase=PASSPHRASE)
+        village.register.update_child(cid, {"notes": "恢复后"})
+        before = content_hash(world.township)
+        with pytest.raises(SequenceReusedError):
+            import_bundles(world.township, world.export(village), backup=False)
+        assert content_hash(world.township) == before
+    finally:
+        world.close()

@@ -42,6 +42,7 @@ from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_a
 from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts, record_duplicates
+from carebook.sync.errors import BundleError
 from carebook.sync.fastwrite import insert_rows, update_rows
 from carebook.sync.merge_derived import DERIVED_INPUTS, refresh_children
 
@@ -176,15 +177,40 @@ def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | ob
 # --------------------------------------------------------------------------- apply
 
 
+class SequenceReusedError(BundleError):
+    """A change arrives under an (origin, sequence number) already used here for a different
+    change: the sending PC was restored from a backup or copied (序号重复)."""
+
+    def __init__(self, origin: str, seq: int) -> None:
+        self.origin = origin
+        self.seq = seq
+        super().__init__(
+            "这个同步包里的变更编号与以前收到的不同变更重复：发送方的电脑可能从备份恢复过或被复制过。"
+            "为避免覆盖数据，已拒绝导入，没有改动任何数据。请督导员为该电脑重新登记，并联系技术支持。",
+            "A change in this bundle reuses the number of a different change received before: the "
+            "sending PC was probably restored from a backup or copied. Nothing was imported, so "
+            "nothing is overwritten. Re-enrol that PC and contact support.",
+        )
+
+
 def _existing_keys(session: Session, changes: Sequence[Change]) -> set[tuple[str, int]]:
-    by_origin: dict[str, list[int]] = {}
+    """The ``(origin, origin_seq)`` of ``changes`` already in the log.
+
+    Raises:
+        SequenceReusedError: one of them is here with another stamp (a different change).
+    """
+    by_origin: dict[str, dict[int, str]] = {}
     for c in changes:
-        by_origin.setdefault(c.origin, []).append(c.origin_seq)
+        by_origin.setdefault(c.origin, {})[c.origin_seq] = c.hlc
     found: set[tuple[str, int]] = set()
-    for origin, seqs in by_origin.items():
-        rows = session.execute(select(_LOG.c.origin_seq).where(
-            _LOG.c.origin == origin, _LOG.c.origin_seq >= min(seqs), _LOG.c.origin_seq <= max(seqs)))
-        found.update((origin, s) for (s,) in rows)
+    for origin, stamps in by_origin.items():
+        rows = session.execute(select(_LOG.c.origin_seq, _LOG.c.hlc).where(
+            _LOG.c.origin == origin, _LOG.c.origin_seq >= min(stamps), _LOG.c.origin_seq <= max(stamps)))
+        for seq, hlc in rows:
+            if seq in stamps:
+                if stamps[seq] != hlc:
+                    raise SequenceReusedError(origin, seq)
+                found.add((origin, seq))
     return found
 
 
