@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from carebook.model.recording import WriteResult
 from carebook.model.synthetic import id_number_for
 
 ADDRESS = "610402"
@@ -44,3 +45,9 @@ def both_away(today: dt.date) -> dict[str, Any]:
     since = today - dt.timedelta(days=365)
     return {"father.name": "张建国", "father.status": "working_away", "father.away_since": since,
             "mother.name": "王秀兰", "mother.status": "working_away", "mother.away_since": since}
+
+
+def rid(result: WriteResult) -> str:
+    """The record id a write service returned (always set for register and visit writes)."""
+    assert result.record_id is not None
+    return result.record_id

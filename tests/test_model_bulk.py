@@ -28,7 +28,7 @@ from carebook.model.synthetic import (
     synthetic_visits,
 )
 from carebook.model.visits import Visit
-from model_helpers import both_away, child_values, years_before
+from model_helpers import both_away, child_values, rid, years_before
 
 Log = Callable[..., list[dict[str, Any]]]
 
@@ -210,7 +210,7 @@ def test_synthetic_children_register_through_the_service(register: Register, tod
 
 
 def test_insert_visits_keeps_a_later_visit_already_recorded(register: Register, today: dt.date) -> None:
-    child_id = register.register_child(child_values("张思远", years_before(today, 9))).record_id
+    child_id = rid(register.register_child(child_values("张思远", years_before(today, 9))))
     register.record_visit(child_id, {"visit_date": today - dt.timedelta(days=5)})
     before = register.child_detail(child_id)
     old = today - dt.timedelta(days=300)

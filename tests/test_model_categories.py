@@ -29,7 +29,7 @@ from carebook.model.enums import (
 )
 from carebook.model.register import Register
 from carebook.model.settings import RegisterSettings
-from model_helpers import both_away, child_values, years_before
+from model_helpers import both_away, child_values, rid, years_before
 
 TODAY = dt.date(2026, 6, 1)
 LB, DIFF, DEFACTO, ORPHAN, KEY = (Category.LEFT_BEHIND, Category.IN_DIFFICULTY, Category.DE_FACTO_UNSUPPORTED,
@@ -81,7 +81,8 @@ def test_left_behind_both_parents_away() -> None:
 @pytest.mark.parametrize("away_parent", ["father", "mother"])
 def test_left_behind_one_away_other_without_capacity(incapable: ParentStatus, away_parent: str) -> None:
     other = "mother" if away_parent == "father" else "father"
-    f = facts(**{away_parent: AWAY, other: ParentFacts(incapable)})
+    parents: dict[str, Any] = {away_parent: AWAY, other: ParentFacts(incapable)}
+    f = facts(**parents)
     assert LB in cats(f)
     assert left_behind_subtype(f, TODAY, RegisterSettings()) is LeftBehindSubtype.ONE_PARENT
 
@@ -197,10 +198,13 @@ def test_missing_less_than_six_months_does_not_count() -> None:
 def test_revoked_and_deported_follow_their_settings(status: ParentStatus, setting: str) -> None:
     f = facts(father=ParentFacts(status), mother=ParentFacts(ParentStatus.IN_PRISON))
     dead_and = facts(father=DEAD, mother=ParentFacts(status))
-    assert DEFACTO in cats(f, RegisterSettings(**{setting: True}))
-    assert DEFACTO in cats(dead_and, RegisterSettings(**{setting: True}))
-    assert DEFACTO not in cats(f, RegisterSettings(**{setting: False}))
-    assert DEFACTO not in cats(dead_and, RegisterSettings(**{setting: False}))
+    on, off = RegisterSettings(), RegisterSettings()
+    setattr(on, setting, True)
+    setattr(off, setting, False)
+    assert DEFACTO in cats(f, on)
+    assert DEFACTO in cats(dead_and, on)
+    assert DEFACTO not in cats(f, off)
+    assert DEFACTO not in cats(dead_and, off)
 
 
 def test_de_facto_age_limit_and_study_extension() -> None:
@@ -283,7 +287,7 @@ def test_key_child_with_other_categories() -> None:
 
 
 def test_adults_are_in_no_category() -> None:
-    everything = dict(father=AWAY, mother=AWAY, family_poverty=True, health_status=HealthStatus.DISABLED,
+    everything: dict[str, Any] = dict(father=AWAY, mother=AWAY, family_poverty=True, health_status=HealthStatus.DISABLED,
                       serious_illness=True, guardianship_quality=GuardianshipQuality.POOR, key_child=True,
                       has_household_registration=False, schooling_stage=SchoolingStage.DROPPED_OUT,
                       assessed_categories=frozenset({"in_difficulty", "key_child"}))
@@ -310,13 +314,13 @@ def test_sorting_and_labels_follow_the_policy_order() -> None:
 def test_register_computes_categories_and_recomputes_on_update(register: Register, today: dt.date) -> None:
     birth = years_before(today, 9)
     result = register.register_child(child_values("张思远", birth, **both_away(today)))
-    assert register.child_detail(result.record_id).categories == ("left_behind",)
-    register.update_child(result.record_id, {"mother.status": "重病", "father.status": "在家"})
-    assert register.child_detail(result.record_id).categories == ()
-    register.update_child(result.record_id, {"father.status": "外出务工", "family_poverty": "是"})
-    assert register.child_detail(result.record_id).categories == ("left_behind", "in_difficulty")
-    register.update_child(result.record_id, {"mother.status": "死亡", "father.status": "服刑"})
-    assert register.child_detail(result.record_id).categories == ("in_difficulty", "de_facto_unsupported")
+    assert register.child_detail(rid(result)).categories == ("left_behind",)
+    register.update_child(rid(result), {"mother.status": "重病", "father.status": "在家"})
+    assert register.child_detail(rid(result)).categories == ()
+    register.update_child(rid(result), {"father.status": "外出务工", "family_poverty": "是"})
+    assert register.child_detail(rid(result)).categories == ("left_behind", "in_difficulty")
+    register.update_child(rid(result), {"mother.status": "死亡", "father.status": "服刑"})
+    assert register.child_detail(rid(result)).categories == ("in_difficulty", "de_facto_unsupported")
 
 
 def test_register_uses_the_saved_settings(register: Register, today: dt.date) -> None:
@@ -324,4 +328,4 @@ def test_register_uses_the_saved_settings(register: Register, today: dt.date) ->
     values = child_values("李明", years_before(today, 8), **both_away(today))
     values["registration_type"] = "urban"
     result = register.register_child(values)
-    assert register.child_detail(result.record_id).categories == ("left_behind",)
+    assert register.child_detail(rid(result)).categories == ("left_behind",)

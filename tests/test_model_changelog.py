@@ -23,7 +23,7 @@ from carebook.model.jsonvalues import dumps, loads, to_json_value
 from carebook.model.organisation import OrgUnit
 from carebook.model.recording import UnrecordedWriteError
 from carebook.model.register import Register
-from model_helpers import both_away, child_values, years_before
+from model_helpers import both_away, child_values, rid, years_before
 
 Log = Callable[..., list[dict[str, Any]]]
 
@@ -77,10 +77,10 @@ def test_register_child_records_one_insert_per_record(register: Register, change
     assert [(r["entity"], r["op"], r["field"]) for r in rows] == [
         ("child", "insert", None), *[("family_member", "insert", None)] * 3]
     child_row = rows[0]
-    assert child_row["record_id"] == result.record_id
+    assert child_row["record_id"] == rid(result)
     assert child_row["old_value"] is None
     snapshot = json.loads(child_row["new_value"])
-    assert snapshot["name"] == "张思远" and snapshot["sex"] == "1" and snapshot["id"] == result.record_id
+    assert snapshot["name"] == "张思远" and snapshot["sex"] == "1" and snapshot["id"] == rid(result)
     assert "categories" not in snapshot and "search_initials" not in snapshot  # derived, not logged
     members = {json.loads(r["new_value"])["name"]: json.loads(r["new_value"]) for r in rows[1:]}
     assert members["张德福"]["relation"] == "61" and members["张德福"]["is_entrusted_guardian"] is True
@@ -91,7 +91,7 @@ def test_register_child_records_one_insert_per_record(register: Register, change
 
 def test_update_child_records_one_row_per_changed_field(register: Register, change_log: Log,
                                                         last_seq: Callable[[], int], today: dt.date) -> None:
-    child_id = register.register_child(values(today)).record_id
+    child_id = rid(register.register_child(values(today)))
     before = last_seq()
     result = register.update_child(child_id, {
         "name": "张思源", "risk_colour": "红色", "father.phone": "13800001111", "notes": "需关注",
@@ -114,7 +114,7 @@ def test_update_child_records_one_row_per_changed_field(register: Register, chan
 def test_update_with_the_same_values_records_nothing(register: Register, last_seq: Callable[[], int],
                                                      today: dt.date) -> None:
     v = values(today)
-    child_id = register.register_child(v).record_id
+    child_id = rid(register.register_child(v))
     before = last_seq()
     result = register.update_child(child_id, {"name": v["name"], "father.status": "外出务工"})
     assert result.changes == []
@@ -123,7 +123,7 @@ def test_update_with_the_same_values_records_nothing(register: Register, last_se
 
 def test_update_clearing_a_field_records_old_and_null(register: Register, change_log: Log,
                                                       last_seq: Callable[[], int], today: dt.date) -> None:
-    child_id = register.register_child(values(today) | {"notes": "旧备注"}).record_id
+    child_id = rid(register.register_child(values(today) | {"notes": "旧备注"}))
     before = last_seq()
     register.update_child(child_id, {"notes": "", "guardian.phone": " "})
     rows = change_log(before)
@@ -133,7 +133,7 @@ def test_update_clearing_a_field_records_old_and_null(register: Register, change
 
 def test_close_and_reopen_are_recorded(register: Register, change_log: Log, last_seq: Callable[[], int],
                                        today: dt.date) -> None:
-    child_id = register.register_child(values(today)).record_id
+    child_id = rid(register.register_child(values(today)))
     before = last_seq()
     register.close_child(child_id, "moved", on=today, note="随父母迁往东莞")
     closed = {r["field"]: json.loads(r["new_value"]) for r in change_log(before)}
@@ -149,7 +149,7 @@ def test_close_and_reopen_are_recorded(register: Register, change_log: Log, last
 
 def test_record_visit_is_recorded(register: Register, change_log: Log, last_seq: Callable[[], int],
                                   today: dt.date) -> None:
-    child_id = register.register_child(values(today)).record_id
+    child_id = rid(register.register_child(values(today)))
     before = last_seq()
     result = register.record_visit(child_id, {"visit_date": today, "interviewee_name": "张德福",
                                               "interviewee_relation": "祖父", "mental_state": "想念父母"})
@@ -159,12 +159,12 @@ def test_record_visit_is_recorded(register: Register, change_log: Log, last_seq:
     snapshot = json.loads(rows[0]["new_value"])
     assert snapshot["child_id"] == child_id and snapshot["visit_date"] == today.isoformat()
     assert snapshot["mental_state"] == "想念父母" and snapshot["interviewee_relation"] == "61"
-    assert rows[0]["record_id"] == result.record_id
+    assert rows[0]["record_id"] == rid(result)
 
 
 def test_visit_marking_a_key_child_records_the_flag(register: Register, change_log: Log,
                                                     last_seq: Callable[[], int], today: dt.date) -> None:
-    child_id = register.register_child(values(today)).record_id
+    child_id = rid(register.register_child(values(today)))
     before = last_seq()
     register.record_visit(child_id, {"visit_date": today, "mark_key_child": "是"})
     rows = change_log(before)
@@ -183,7 +183,7 @@ def test_origin_sequence_continues_across_transactions(register: Register, chang
 
 def test_a_rejected_write_records_nothing(register: Register, last_seq: Callable[[], int],
                                           digest: Callable[[], str], today: dt.date) -> None:
-    child_id = register.register_child(values(today)).record_id
+    child_id = rid(register.register_child(values(today)))
     before, state = last_seq(), digest()
     with pytest.raises(ValidationError):
         register.update_child(child_id, {"name": "王五", "father.phone": "12345"})
@@ -194,7 +194,7 @@ def test_a_rejected_write_records_nothing(register: Register, last_seq: Callable
 
 
 def test_writing_a_tracked_record_without_a_recorder_raises(register: Register, today: dt.date) -> None:
-    child_id = register.register_child(values(today)).record_id
+    child_id = rid(register.register_child(values(today)))
     with register.sessions() as session:
         child = session.get(Child, child_id)
         assert child is not None

@@ -14,7 +14,7 @@ from carebook.model.errors import NotFoundError, StateError, ValidationError
 from carebook.model.pinyin import initials_variants, search_key
 from carebook.model.register import ChildFilter, Register
 from carebook.model.settings import RegisterSettings
-from model_helpers import both_away, child_values, id_for, years_before
+from model_helpers import both_away, child_values, id_for, rid, years_before
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
@@ -29,7 +29,7 @@ def names(rows: list[Any]) -> set[str]:
 def test_register_fills_birth_date_and_sex_from_the_id(register: Register, today: dt.date) -> None:
     birth = years_before(today, 9, 40)
     result = register.register_child({"name": "李小红", "id_number": id_for(birth, male=False)})
-    detail = register.child_detail(result.record_id)
+    detail = register.child_detail(rid(result))
     assert detail.fields["date_of_birth"] == birth
     assert detail.fields["sex"] == "2"
     assert detail.age == 9
@@ -41,7 +41,7 @@ def test_register_stores_the_canonical_id(register: Register, today: dt.date) ->
     typed = f" {number[:6]} {number[6:]}".translate(FULL_WIDTH)
     result = register.register_child({"name": "王 小 明", "id_number": typed})
     detail = register.child_detail(number)
-    assert detail.id == result.record_id
+    assert detail.id == rid(result)
     assert detail.fields["id_number"] == number and detail.fields["name"] == "王小明"
 
 
@@ -95,7 +95,7 @@ def test_sex_and_birth_date_must_agree_with_the_id(register: Register, digest: C
     assert info.value.field == "date_of_birth" and "不一致" in info.value.message_zh
     assert digest() == before
     ok = register.register_child({"name": "张思远", "id_number": number, "sex": "男", "date_of_birth": birth})
-    assert register.child_detail(ok.record_id).fields["sex"] == "1"
+    assert register.child_detail(rid(ok)).fields["sex"] == "1"
 
 
 def test_required_fields(register: Register, digest: Callable[[], str], today: dt.date) -> None:
@@ -112,7 +112,7 @@ def test_required_fields(register: Register, digest: Callable[[], str], today: d
 def test_child_without_household_registration(register: Register, today: dt.date) -> None:
     result = register.register_child({"name": "黑娃", "sex": "男", "date_of_birth": years_before(today, 6),
                                       "has_household_registration": "否"})
-    detail = register.child_detail(result.record_id)
+    detail = register.child_detail(rid(result))
     assert detail.fields["id_number"] is None
     assert "key_child" in detail.categories  # 无户籍 is a key-child flag
 
@@ -130,7 +130,7 @@ def test_members_are_stored_with_their_roles(register: Register, today: dt.date)
     values = child_values("张思远", years_before(today, 9), **both_away(today),
                           father__id_number=id_for(father_birth, seq=77), father__work_place="广东省东莞市",
                           guardian__name="张德福", guardian__relation="爷爷", guardian__phone="139 1234 5678")
-    detail = register.child_detail(register.register_child(values).record_id)
+    detail = register.child_detail(rid(register.register_child(values)))
     by_role = {m.role: m for m in detail.members}
     assert set(by_role) == {"father", "mother", "guardian"}
     assert by_role["father"].date_of_birth == father_birth  # filled from the ID number
@@ -147,7 +147,7 @@ def test_update_clears_blank_fields(register: Register, today: dt.date) -> None:
     values = child_values("张思远", years_before(today, 9), notes="旧备注", school_name="东湾小学",
                           income_sources="务工、务农", father__name="张建国", father__phone="13800001111",
                           key_child="是")
-    child_id = register.register_child(values).record_id
+    child_id = rid(register.register_child(values))
     register.update_child(child_id, {"notes": "", "school_name": None, "income_sources": "", "father.phone": "",
                                      "key_child": ""})
     detail = register.child_detail(child_id)
@@ -158,7 +158,7 @@ def test_update_clears_blank_fields(register: Register, today: dt.date) -> None:
 
 
 def test_update_cannot_clear_name_sex_or_birth(register: Register, today: dt.date) -> None:
-    child_id = register.register_child(child_values("张思远", years_before(today, 9))).record_id
+    child_id = rid(register.register_child(child_values("张思远", years_before(today, 9))))
     with pytest.raises(ValidationError) as info:
         register.update_child(child_id, {"name": ""})
     assert info.value.field == "name" and "不能清空" in info.value.message_zh
@@ -166,8 +166,8 @@ def test_update_cannot_clear_name_sex_or_birth(register: Register, today: dt.dat
     register.update_child(child_id, {"sex": "", "date_of_birth": ""})
     detail = register.child_detail(child_id)
     assert detail.fields["sex"] == "1" and detail.fields["date_of_birth"] == years_before(today, 9)
-    no_id = register.register_child({"name": "黑娃", "sex": "男", "date_of_birth": years_before(today, 6),
-                                     "has_household_registration": False}).record_id
+    no_id = rid(register.register_child({"name": "黑娃", "sex": "男", "date_of_birth": years_before(today, 6),
+                                     "has_household_registration": False}))
     for field in ("sex", "date_of_birth"):
         with pytest.raises(ValidationError) as info:
             register.update_child(no_id, {field: ""})
@@ -177,14 +177,14 @@ def test_update_cannot_clear_name_sex_or_birth(register: Register, today: dt.dat
 def test_update_refuses_an_id_of_another_child(register: Register, today: dt.date) -> None:
     first = id_for(years_before(today, 9), seq=1)
     register.register_child({"name": "甲", "id_number": first})
-    second = register.register_child({"name": "乙", "id_number": id_for(years_before(today, 9), seq=2)}).record_id
+    second = rid(register.register_child({"name": "乙", "id_number": id_for(years_before(today, 9), seq=2)}))
     with pytest.raises(ValidationError, match="已登记"):
         register.update_child(second, {"id_number": first.lower()})
 
 
 def test_update_finds_children_by_id_number_or_record_id(register: Register, today: dt.date) -> None:
     number = id_for(years_before(today, 9))
-    child_id = register.register_child({"name": "张思远", "id_number": number}).record_id
+    child_id = rid(register.register_child({"name": "张思远", "id_number": number}))
     register.update_child(number.lower(), {"notes": "a"})
     register.update_child(child_id, {"school_grade": "三年级"})
     detail = register.child_detail(number.translate(FULL_WIDTH))
@@ -200,9 +200,9 @@ def test_update_finds_children_by_id_number_or_record_id(register: Register, tod
                                     "deceased", "error", "other"])
 def test_close_with_each_reason(register: Register, today: dt.date, reason: str) -> None:
     number = id_for(years_before(today, 9))
-    child_id = register.register_child({"name": "张思远", "id_number": number}).record_id
+    child_id = rid(register.register_child({"name": "张思远", "id_number": number}))
     result = register.close_child(number, reason, note="说明")
-    assert result.record_id == child_id
+    assert rid(result) == child_id
     detail = register.child_detail(child_id)
     assert detail.closed and detail.closed_reason == reason and detail.closed_on == today
     assert register.search("张思远") == []
@@ -211,7 +211,7 @@ def test_close_with_each_reason(register: Register, today: dt.date, reason: str)
 
 
 def test_close_reason_by_label_and_errors(register: Register, today: dt.date) -> None:
-    child_id = register.register_child(child_values("张思远", years_before(today, 9))).record_id
+    child_id = rid(register.register_child(child_values("张思远", years_before(today, 9))))
     with pytest.raises(ValidationError):
         register.close_child(child_id, "went_to_mars")
     with pytest.raises(ValidationError, match="不能晚于今天"):
@@ -226,7 +226,7 @@ def test_close_reason_by_label_and_errors(register: Register, today: dt.date) ->
 
 
 def test_reopen(register: Register, today: dt.date) -> None:
-    child_id = register.register_child(child_values("张思远", years_before(today, 9))).record_id
+    child_id = rid(register.register_child(child_values("张思远", years_before(today, 9))))
     with pytest.raises(StateError):
         register.reopen_child(child_id)
     register.close_child(child_id, "error")
@@ -283,7 +283,7 @@ def test_search_is_combined_with_filters(register: Register, today: dt.date) -> 
     register.register_child(child_values("张思源", years_before(today, 9), seq=2))
     assert names(register.list_children(ChildFilter(search="zsy"))) == {"张思远", "张思源"}
     rows = register.list_children(ChildFilter(search="zsy", category="留守儿童"))
-    assert [r.id for r in rows] == [away.record_id]
+    assert [r.id for r in rows] == [rid(away)]
     assert register.child_ids(ChildFilter(search="zsy", village_code="610402100201"))
     assert register.child_ids(ChildFilter(search="zsy", village_code="999999999999")) == []
 
@@ -300,12 +300,12 @@ def test_search_keys_index_every_reading() -> None:
 
 
 def test_record_visit_proposes_the_next_visit_from_settings(register: Register, today: dt.date) -> None:
-    left_behind = register.register_child(child_values("甲", years_before(today, 9), seq=1,
-                                                       **both_away(today))).record_id
-    key = register.register_child(child_values("乙", years_before(today, 9), seq=2, key_child=True)).record_id
-    red = register.register_child(child_values("丙", years_before(today, 9), seq=3, risk_colour="红")).record_id
-    poor = register.register_child(child_values("丁", years_before(today, 9), seq=4, family_poverty=True)).record_id
-    plain = register.register_child(child_values("戊", years_before(today, 9), seq=5)).record_id
+    left_behind = rid(register.register_child(child_values("甲", years_before(today, 9), seq=1,
+                                                       **both_away(today))))
+    key = rid(register.register_child(child_values("乙", years_before(today, 9), seq=2, key_child=True)))
+    red = rid(register.register_child(child_values("丙", years_before(today, 9), seq=3, risk_colour="红")))
+    poor = rid(register.register_child(child_values("丁", years_before(today, 9), seq=4, family_poverty=True)))
+    plain = rid(register.register_child(child_values("戊", years_before(today, 9), seq=5)))
     day = today - dt.timedelta(days=10)
     expected = {left_behind: 90, key: 30, red: 15, poor: 60, plain: 90}
     for child_id, days in expected.items():
@@ -324,7 +324,7 @@ def test_record_visit_proposes_the_next_visit_from_settings(register: Register, 
 
 
 def test_record_visit_with_an_explicit_next_date_and_validation(register: Register, today: dt.date) -> None:
-    child_id = register.register_child(child_values("甲", years_before(today, 9))).record_id
+    child_id = rid(register.register_child(child_values("甲", years_before(today, 9))))
     nxt = today + dt.timedelta(days=14)
     register.record_visit(child_id, {"visit_date": today, "next_visit_date": nxt, "method": "电话"})
     detail = register.child_detail(child_id)
@@ -342,8 +342,8 @@ def test_record_visit_with_an_explicit_next_date_and_validation(register: Regist
 
 def test_due_and_overdue_visits(register: Register, today: dt.date) -> None:
     def child(name: str, seq: int, **extra: Any) -> str:
-        return register.register_child(child_values(name, years_before(today, 9), seq=seq,
-                                                    **both_away(today), **extra)).record_id
+        return rid(register.register_child(child_values(name, years_before(today, 9), seq=seq,
+                                                    **both_away(today), **extra)))
 
     overdue = child("逾期", 1)
     due_soon = child("将到期", 2)
