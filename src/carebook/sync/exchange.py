@@ -68,7 +68,7 @@ from carebook.sync.peer_store import (
     save_pending_enrolment,
 )
 from carebook.sync.peers import Peer
-from carebook.sync.routing import route_changes
+from carebook.sync.routing import RoutingFacts, route_changes, routing_facts
 from carebook.sync.trust_store import start_village_from_enrolment
 
 
@@ -234,7 +234,11 @@ def export_bundles(site: SyncSite, to_dir: Path, *, peer_ids: Sequence[str] | No
             peers = [p for p in peers if p.role == "township"][:1]
         if not peers:
             raise NoPeerError()
-        sealed_list = [(_seal_for(session, inst, keys, peer, now, site.db.paths.attachments), peer) for peer in peers]
+        shared = _SharedRows(session)
+        counters_rows = [session.get(SyncPeer, p.installation_id) for p in peers]
+        shared.after(min((r.acked_to if r is not None else 0) for r in counters_rows))  # read once
+        sealed_list = [(_seal_for(session, inst, keys, peer, now, site.db.paths.attachments, shared), peer)
+                       for peer in peers]
     for (sealed, count, attachments, seq), peer in sealed_list:
         written = write_bundle(to_dir, sealed, signer=keys.public(), part_size=part_size, free_space=free_space)
         results.append(ExportResult(written.paths, written.size, peer.code, peer.name, count, attachments, *seq))
@@ -244,15 +248,42 @@ def export_bundles(site: SyncSite, to_dir: Path, *, peer_ids: Sequence[str] | No
     return results
 
 
+class _SharedRows:
+    """The local log rows read once for every peer of one export, with their routing facts."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.upto = last_position(session)
+        self._from = self.upto
+        self._rows: list[Any] = []
+        self._facts: RoutingFacts | None = None
+
+    def after(self, position: int) -> list[Any]:
+        """Rows at positions ``position < seq <= upto``."""
+        if position < self._from:
+            self._rows = log_rows_after(self.session, position, self._from) + self._rows
+            self._from = position
+            self._facts = None
+        return [c for c in self._rows if c.seq > position]
+
+    def facts(self, rows: list[Any]) -> RoutingFacts:
+        """Routing facts of every row read so far (``rows`` is among them)."""
+        if self._facts is None:
+            self._facts = routing_facts(self.session, self._rows)
+        return self._facts
+
+
 def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer: Peer,
-              now: datetime | None, attachments_dir: Path | None) -> tuple[Any, int, int, tuple[int | None, int | None]]:
+              now: datetime | None, attachments_dir: Path | None,
+              shared: _SharedRows) -> tuple[Any, int, int, tuple[int | None, int | None]]:
     row = session.get(SyncPeer, peer.installation_id)
     acked_to, received_to = (row.acked_to, row.received_to) if row is not None else (0, 0)
-    upto = last_position(session)
+    upto = shared.upto
     after = acked_to
-    rows = log_rows_after(session, after, upto) if upto > after else []
+    rows = shared.after(after)
     routed = route_changes(session, rows, my_id=inst.id, my_role=inst.role.code, peer_id=peer.installation_id,
-                           peer_role=peer.role, peer_code=peer.code, my_unit_id=inst.org_unit_id)
+                           peer_role=peer.role, peer_code=peer.code, my_unit_id=inst.org_unit_id,
+                           facts=shared.facts(rows) if inst.role is not Role.VILLAGE else None)
     mine = [c for c in routed if c.origin == inst.id]
     local_contexts(session, inst.id, mine)
     stored = stored_contexts(session, [c.key for c in routed if c.origin != inst.id])

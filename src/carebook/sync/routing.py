@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -33,21 +34,19 @@ from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resol
 from carebook.sync.changes import Change, log_rows_of_records
 
 
-def route_changes(
-    session: Session, rows: Sequence[Change], *, my_id: str, my_role: str, peer_id: str, peer_role: str,
-    peer_code: str, my_unit_id: str | None = None,
-) -> list[Change]:
-    """The changes among ``rows`` (local log order) that the peer should receive, plus, for a
-    child transferred to a village, the rest of that child's history; in log order, no
-    duplicates. ``my_unit_id`` is the sender's own organisation unit (its staff go to every
-    village)."""
-    if my_role == "village":
-        return [c for c in rows if c.origin == my_id]
-    rows = [c for c in rows if c.origin != peer_id]
-    if peer_role != "village":
-        return list(rows)
-    unit = unit_id_for_code(peer_code)
-    unit_json = json.dumps(unit)
+@dataclass
+class RoutingFacts:
+    """What routing needs to know about a set of rows, read once for every peer: each record's
+    group root, each child's current village and each staff member's unit and covered units."""
+
+    roots: dict[RecordKey, RecordKey]
+    child_village: dict[str, Any]
+    staff_unit: dict[str, Any]
+    staff_cover: dict[str, Any]
+
+
+def routing_facts(session: Session, rows: Sequence[Change]) -> RoutingFacts:
+    """Read the :class:`RoutingFacts` of ``rows``."""
     snaps = {c.record: c.snapshot() for c in rows if c.op == "insert"}
     roots = resolve_aggregates(session, {c.record for c in rows if c.entity != "org_unit"}, snaps)
     child_village = _current(session, table_of(Child), "village_id", {r[1] for r in roots.values() if r[0] == "child"})
@@ -55,24 +54,43 @@ def route_changes(
         if c.entity == "child" and c.op == "insert" and c.record_id not in child_village and c.new_value:
             child_village[c.record_id] = c.snapshot().get("village_id")
     staff_ids = {r[1] for r in roots.values() if r[0] == "staff"}
-    staff_unit = _current(session, table_of(Staff), "org_unit_id", staff_ids)
-    staff_cover = _current(session, table_of(Staff), "covered_org_ids", staff_ids)
+    return RoutingFacts(roots, child_village, _current(session, table_of(Staff), "org_unit_id", staff_ids),
+                        _current(session, table_of(Staff), "covered_org_ids", staff_ids))
+
+
+def route_changes(
+    session: Session, rows: Sequence[Change], *, my_id: str, my_role: str, peer_id: str, peer_role: str,
+    peer_code: str, my_unit_id: str | None = None, facts: RoutingFacts | None = None,
+) -> list[Change]:
+    """The changes among ``rows`` (local log order) that the peer should receive, plus, for a
+    child transferred to a village, the rest of that child's history; in log order, no
+    duplicates. ``my_unit_id`` is the sender's own organisation unit (its staff go to every
+    village). ``facts`` (from :func:`routing_facts` over these rows or more) saves reading them
+    again for each peer."""
+    if my_role == "village":
+        return [c for c in rows if c.origin == my_id]
+    rows = [c for c in rows if c.origin != peer_id]
+    if peer_role != "village":
+        return list(rows)
+    facts = facts or routing_facts(session, rows)
+    unit = unit_id_for_code(peer_code)
+    unit_json = json.dumps(unit)
     arriving: set[str] = set()
     out: list[Change] = []
     for c in rows:
         if c.entity == "org_unit":
             out.append(c)
             continue
-        root = roots.get(c.record, c.record)
+        root = facts.roots.get(c.record, c.record)
         if root[0] == "child":
-            if child_village.get(root[1]) == unit:
+            if facts.child_village.get(root[1]) == unit:
                 out.append(c)
                 if c.entity == "child" and c.field == "village_id" and c.new_value == unit_json:
                     arriving.add(root[1])
             elif c.entity == "child" and c.field == "village_id" and c.old_value == unit_json:
                 out.append(c)
-        elif root[0] == "staff" and (staff_unit.get(root[1]) in (unit, my_unit_id)
-                                     or unit in (staff_cover.get(root[1]) or [])):
+        elif root[0] == "staff" and (facts.staff_unit.get(root[1]) in (unit, my_unit_id)
+                                     or unit in (facts.staff_cover.get(root[1]) or [])):
             out.append(c)
     if arriving:
         out = _with_history(session, out, [("child", cid) for cid in arriving], peer_id)
