@@ -36,8 +36,9 @@ COMMAND_MODULES = [
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (also used by the documentation test)."""
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The full argument parser (also used by the documentation test); with ``commands=False``
+    only the global options (the desktop start: no command module is imported)."""
     parser = argparse.ArgumentParser(
         prog="carebook",
         description="Carebook: the register of left-behind children and children in difficulty. "
@@ -51,10 +52,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["zh", "en"], help="message language (default zh, or $CAREBOOK_LANG)")
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the main window to a PNG and exit")
     parser.add_argument("--page", choices=PAGES, default="register", help="page for --screenshot")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _starts_desktop(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` holds global options only (the desktop app or ``--screenshot``), so the
+    command modules need not be imported: about a second of the app's start (issue 9)."""
+    if any(arg == "-h" or (arg.startswith("--h") and "--help".startswith(arg)) for arg in argv):
+        return False
+    light = build_parser(commands=False)
+    light.exit_on_error = False
+    try:
+        _, rest = light.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return False  # the full parser reports it
+    return not rest
 
 
 def _screenshot(args: argparse.Namespace) -> int:
@@ -77,7 +95,8 @@ def _desktop(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     stdout_utf8()
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(commands=not _starts_desktop(argv))
     args = parser.parse_args(argv)
     set_language(args.lang or os.environ.get("CAREBOOK_LANG", "zh"))
     try:
