@@ -84,11 +84,25 @@ def summary(label: str, values: list[float], target: float | None = None) -> str
             f"min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f}){verdict}")
 
 
+def scrypt_seconds(runs: int) -> list[float]:
+    """Seconds of one passphrase stretch with Carebook's scrypt parameters (``model.keys``):
+    part of every start without a keyring, absent where the OS keyring holds the key."""
+    from carebook.model import keys
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        keys._scrypt("carebook-demo", b"0123456789abcdef", keys.SCRYPT_N, keys.SCRYPT_R, keys.SCRYPT_P)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns 0."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="starts per variant (default 7)")
     parser.add_argument("--children", type=int, default=300, help="children in the demo workspace (default 300)")
+    parser.add_argument("--built-only", action="store_true", help="time the built app only (not from source)")
     parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (default: a temporary folder)")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -110,10 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         print(summary('python -c "import PySide6.QtWidgets"',
                       [time_process([sys.executable, "-c", "import PySide6.QtWidgets"], env)
                        for _ in range(args.runs)]))
+        print(summary("scrypt passphrase stretch (in ready below)", scrypt_seconds(args.runs)))
         print(summary("carebook --help (source)",
                       [time_process([*source, "--help"], env) for _ in range(args.runs)]))
 
-        variants = [("from source (python -m carebook)", source)]
+        variants = [] if args.built_only else [("from source (python -m carebook)", source)]
         if BUILT.exists():
             variants.append(("built app (installer/dist)", [str(BUILT)]))
         else:
