@@ -20,6 +20,8 @@ REPORT = (
     f"heavy = {HEAVY!r}\n"
     "print('LOADED ' + json.dumps(sorted(m for m in sys.modules"
     " if any(m == h or m.startswith(h + '.') for h in heavy))))\n"
+    "print('COMMANDS ' + json.dumps(sorted(m for m in sys.modules"
+    " if m.startswith('carebook.cli.') and m.endswith('_cmd'))))\n"
 )
 
 
@@ -95,3 +97,6 @@ def test_desktop_app_started_to_a_ready_window_loads_no_heavy_library(tmp_path: 
     assert any(line.startswith("carebook-ready ") for line in proc.stdout.splitlines()), proc.stdout
     loaded = json.loads([x for x in proc.stdout.splitlines() if x.startswith("LOADED ")][-1][7:])
     assert loaded == []
+    # with global options only, no command module is imported (cli.main's desktop fast path)
+    commands = json.loads([x for x in proc.stdout.splitlines() if x.startswith("COMMANDS ")][-1][9:])
+    assert commands == []
