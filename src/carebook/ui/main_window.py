@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from carebook.ui.child_editor import ChildEditor
 from carebook.ui.pages.base import Page
 from carebook.ui.status import StatusInfo, load_status
+from carebook.ui.township.pages import TOWNSHIP_ICONS, township_pages
 
 
 class MainWindow(QMainWindow):
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
             SyncPage(ctx),
             SettingsPage(ctx),
         ]
+        self.pages += township_pages(ctx)  # overview, staff, allowances, enrolment (township only)
         self._child_editor: ChildEditor | None = None  # built on first use (it is big)
 
         self.nav = QListWidget()
@@ -79,11 +81,12 @@ class MainWindow(QMainWindow):
             QStyle.StandardPixmap.SP_MessageBoxWarning,
             QStyle.StandardPixmap.SP_BrowserReload,
             QStyle.StandardPixmap.SP_FileDialogInfoView,
+            *TOWNSHIP_ICONS,
         ]
         self.stack = QStackedWidget()
         for i, page in enumerate(self.pages):
             item = QListWidgetItem(self.style().standardIcon(icons[i]), page.title())
-            item.setToolTip(self.tr("%1 (Ctrl+%2)").replace("%1", page.title()).replace("%2", str(i + 1)))
+            item.setToolTip(self.tr("%1 (Ctrl+%2)").replace("%1", page.title()).replace("%2", str((i + 1) % 10)))
             self.nav.addItem(item)
             self.stack.addWidget(page)
         widest = max(self.nav.fontMetrics().horizontalAdvance(p.title()) for p in self.pages)
@@ -137,7 +140,8 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for i, page in enumerate(self.pages):
             action = QAction(page.title(), self)
-            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            if i < 10:
+                action.setShortcut(QKeySequence(f"Ctrl+{(i + 1) % 10}"))
             action.triggered.connect(lambda _=False, row=i: self.show_page(row))
             view_menu.addAction(action)
         view_menu.addSeparator()

@@ -1,0 +1,141 @@
+"""The enrolment management page (入网管理): make a village's enrolment file on a USB stick,
+show the fingerprints to compare by phone (the township's own and each pinned village's), and
+list the villages enrolled and the files issued (as ``carebook enrol create|list``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from carebook.ui.context import SYNC, AppContext
+from carebook.ui.pages.base import Page
+from carebook.ui.township import data
+from carebook.ui.township.tables import fill_table, heading, make_table, section
+
+
+class TownshipEnrolmentPage(Page):
+    """入网管理: enrolment of village PCs (issue 6, item 7)."""
+
+    code = "enrolment"
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.own = QLabel()
+        self.own.setObjectName("enrolment-own-fingerprint")
+        self.own.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.own.setFont(mono)
+
+        box = QGroupBox(self.tr("Make an enrolment file for a village"))
+        form = QFormLayout(box)
+        self.village_code = QLineEdit()
+        self.village_code.setObjectName("enrolment-village-code")
+        self.village_code.setPlaceholderText(self.tr("12-digit division code"))
+        self.village_code.setMaxLength(12)
+        self.village_name = QLineEdit()
+        self.village_name.setObjectName("enrolment-village-name")
+        self.valid_days = QSpinBox()
+        self.valid_days.setRange(1, 90)
+        self.valid_days.setValue(14)
+        self.valid_days.setSuffix(self.tr(" days"))
+        self.sealed = QCheckBox(self.tr("Seal the file with a code read out by phone (recommended)"))
+        self.sealed.setChecked(True)
+        self.make_button = QPushButton(self.tr("Choose the USB stick or folder and &make the file..."))
+        self.make_button.clicked.connect(self.choose_folder)
+        form.addRow(self.tr("Village &code"), self.village_code)
+        form.addRow(self.tr("Village &name"), self.village_name)
+        form.addRow(self.tr("&Valid for"), self.valid_days)
+        form.addRow("", self.sealed)
+        form.addRow("", self.make_button)
+        self.result = QLabel()
+        self.result.setObjectName("enrolment-result")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.hide()
+
+        self.peers = make_table("enrolment-peers", [self.tr("Name"), self.tr("Code"), self.tr("Fingerprint"),
+                                                    self.tr("Enrolled (UTC)"), self.tr("State")])
+        self.issued = make_table("enrolment-files", [self.tr("Village"), self.tr("Code"), self.tr("Valid until (UTC)"),
+                                                     self.tr("Used")])
+        top = QHBoxLayout()
+        top.addWidget(heading(self.title()))
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.own)
+        layout.addWidget(box)
+        layout.addWidget(self.result)
+        layout.addWidget(section(self.tr("Villages enrolled here (compare the fingerprint by phone)")))
+        layout.addWidget(self.peers, 2)
+        layout.addWidget(section(self.tr("Enrolment files issued")))
+        layout.addWidget(self.issued, 1)
+        ctx.changed.connect(lambda e: self.activate() if SYNC in e and self.isVisible() else None)
+
+    def title(self) -> str:
+        """入网管理."""
+        return self.tr("Enrolment")
+
+    def activate(self) -> None:
+        """Reload fingerprints, peers and issued files on the worker."""
+        api = self.ctx.api
+        self.ctx.task(lambda t: data.load_enrolments(api), self).coalesce("township-enrolment").success(
+            self.show_data).run()
+
+    def show_data(self, d: data.EnrolmentPageData) -> None:
+        """Fill the page from ``d``."""
+        self.own.setText(self.tr("This township's fingerprint: %1").replace(
+            "%1", d.own_fingerprint or self.tr("(no sync keys yet: they are made with the first enrolment file)")))
+        active, retired = self.tr("active"), self.tr("retired (replaced PC)")
+        fill_table(self.peers, [[p.name, p.code, p.fingerprint, p.pinned_at, retired if p.retired else active]
+                                for p in d.peers])
+        fill_table(self.issued, [[e.village_name, e.village_code, e.expires_at, e.used_at or self.tr("not yet")]
+                                 for e in d.enrolments])
+
+    def choose_folder(self) -> None:
+        """Ask for the USB stick or folder, then make the file."""
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Where to write the enrolment file (USB stick)"),
+                                                  str(Path.home()))
+        if folder:
+            self.make_file(Path(folder))
+
+    def make_file(self, folder: Path) -> int:
+        """Make the enrolment file in ``folder`` on the worker; returns the task id."""
+        api = self.ctx.api
+        code, name = self.village_code.text().strip(), self.village_name.text().strip()
+        days, sealed = self.valid_days.value(), self.sealed.isChecked()
+        self.make_button.setEnabled(False)
+        return self.ctx.task(lambda t: data.create_enrolment_file(api, code, name, folder, days, sealed), self).success(
+            self._made).finally_(lambda: self.make_button.setEnabled(True)).run()
+
+    def _made(self, r: data.EnrolmentResult) -> None:
+        lines = [self.tr("Enrolment file for %1 (%2): %3").replace("%1", r.village_name).replace("%2", r.village_code)
+                 .replace("%3", str(r.path))]
+        if r.code:
+            lines.append(self.tr("Enrolment code: %1 (tell the child director by phone; never write it on the stick)")
+                         .replace("%1", r.code))
+        lines.append(self.tr("Township fingerprint: %1 (compare with the child director by phone)")
+                     .replace("%1", r.fingerprint))
+        lines.append(self.tr("Valid until %1 (UTC). Delete the file from the stick once the village has used it.")
+                     .replace("%1", r.expires_at))
+        self.result.setText("\n".join(lines))
+        self.result.show()
+        self.village_code.clear()
+        self.village_name.clear()
+        self.ctx.notify_changed(SYNC)
+        self.activate()

@@ -1,0 +1,255 @@
+"""The township supervisor's workspace in the desktop app (issue 6): the overview page's numbers
+checked cell by cell against an independent count over the registers of the sync end-to-end
+world (a township and three villages exchanging real bundles; acceptance 1), a conflict shown
+per village, a director added and trained through the dialogs, the allowance ledger exported on
+the worker and re-read with openpyxl, and an enrolment file made from the page."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from carebook.model.children import Child
+from carebook.model.enums import Category
+from carebook.model.idnumber import id_number_check_character
+from carebook.model.visits import Visit
+from carebook.sync.exchange import export_bundles, import_bundles
+from carebook.sync.identity import load_installation_keys
+from carebook.ui.township.tables import table_texts
+from sync_world import SyncWorld, build_world
+
+
+def sync_round(world: SyncWorld) -> None:
+    """Every village sends to the township; the township answers every village."""
+    for village in world.villages:
+        import_bundles(world.township, world.export(village), backup=False)
+    folder = world.stick / f"ret{time.monotonic_ns()}"
+    folder.mkdir()
+    for result in export_bundles(world.township, folder):
+        village = next(v for v in world.villages if v.installation().org_code == result.peer_code)
+        import_bundles(village, result.paths, backup=False)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncWorld]:
+    """Three villages with 6, 10 and 14 synthetic children and one visit today, synced."""
+    w = build_world(tmp_path_factory.mktemp("township"), 3)
+    try:
+        for i, village in enumerate(w.villages):
+            w.import_ledger(village, 6 + 4 * i, seed=100 + i)
+        first = w.villages[0].register.child_ids()[0]
+        w.villages[0].register.record_visit(first, {"visit_date": w.today, "visitor_name": "李秀英"})
+        sync_round(w)
+        w.township.register.keystore = w.township.db.keystore
+        yield w
+    finally:
+        w.close()
+
+
+@pytest.fixture
+def town_window(qapp: object, qtbot: Any, world: SyncWorld, tmp_path: Path) -> Iterator[Any]:
+    """The main window over the township's register, shown at 1024x768."""
+    from carebook.ui.app import make_context
+    from carebook.ui.main_window import MainWindow
+
+    ctx = make_context(world.township.register, tmp_path / "ui")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.resize(1024, 768)
+    win.show()
+    ctx.tasks.wait_idle()
+    yield win
+    ctx.tasks.wait_idle()
+    ctx.tasks.shutdown()
+
+
+def _open(win: Any, code: str) -> Any:
+    page = win.page_by_code(code)
+    assert page is not None, code
+    win.show_page(win.pages.index(page))
+    win.ctx.tasks.wait_idle()
+    return page
+
+
+def _independent_counts(world: SyncWorld) -> dict[str, Counter[str]]:
+    """Per village name, counted from the township's child and visit rows with plain Python."""
+    today = world.today
+    with world.township.register.reading() as s:
+        names = {v.installation().org_code: v.installation().org_name for v in world.villages}
+        from carebook.model.organisation import OrgUnit
+
+        unit_name = {u.id: u.name for u in s.scalars(select(OrgUnit))}
+        children = [(c.id, c.village_id, c.closed_reason, c.date_of_birth, c.sex.code, c.categories, c.next_visit_due)
+                    for c in s.scalars(select(Child))]
+        visits = s.execute(select(Visit.child_id, Visit.visit_date)).all()
+    village_of = {cid: unit_name[vid] for cid, vid, *_rest in children}
+    out: dict[str, Counter[str]] = {n: Counter() for n in names.values()}
+    for cid, _vid, closed, born, sex, categories, due in children:
+        if closed is not None:
+            continue
+        n = out[village_of[cid]]
+        n["children"] += 1
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        n["band " + ("0-5" if age <= 5 else "6-13" if age <= 13 else "14-17" if age <= 17 else "18+")] += 1
+        n["sex " + sex] += 1
+        cats = [getattr(x, "code", x) for x in (json.loads(categories) if isinstance(categories, str) else categories or [])]
+        for cat in cats:
+            n["cat " + cat] += 1
+        if due is not None and due < today:
+            n["overdue"] += 1
+        if Category.LEFT_BEHIND.code in cats:
+            n["missing"] += 1  # no entrustment was drafted in this world
+    for child_id, day in visits:
+        if (day.year, day.month) == (today.year, today.month) and child_id in village_of:
+            out[village_of[child_id]]["visits"] += 1
+    return out
+
+
+def test_overview_page_matches_an_independent_count(world: SyncWorld, town_window: Any) -> None:
+    titles = [town_window.nav.item(i).text() for i in range(town_window.nav.count())]
+    assert titles[-4:] == ["总览", "工作人员", "补贴", "入网管理"]
+    page = _open(town_window, "overview")
+    expected = _independent_counts(world)
+    villages = table_texts(page.village_table)
+    assert [r[0] for r in villages] == ["第1村", "第2村", "第3村", "合计"]
+    assert sum(n["children"] for n in expected.values()) == 30
+    for row in villages[:-1]:
+        n = expected[row[0]]
+        assert row[1:] == [str(n["children"]), str(n["visits"]), str(n["overdue"]), "0", "0",
+                           str(n["missing"]), "0", "0"], row
+    assert villages[-1][1] == "30" and villages[-1][2] == str(sum(n["visits"] for n in expected.values()))
+    assert int(villages[0][2]) >= 1  # the visit recorded today in village 1 reached the township
+    cats = [c.code for c in Category]
+    for row in table_texts(page.children_table)[:-1]:
+        n = expected[row[0]]
+        assert row[1:] == [str(n["children"]), *[str(n["cat " + c]) for c in cats],
+                           *[str(n["band " + b]) for b in ("0-5", "6-13", "14-17", "18+")],
+                           str(n["sex 1"]), str(n["sex 2"])], row
+    # the charts hold the same totals
+    assert page.category_chart.series()[0].values == tuple(sum(n["cat " + c] for n in expected.values()) for c in cats)
+    assert sum(page.band_chart.series()[0].values) == 30 and sum(page.sex_chart.series()[0].values) == 30
+    assert page.village_chart.series()[0].values == tuple(expected[v]["children"] for v in ("第1村", "第2村", "第3村"))
+    # the cross table of one village adds up to its category counts
+    page.cross_village.setCurrentIndex(2)
+    cross = table_texts(page.cross_table)
+    n = expected["第2村"]
+    by_label = {r[0]: sum(int(x) for x in r[1:]) for r in cross}
+    for c in Category:
+        assert by_label.get(c.label, 0) == n["cat " + c.code]
+    sync = table_texts(page.sync_table)
+    assert [(r[0], r[2], r[3]) for r in sync] == [("第1村", "0", "0"), ("第2村", "0", "0"), ("第3村", "0", "0")]
+    assert all(r[1][:4].isdigit() for r in sync)  # a date: every village's bundle arrived
+
+    # A concurrent edit of one field is a conflict pending for village 2, shown after Refresh.
+    village = world.villages[1]
+    cid = village.register.child_ids()[0]
+    village.register.update_child(cid, {"notes": "村里写的"})
+    world.township.register.update_child(cid, {"notes": "乡镇写的"})
+    sync_round(world)
+    page.refresh_button.click()
+    town_window.ctx.tasks.wait_idle()
+    assert [r[3] for r in table_texts(page.sync_table)] == ["0", "1", "0"]
+
+
+def test_village_installation_shows_no_township_pages(window: Any) -> None:
+    assert window.page_by_code("overview") is None and len(window.pages) == 6
+
+
+def test_staff_added_and_trained_through_the_dialogs(world: SyncWorld, town_window: Any, qtbot: Any) -> None:
+    page = _open(town_window, "staff")
+    dialog = page.add_person()
+    dialog.name.setText("王建华")
+    body = "61040219850315002"
+    dialog.id_number.setText("610402198503150026")  # wrong check digit: refused, dialog stays open
+    dialog.buttons.accepted.emit()
+    town_window.ctx.tasks.wait_idle()
+    assert dialog.isVisible() and "校验码" in dialog.error.text()
+    dialog.id_number.setText(body + id_number_check_character(body))
+    dialog.phone.setText("13900002222")
+    dialog.unit.setCurrentIndex(dialog.unit.findData("610402100202"))
+    dialog.appointed_on.setText("2019-06-01")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), qtbot_button())
+    town_window.ctx.tasks.wait_idle()
+    assert not dialog.isVisible(), dialog.error.text()
+    rows = table_texts(page.roster)
+    row = next(r for r in rows if r[0] == "王建华")
+    assert row[1] == "儿童主任" and row[2] == "第2村" and row[3] == "610402********" + (body + id_number_check_character(body))[-4:] and row[5] == "2019-06-01"
+    assert "王建华" in page.warning.text() and page.warning.isVisible()
+    # a bad date keeps the dialog open with the register's message
+    page.roster.selectRow(rows.index(row))
+    training = page.training_selected()
+    training.held_on.setText("2026-13-40")
+    training.topic.setText("儿童保护政策")
+    training.buttons.accepted.emit()
+    town_window.ctx.tasks.wait_idle()
+    assert training.isVisible() and training.error.text()
+    training.held_on.setText(world.today.isoformat())
+    training.buttons.accepted.emit()
+    town_window.ctx.tasks.wait_idle()
+    assert not training.isVisible()
+    assert "王建华" not in page.warning.text() or not page.warning.isVisible()
+    assert any(r[1] == "王建华" and r[2] == "儿童保护政策" for r in table_texts(page.trainings))
+    assessment = table_texts(page.assessment)
+    assert any(r[0] == "王建华" and r[1] == "第2村" and r[2] == "10" for r in assessment)
+
+
+def qtbot_button() -> Any:
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def test_allowance_export_reread_with_openpyxl(world: SyncWorld, town_window: Any, tmp_path: Path) -> None:
+    from carebook.model.services.staff import add_staff
+
+    with world.township.register.writing() as s:
+        add_staff(s, {"role": "supervisor", "name": "周督导", "unit": "610402100", "appointed_on": "2021-03-15"},
+                  today=world.today)
+    page = _open(town_window, "allowances")
+    page.set_months("2021-01", "2021-06")
+    page.compute()
+    town_window.ctx.tasks.wait_idle()
+    people = {r[0]: r for r in table_texts(page.people)}
+    # director appointed 2019 (from the staff test, or none): paid from 2021-01; supervisor from 2021-03
+    sup = people["周督导"]
+    assert sup[3] == "4" and sup[5] == "400.00" and sup[6:] == ["140.00", "260.00"]
+    total = Decimal(people["合计"][5])
+    out = tmp_path / "补贴.xlsx"
+    page.export(out)
+    town_window.ctx.tasks.wait_idle()
+    assert page.last_export == out
+    wb = openpyxl.load_workbook(out)
+    ws = wb.worksheets[0]
+    values = [[c.value for c in r] for r in ws.iter_rows()]
+    sup_row = next(r for r in values if r[1] == "周督导")
+    assert sup_row[9] == 4 and Decimal(str(sup_row[11])) == Decimal("400") and Decimal(str(sup_row[12])) == Decimal("140")
+    total_row = next(r for r in values if r[0] == "合计")
+    assert Decimal(str(total_row[11])) == total
+
+
+def test_enrolment_file_made_and_fingerprints_shown(world: SyncWorld, town_window: Any, tmp_path: Path) -> None:
+    page = _open(town_window, "enrolment")
+    own = load_installation_keys(world.township.db.keystore).public().fingerprint
+    assert own in page.own.text()
+    peers = table_texts(page.peers)
+    for v in world.villages:
+        fp = load_installation_keys(v.db.keystore).public().fingerprint
+        assert [v.installation().org_name, v.installation().org_code, fp] in [r[:3] for r in peers]
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    page.village_code.setText("610402100204")
+    page.village_name.setText("第4村")
+    page.make_file(stick)
+    town_window.ctx.tasks.wait_idle()
+    assert (stick / "enrol-610402100204.cbe").is_file()
+    assert own in page.result.text() and "登记码" in page.result.text()
+    assert any(r[0] == "第4村" and r[3] == "未使用" for r in table_texts(page.issued))
