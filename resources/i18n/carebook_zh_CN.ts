@@ -1411,4 +1411,629 @@ Last bundle exchanged: %2</source>
         <translation>记录走访</translation>
     </message>
 </context>
+<context>
+    <name>EndStaffDialog</name>
+    <message>
+        <source>End the term of %1</source>
+        <translation>%1 离任</translation>
+    </message>
+    <message>
+        <source>&amp;Last day in office</source>
+        <translation>离任日期(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Reason or note</source>
+        <translation>原因或备注(&amp;R)</translation>
+    </message>
+    <message>
+        <source>The record is kept; it leaves the list of people in office.</source>
+        <translation>档案保留，只是不再列入在任人员。</translation>
+    </message>
+</context>
+<context>
+    <name>StaffDialog</name>
+    <message>
+        <source>Edit %1</source>
+        <translation>修改 %1</translation>
+    </message>
+    <message>
+        <source>Add a person</source>
+        <translation>新增工作人员</translation>
+    </message>
+    <message>
+        <source>e.g. Han</source>
+        <translation>如 汉族</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD (from the ID number if empty)</source>
+        <translation>YYYY-MM-DD（不填则按身份证号）</translation>
+    </message>
+    <message>
+        <source>Government-purchased service</source>
+        <translation>政府购买服务</translation>
+    </message>
+    <message>
+        <source>division codes, comma-separated</source>
+        <translation>区划代码，用逗号分隔</translation>
+    </message>
+    <message>
+        <source>Replaces the village&apos;s director in office (their term ends the day before)</source>
+        <translation>接替该村现任儿童主任（其任期到前一天结束）</translation>
+    </message>
+    <message>
+        <source>&amp;Role</source>
+        <translation>岗位(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Name</source>
+        <translation>姓名(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Sex</source>
+        <translation>性别(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Ethnic &amp;group</source>
+        <translation>民族(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;ID number</source>
+        <translation>身份证号(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Date of &amp;birth</source>
+        <translation>出生日期(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Political status</source>
+        <translation>政治面貌(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Education</source>
+        <translation>学历(&amp;E)</translation>
+    </message>
+    <message>
+        <source>P&amp;hone</source>
+        <translation>联系电话(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Emp&amp;loyer</source>
+        <translation>工作单位(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Full- or part-time</source>
+        <translation>专兼职(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Village or township served</source>
+        <translation>所在村（居）或乡镇(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Further villages &amp;covered</source>
+        <translation>另覆盖村（居）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Appointed on</source>
+        <translation>任职日期(&amp;A)</translation>
+    </message>
+    <message>
+        <source>N&amp;otes</source>
+        <translation>备注(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipAllowancesPage</name>
+    <message>
+        <source>&amp;From month</source>
+        <translation>起始月份(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;To month</source>
+        <translation>截止月份(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Compute</source>
+        <translation>计算(&amp;C)</translation>
+    </message>
+    <message>
+        <source>E&amp;xport to Excel...</source>
+        <translation>导出Excel(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>Village or township</source>
+        <translation>所在村（居）或乡镇</translation>
+    </message>
+    <message>
+        <source>Months</source>
+        <translation>月数</translation>
+    </message>
+    <message>
+        <source>Yuan a month</source>
+        <translation>月补贴标准（元）</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Per &amp;person</source>
+        <translation>按人员(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Per &amp;month</source>
+        <translation>按月份(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Allowances</source>
+        <translation>补贴</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>%1 to %2: %3 people, %4 yuan in total (%5).</source>
+        <translation>%1 至 %2：共 %3 人，合计 %4 元（%5）。</translation>
+    </message>
+    <message>
+        <source>Left out, no appointment date: %1</source>
+        <translation>未计算（缺任职日期）：%1</translation>
+    </message>
+    <message>
+        <source>Export the allowance ledger</source>
+        <translation>导出补贴台账</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Writing the allowance ledger...</source>
+        <translation>正在生成补贴台账…</translation>
+    </message>
+    <message>
+        <source>Saved the allowance ledger to %1.</source>
+        <translation>补贴台账已保存到 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipEnrolmentPage</name>
+    <message>
+        <source>Make an enrolment file for a village</source>
+        <translation>为村制作登记文件</translation>
+    </message>
+    <message>
+        <source>12-digit division code</source>
+        <translation>12位区划代码</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Seal the file with a code read out by phone (recommended)</source>
+        <translation>用登记码加封文件，电话告知登记码（建议）</translation>
+    </message>
+    <message>
+        <source>Choose the USB stick or folder and &amp;make the file...</source>
+        <translation>选择U盘或文件夹并制作登记文件(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Village &amp;code</source>
+        <translation>村代码(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Village &amp;name</source>
+        <translation>村名(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Valid for</source>
+        <translation>有效期(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>指纹</translation>
+    </message>
+    <message>
+        <source>Enrolled (UTC)</source>
+        <translation>登记时间（UTC）</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（居）</translation>
+    </message>
+    <message>
+        <source>Valid until (UTC)</source>
+        <translation>有效期至（UTC）</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>使用情况</translation>
+    </message>
+    <message>
+        <source>Villages enrolled here (compare the fingerprint by phone)</source>
+        <translation>已登记的村（请电话核对指纹）</translation>
+    </message>
+    <message>
+        <source>Enrolment files issued</source>
+        <translation>已制作的登记文件</translation>
+    </message>
+    <message>
+        <source>Enrolment</source>
+        <translation>入网管理</translation>
+    </message>
+    <message>
+        <source>This township&apos;s fingerprint: %1</source>
+        <translation>本乡镇指纹：%1</translation>
+    </message>
+    <message>
+        <source>(no sync keys yet: they are made with the first enrolment file)</source>
+        <translation>（尚无同步密钥：制作第一份登记文件时生成）</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>retired (replaced PC)</source>
+        <translation>已停用（已换电脑）</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>未使用</translation>
+    </message>
+    <message>
+        <source>Where to write the enrolment file (USB stick)</source>
+        <translation>登记文件保存位置（U盘）</translation>
+    </message>
+    <message>
+        <source>Enrolment file for %1 (%2): %3</source>
+        <translation>已为 %1（%2）制作登记文件：%3</translation>
+    </message>
+    <message>
+        <source>Enrolment code: %1 (tell the child director by phone; never write it on the stick)</source>
+        <translation>登记码：%1（请打电话告诉儿童主任，不要写在U盘上）</translation>
+    </message>
+    <message>
+        <source>Township fingerprint: %1 (compare with the child director by phone)</source>
+        <translation>本乡镇指纹：%1（请儿童主任在电话里核对）</translation>
+    </message>
+    <message>
+        <source>Valid until %1 (UTC). Delete the file from the stick once the village has used it.</source>
+        <translation>有效期至 %1（UTC）。村里使用后请立即从U盘删除该文件。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipOverviewPage</name>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（居）</translation>
+    </message>
+    <message>
+        <source>Children</source>
+        <translation>在册儿童</translation>
+    </message>
+    <message>
+        <source>Visits this month</source>
+        <translation>本月走访</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>逾期未访</translation>
+    </message>
+    <message>
+        <source>Open reports</source>
+        <translation>未结强制报告</translation>
+    </message>
+    <message>
+        <source>Open referrals</source>
+        <translation>未结转介</translation>
+    </message>
+    <message>
+        <source>Entrustment missing</source>
+        <translation>委托监护缺失</translation>
+    </message>
+    <message>
+        <source>Expiring</source>
+        <translation>即将到期</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>Children, visits this month and overdue visits by village</source>
+        <translation>各村在册儿童、本月走访与逾期未访</translation>
+    </message>
+    <message>
+        <source>Children by category (all villages)</source>
+        <translation>各类别儿童人数（全乡镇）</translation>
+    </message>
+    <message>
+        <source>Children by age band (all villages)</source>
+        <translation>各年龄段儿童人数（全乡镇）</translation>
+    </message>
+    <message>
+        <source>Children by sex (all villages)</source>
+        <translation>儿童性别（全乡镇）</translation>
+    </message>
+    <message>
+        <source>Category x age band x sex for:</source>
+        <translation>类别×年龄段×性别交叉表：</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Last bundle received</source>
+        <translation>最近收到同步包</translation>
+    </message>
+    <message>
+        <source>Gaps</source>
+        <translation>缺口</translation>
+    </message>
+    <message>
+        <source>Pending conflicts</source>
+        <translation>待处理冲突</translation>
+    </message>
+    <message>
+        <source>Gaps: parts of a village&apos;s change log not received yet (ask for its missing bundles). Conflicts are decided on the Sync page.</source>
+        <translation>缺口：该村的变更记录有部分尚未收到（请让该村补发同步包）。冲突在“同步”页处理。</translation>
+    </message>
+    <message>
+        <source>Child director</source>
+        <translation>儿童主任</translation>
+    </message>
+    <message>
+        <source>Villages</source>
+        <translation>负责村（居）</translation>
+    </message>
+    <message>
+        <source>Visits done and overdue this month by child director</source>
+        <translation>各儿童主任本月走访与逾期</translation>
+    </message>
+    <message>
+        <source>No child director in office this month: add them on the Staff page.</source>
+        <translation>本月没有在任的儿童主任：请在“工作人员”页登记。</translation>
+    </message>
+    <message>
+        <source>&amp;Villages</source>
+        <translation>各村概况(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>C&amp;hildren</source>
+        <translation>儿童构成(&amp;H)</translation>
+    </message>
+    <message>
+        <source>S&amp;ync</source>
+        <translation>同步情况(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>&amp;Directors</source>
+        <translation>儿童主任考核(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>总览</translation>
+    </message>
+    <message>
+        <source>as of %1 (visits: month %2)</source>
+        <translation>数据日期 %1（走访统计月份 %2）</translation>
+    </message>
+    <message>
+        <source>%1 villages, %2 children in open files; %3 visits this month, %4 overdue; %5 open reports, %6 open referrals; entrustments: %7 missing, %8 expiring, %9 expired.</source>
+        <translation>共 %1 个村，在册儿童 %2 名；本月走访 %3 次，逾期未访 %4 名；未结强制报告 %5 件，未结转介 %6 件；委托监护：缺失 %7，即将到期 %8，已过期 %9。</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>All villages</source>
+        <translation>全部村</translation>
+    </message>
+    <message>
+        <source>nothing received yet</source>
+        <translation>尚未收到</translation>
+    </message>
+    <message>
+        <source>not enrolled here</source>
+        <translation>未在本机登记</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipStaffPage</name>
+    <message>
+        <source>Show people whose &amp;term has ended</source>
+        <translation>显示已离任人员(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>Village or township</source>
+        <translation>所在村（居）或乡镇</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Appointed</source>
+        <translation>任职日期</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>离任日期</translation>
+    </message>
+    <message>
+        <source>Last training</source>
+        <translation>最近培训</translation>
+    </message>
+    <message>
+        <source>Trainings this year</source>
+        <translation>今年培训次数</translation>
+    </message>
+    <message>
+        <source>&amp;Add...</source>
+        <translation>新增(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit...</source>
+        <translation>修改(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>E&amp;nd term...</source>
+        <translation>离任(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Record &amp;training...</source>
+        <translation>记录培训(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>培训内容</translation>
+    </message>
+    <message>
+        <source>Organiser</source>
+        <translation>组织单位</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>学时</translation>
+    </message>
+    <message>
+        <source>Child director</source>
+        <translation>儿童主任</translation>
+    </message>
+    <message>
+        <source>Villages</source>
+        <translation>负责村（居）</translation>
+    </message>
+    <message>
+        <source>Children</source>
+        <translation>在册儿童</translation>
+    </message>
+    <message>
+        <source>Visits this month</source>
+        <translation>本月走访</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>逾期未访</translation>
+    </message>
+    <message>
+        <source>Open reports</source>
+        <translation>未结强制报告</translation>
+    </message>
+    <message>
+        <source>Open referrals</source>
+        <translation>未结转介</translation>
+    </message>
+    <message>
+        <source>Ros&amp;ter</source>
+        <translation>花名册(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Trainin&amp;gs</source>
+        <translation>培训记录(&amp;G)</translation>
+    </message>
+    <message>
+        <source>A&amp;ssessment</source>
+        <translation>考核(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>工作人员</translation>
+    </message>
+    <message>
+        <source>Month %1: visits done by each child director, files overdue in their villages, open reports and referrals.</source>
+        <translation>%1 月：各儿童主任本月走访次数、所负责村逾期未访人数、未结强制报告和转介。</translation>
+    </message>
+    <message>
+        <source>No training this year yet (at least one a year is required): %1</source>
+        <translation>今年尚未参加培训（每年至少一次）：%1</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingDialog</name>
+    <message>
+        <source>Training of %1</source>
+        <translation>%1 的培训记录</translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation>未记录</translation>
+    </message>
+    <message>
+        <source>&amp;Date held</source>
+        <translation>培训日期(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Topic</source>
+        <translation>培训内容(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Organiser</source>
+        <translation>组织单位(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Hours</source>
+        <translation>学时(&amp;H)</translation>
+    </message>
+</context>
 </TS>
