@@ -8,8 +8,8 @@
         <translation>儿童关爱台账</translation>
     </message>
     <message>
-        <source>The key of the register is not in this computer's keyring.
-Enter the register's passphrase (or the recovery key):</source>
+        <source>The key of the register is not in this computer&apos;s keyring.
+Enter the register&apos;s passphrase (or the recovery key):</source>
         <translation>本机的密钥库中没有台账数据库的密钥。
 请输入数据库密码（或恢复密钥）：</translation>
     </message>
@@ -265,6 +265,96 @@ Enter the register's passphrase (or the recovery key):</source>
     </message>
 </context>
 <context>
+    <name>ConflictsView</name>
+    <message>
+        <source>The same item was changed in two places before either had seen the other&apos;s change. Nothing was lost: both values are kept here. Choose the right one; the village receives your decision with the next bundle. The shaded value is the one in use now.</source>
+        <translation>同一项内容在两处被同时修改（双方都还没看到对方的修改）。没有丢失任何数据：两个值都保存在这里。请选择正确的值；村里会在下一个同步包中收到您的决定。底色标出的是当前采用的值。</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Value A</source>
+        <translation>值 A</translation>
+    </message>
+    <message>
+        <source>Value B</source>
+        <translation>值 B</translation>
+    </message>
+    <message>
+        <source>Note kept with the decision (optional)</source>
+        <translation>随决定保存的说明（可不填）</translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation>说明(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Keep &amp;A</source>
+        <translation>采用 A(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Keep &amp;B</source>
+        <translation>采用 B(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Enter a &amp;value...</source>
+        <translation>填写新值(&amp;V)…</translation>
+    </message>
+    <message>
+        <source>Keep &amp;current</source>
+        <translation>保持当前值(&amp;C)</translation>
+    </message>
+    <message>
+        <source>No open conflicts.</source>
+        <translation>没有待处理的冲突。</translation>
+    </message>
+    <message>
+        <source>Enter a value</source>
+        <translation>填写新值</translation>
+    </message>
+    <message>
+        <source>New value of %1 for %2:</source>
+        <translation>%2 的“%1”新值：</translation>
+    </message>
+    <message>
+        <source>Choose a conflict in the table first.</source>
+        <translation>请先在表格中选择一个冲突。</translation>
+    </message>
+    <message>
+        <source>Decided: %1, %2. The village receives it with the next bundle.</source>
+        <translation>已处理：%1，%2。村里会在下一个同步包中收到。</translation>
+    </message>
+</context>
+<context>
+    <name>EndStaffDialog</name>
+    <message>
+        <source>End the term of %1</source>
+        <translation>%1 离任</translation>
+    </message>
+    <message>
+        <source>&amp;Last day in office</source>
+        <translation>离任日期(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Reason or note</source>
+        <translation>原因或备注(&amp;R)</translation>
+    </message>
+    <message>
+        <source>The record is kept; it leaves the list of people in office.</source>
+        <translation>档案保留，只是不再列入在任人员。</translation>
+    </message>
+</context>
+<context>
     <name>EntrustmentsPage</name>
     <message>
         <source>Child</source>
@@ -318,6 +408,57 @@ Enter the register's passphrase (or the recovery key):</source>
         <source>Something unexpected went wrong. Your data is safe. Please try again; if it happens again, send the log file to support.</source>
         <extracomment>Every message shown, newest last (for tests and the support log); at most 50 kept.</extracomment>
         <translation>程序出现意外错误，您的数据是安全的。请再试一次；如果仍然出错，请把日志文件发给技术支持。</translation>
+    </message>
+</context>
+<context>
+    <name>ExportPanel</name>
+    <message>
+        <source>Insert the USB stick, choose it below and press Export. Every change the township (or village) has not confirmed yet is written, encrypted, and read back to check it.</source>
+        <translation>插入U盘，在下面选中它，然后点“导出”。对方尚未确认收到的所有变更都会加密写入，并读回校验。</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh drives</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Choose &amp;folder...</source>
+        <translation>选择文件夹(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export to the selected drive</source>
+        <translation>导出到所选U盘(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Folder: %1</source>
+        <translation>文件夹：%1</translation>
+    </message>
+    <message>
+        <source>No USB stick found. Insert one and press Refresh drives, or choose a folder.</source>
+        <translation>没有找到U盘。请插入U盘后点“刷新”，或选择一个文件夹。</translation>
+    </message>
+    <message>
+        <source>Choose the folder to export to</source>
+        <translation>选择导出到的文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a USB stick or a folder first.</source>
+        <translation>请先选择U盘或文件夹。</translation>
+    </message>
+    <message>
+        <source>Writing... do not remove the USB stick.</source>
+        <translation>正在写入……请不要拔出U盘。</translation>
+    </message>
+    <message>
+        <source>Writing and checking the bundles...</source>
+        <translation>正在写入并校验同步包……</translation>
+    </message>
+    <message>
+        <source>Written and checked. You can remove the USB stick now.</source>
+        <translation>已写入并校验无误，可以拔出U盘了。</translation>
+    </message>
+    <message>
+        <source>Not exported: %1</source>
+        <translation>未导出：%1</translation>
     </message>
 </context>
 <context>
@@ -640,6 +781,49 @@ Enter the register's passphrase (or the recovery key):</source>
     </message>
 </context>
 <context>
+    <name>ImportPanel</name>
+    <message>
+        <source>Drag the bundle files (.cbk) from the USB stick and drop them anywhere on this page, or choose them. A backup is taken before each bundle is applied; a bundle imported before changes nothing.</source>
+        <translation>把U盘上的同步包文件（.cbk）拖到本页任意位置，或点按钮选择。导入每个同步包前都会先备份；以前导入过的同步包不会改动任何数据。</translation>
+    </message>
+    <message>
+        <source>Choose &amp;files...</source>
+        <translation>选择文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Import from the &amp;USB stick</source>
+        <translation>从U盘导入(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Choose bundle files</source>
+        <translation>选择同步包文件</translation>
+    </message>
+    <message>
+        <source>Carebook bundles (*.cbk)</source>
+        <translation>同步包 (*.cbk)</translation>
+    </message>
+    <message>
+        <source>No USB stick found. Insert it and try again, or choose the files.</source>
+        <translation>没有找到U盘。请插入U盘后重试，或直接选择文件。</translation>
+    </message>
+    <message>
+        <source>Importing...</source>
+        <translation>正在导入……</translation>
+    </message>
+    <message>
+        <source>Checking and importing the bundles...</source>
+        <translation>正在校验并导入同步包……</translation>
+    </message>
+    <message>
+        <source>%1 bundle(s) were refused and changed nothing; see the reason in each row.</source>
+        <translation>有 %1 个同步包未导入，没有改动任何数据；原因见各行。</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+</context>
+<context>
     <name>LedgerPage</name>
     <message>
         <source>Import an existing ledger (optional)</source>
@@ -647,7 +831,7 @@ Enter the register's passphrase (or the recovery key):</source>
         <translation>导入已有台账（可跳过）</translation>
     </message>
     <message>
-        <source>Choose the village's Excel or CSV ledger. Check the columns, then import: rows with mistakes are listed and left out. Skip this step if there is no ledger.</source>
+        <source>Choose the village&apos;s Excel or CSV ledger. Check the columns, then import: rows with mistakes are listed and left out. Skip this step if there is no ledger.</source>
         <translation>选择本村的 Excel 或 CSV 台账。先核对各列的对应关系，再导入：有错误的行会列出来，不会导入。没有台账可以跳过这一步。</translation>
     </message>
     <message>
@@ -1007,7 +1191,7 @@ The register of left-behind children and children in difficulty.</source>
     <name>RegisterTable</name>
     <message>
         <source>Name</source>
-        <extracomment>Sort keys of the register's id query (``carebook.model.queries.children.SORT_KEYS``) per column; columns without one sort by name. Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
+        <extracomment>Sort keys of the register&apos;s id query (``carebook.model.queries.children.SORT_KEYS``) per column; columns without one sort by name. Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
         <translation>姓名</translation>
     </message>
     <message>
@@ -1042,6 +1226,69 @@ The register of left-behind children and children in difficulty.</source>
         <source>Visit overdue</source>
         <extracomment>Emitted with (sort_key, ascending) when the view asks to sort; the owner re-queries ids. Emitted after a page of rows arrived (first row, last row).</extracomment>
         <translation>走访已逾期</translation>
+    </message>
+</context>
+<context>
+    <name>RelayPanel</name>
+    <message>
+        <source>Where there is a network connection, even a slow one, bundles can go through the township&apos;s relay instead of a USB stick. An interrupted transfer continues where it stopped next time.</source>
+        <translation>有网络（哪怕很慢）时，可以通过乡镇的中转站传送同步包，不用U盘。传送中断后，下次会从断点继续。</translation>
+    </message>
+    <message>
+        <source>Relay &amp;address:</source>
+        <translation>中转站地址(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>&amp;Save address</source>
+        <translation>保存地址(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Upload</source>
+        <translation>上传(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Download</source>
+        <translation>下载(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Enter and save the relay address first.</source>
+        <translation>请先填写并保存中转站地址。</translation>
+    </message>
+    <message>
+        <source>Relay address saved.</source>
+        <translation>中转站地址已保存。</translation>
+    </message>
+    <message>
+        <source>Uploading...</source>
+        <translation>正在上传……</translation>
+    </message>
+    <message>
+        <source>Uploading to the relay...</source>
+        <translation>正在上传到中转站……</translation>
+    </message>
+    <message>
+        <source>Downloading...</source>
+        <translation>正在下载……</translation>
+    </message>
+    <message>
+        <source>Downloading from the relay...</source>
+        <translation>正在从中转站下载……</translation>
+    </message>
+    <message>
+        <source>Upload finished.</source>
+        <translation>上传完成。</translation>
+    </message>
+    <message>
+        <source>Download finished.</source>
+        <translation>下载完成。</translation>
+    </message>
+    <message>
+        <source>Nothing is waiting at the relay for this PC.</source>
+        <translation>中转站上没有等待本机的同步包。</translation>
+    </message>
+    <message>
+        <source>Stopped. What was transferred is kept; try again later.</source>
+        <translation>已停止。已传送的部分会保留，请稍后再试。</translation>
     </message>
 </context>
 <context>
@@ -1084,6 +1331,17 @@ The register of left-behind children and children in difficulty.</source>
     </message>
 </context>
 <context>
+    <name>ResultTable</name>
+    <message>
+        <source>Bundle</source>
+        <translation>同步包</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+</context>
+<context>
     <name>RolePage</name>
     <message>
         <source>Welcome to Carebook</source>
@@ -1094,7 +1352,7 @@ The register of left-behind children and children in difficulty.</source>
         <translation>回答几个问题完成本机设置。走访频次以后可以在“设置”中修改。</translation>
     </message>
     <message>
-        <source>Village or residents' committee (child director)</source>
+        <source>Village or residents&apos; committee (child director)</source>
         <translation>村（居）委会（儿童主任）</translation>
     </message>
     <message>
@@ -1178,256 +1436,6 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
-    </message>
-</context>
-<context>
-    <name>SyncPage</name>
-    <message>
-        <source>Exchanging change bundles with the township by USB stick or upload is not available in this version yet. Your changes are kept and will all be sent with the first bundle.</source>
-        <translation>本版本暂不能通过U盘或网络与乡镇交换数据包。您的修改都已保存，会在第一次交换时全部发送。</translation>
-    </message>
-    <message>
-        <source>Sync</source>
-        <translation>同步</translation>
-    </message>
-    <message>
-        <source>Changes not yet sent: %1
-Last bundle exchanged: %2</source>
-        <translation>未上报的修改：%1 条
-最近一次交换数据包：%2</translation>
-    </message>
-    <message>
-        <source>none yet</source>
-        <translation>尚无</translation>
-    </message>
-</context>
-<context>
-    <name>Task</name>
-    <message>
-        <source>Please wait</source>
-        <translation>请稍候</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-</context>
-<context>
-    <name>VisitDialog</name>
-    <message>
-        <source>Record a visit</source>
-        <translation>记录走访</translation>
-    </message>
-    <message>
-        <source>Visit date *</source>
-        <translation>走访日期 *</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>HH:MM</source>
-        <translation>时:分</translation>
-    </message>
-    <message>
-        <source>Kind</source>
-        <translation>走访类型</translation>
-    </message>
-    <message>
-        <source>Method</source>
-        <translation>走访方式</translation>
-    </message>
-    <message>
-        <source>Place</source>
-        <translation>走访地点</translation>
-    </message>
-    <message>
-        <source>Visitor</source>
-        <translation>走访人</translation>
-    </message>
-    <message>
-        <source>Person interviewed</source>
-        <translation>受访人</translation>
-    </message>
-    <message>
-        <source>Their relation to the child</source>
-        <translation>受访人与儿童关系</translation>
-    </message>
-    <message>
-        <source>Child's last contact with parents</source>
-        <translation>儿童最近与父母联系时间</translation>
-    </message>
-    <message>
-        <source>Living conditions</source>
-        <translation>生活状况</translation>
-    </message>
-    <message>
-        <source>Family situation</source>
-        <translation>家庭情况</translation>
-    </message>
-    <message>
-        <source>Guardianship</source>
-        <translation>监护情况</translation>
-    </message>
-    <message>
-        <source>Mental state</source>
-        <translation>心理状况</translation>
-    </message>
-    <message>
-        <source>Schooling</source>
-        <translation>就学情况</translation>
-    </message>
-    <message>
-        <source>Health</source>
-        <translation>健康情况</translation>
-    </message>
-    <message>
-        <source>Guardian's opinion</source>
-        <translation>监护人意见</translation>
-    </message>
-    <message>
-        <source>Actions taken</source>
-        <translation>采取措施</translation>
-    </message>
-    <message>
-        <source>Suggested help</source>
-        <translation>建议帮扶</translation>
-    </message>
-    <message>
-        <source>Outcome (return visit)</source>
-        <translation>回访结果</translation>
-    </message>
-    <message>
-        <source>Key child</source>
-        <translation>重点儿童</translation>
-    </message>
-    <message>
-        <source>Mark the child as a key child</source>
-        <translation>将该儿童列为重点儿童</translation>
-    </message>
-    <message>
-        <source>Next visit</source>
-        <translation>下次走访</translation>
-    </message>
-    <message>
-        <source>Add photo or scan...</source>
-        <translation>添加照片或扫描件...</translation>
-    </message>
-    <message>
-        <source>Remove</source>
-        <translation>移除</translation>
-    </message>
-    <message>
-        <source>Attachments</source>
-        <translation>附件</translation>
-    </message>
-    <message>
-        <source>&amp;Save visit</source>
-        <translation>保存走访记录(&amp;S)</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Proposed from the visit frequency settings: every %1 days.</source>
-        <translation>按走访频次设置建议：每 %1 天一次。</translation>
-    </message>
-    <message>
-        <source>Add photos or scans</source>
-        <translation>添加照片或扫描件</translation>
-    </message>
-    <message>
-        <source>Images and PDF (*.jpg *.jpeg *.png *.pdf);;All files (*)</source>
-        <translation>图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Not saved: please correct the marked fields.</source>
-        <translation>未保存：请更正标红的项目。</translation>
-    </message>
-</context>
-<context>
-    <name>VisitsPage</name>
-    <message>
-        <source>Child</source>
-        <extracomment>Emitted after the list was (re)loaded with the number of children listed.</extracomment>
-        <translation>儿童</translation>
-    </message>
-    <message>
-        <source>Categories</source>
-        <translation>儿童类别</translation>
-    </message>
-    <message>
-        <source>Last visit</source>
-        <translation>最近走访</translation>
-    </message>
-    <message>
-        <source>Due</source>
-        <translation>应访日期</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Action</source>
-        <translation>操作</translation>
-    </message>
-    <message>
-        <source>&amp;Refresh</source>
-        <translation>刷新(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Enter or the button records a visit; double-click opens the child's file.</source>
-        <translation>按回车或点击按钮记录走访；双击打开儿童档案。</translation>
-    </message>
-    <message>
-        <source>Visits due</source>
-        <translation>走访提醒</translation>
-    </message>
-    <message>
-        <source>%1 overdue, %2 due this week</source>
-        <translation>逾期 %1 人，本周应访 %2 人</translation>
-    </message>
-    <message>
-        <source>Not rated</source>
-        <translation>未评定风险</translation>
-    </message>
-    <message>
-        <source>Overdue %1 days</source>
-        <translation>逾期 %1 天</translation>
-    </message>
-    <message>
-        <source>Due this week</source>
-        <translation>本周应访</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>从未走访</translation>
-    </message>
-    <message>
-        <source>Record visit</source>
-        <translation>记录走访</translation>
-    </message>
-</context>
-<context>
-    <name>EndStaffDialog</name>
-    <message>
-        <source>End the term of %1</source>
-        <translation>%1 离任</translation>
-    </message>
-    <message>
-        <source>&amp;Last day in office</source>
-        <translation>离任日期(&amp;L)</translation>
-    </message>
-    <message>
-        <source>&amp;Reason or note</source>
-        <translation>原因或备注(&amp;R)</translation>
-    </message>
-    <message>
-        <source>The record is kept; it leaves the list of people in office.</source>
-        <translation>档案保留，只是不再列入在任人员。</translation>
     </message>
 </context>
 <context>
@@ -1519,6 +1527,87 @@ Last bundle exchanged: %2</source>
     <message>
         <source>N&amp;otes</source>
         <translation>备注(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <source>Exchanges with</source>
+        <translation>同步对象</translation>
+    </message>
+    <message>
+        <source>Not yet received</source>
+        <translation>对方尚未收到</translation>
+    </message>
+    <message>
+        <source>Last sent</source>
+        <translation>上次发出</translation>
+    </message>
+    <message>
+        <source>Last received</source>
+        <translation>上次收到</translation>
+    </message>
+    <message>
+        <source>Changes made here not yet received by the township: %1</source>
+        <translation>本机的变更中乡镇尚未收到的：%1 条</translation>
+    </message>
+    <message>
+        <source>Changes made here not yet received by the villages: %1</source>
+        <translation>本机的变更中村里尚未收到的：%1 条</translation>
+    </message>
+    <message>
+        <source>Open conflicts to decide: %1</source>
+        <translation>待处理的冲突：%1 个</translation>
+    </message>
+    <message>
+        <source>Records waiting for changes not received yet: %1</source>
+        <translation>等待尚未收到的变更的记录：%1 条</translation>
+    </message>
+    <message>
+        <source>Not enrolled yet: a village starts from the enrolment file made by the township.</source>
+        <translation>尚未登记：村里需用乡镇制作的登记文件初始化。</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>Export to USB stick</source>
+        <translation>导出到U盘</translation>
+    </message>
+    <message>
+        <source>Import bundles</source>
+        <translation>导入同步包</translation>
+    </message>
+    <message>
+        <source>Conflicts</source>
+        <translation>冲突处理</translation>
+    </message>
+    <message>
+        <source>Relay (network)</source>
+        <translation>中转站（网络）</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>Conflicts (%1)</source>
+        <translation>冲突处理（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>Task</name>
+    <message>
+        <source>Please wait</source>
+        <translation>请稍候</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -2034,6 +2123,205 @@ Last bundle exchanged: %2</source>
     <message>
         <source>&amp;Hours</source>
         <translation>学时(&amp;H)</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Record a visit</source>
+        <translation>记录走访</translation>
+    </message>
+    <message>
+        <source>Visit date *</source>
+        <translation>走访日期 *</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>HH:MM</source>
+        <translation>时:分</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>走访类型</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>走访方式</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>走访地点</translation>
+    </message>
+    <message>
+        <source>Visitor</source>
+        <translation>走访人</translation>
+    </message>
+    <message>
+        <source>Person interviewed</source>
+        <translation>受访人</translation>
+    </message>
+    <message>
+        <source>Their relation to the child</source>
+        <translation>受访人与儿童关系</translation>
+    </message>
+    <message>
+        <source>Child&apos;s last contact with parents</source>
+        <translation>儿童最近与父母联系时间</translation>
+    </message>
+    <message>
+        <source>Living conditions</source>
+        <translation>生活状况</translation>
+    </message>
+    <message>
+        <source>Family situation</source>
+        <translation>家庭情况</translation>
+    </message>
+    <message>
+        <source>Guardianship</source>
+        <translation>监护情况</translation>
+    </message>
+    <message>
+        <source>Mental state</source>
+        <translation>心理状况</translation>
+    </message>
+    <message>
+        <source>Schooling</source>
+        <translation>就学情况</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康情况</translation>
+    </message>
+    <message>
+        <source>Guardian&apos;s opinion</source>
+        <translation>监护人意见</translation>
+    </message>
+    <message>
+        <source>Actions taken</source>
+        <translation>采取措施</translation>
+    </message>
+    <message>
+        <source>Suggested help</source>
+        <translation>建议帮扶</translation>
+    </message>
+    <message>
+        <source>Outcome (return visit)</source>
+        <translation>回访结果</translation>
+    </message>
+    <message>
+        <source>Key child</source>
+        <translation>重点儿童</translation>
+    </message>
+    <message>
+        <source>Mark the child as a key child</source>
+        <translation>将该儿童列为重点儿童</translation>
+    </message>
+    <message>
+        <source>Next visit</source>
+        <translation>下次走访</translation>
+    </message>
+    <message>
+        <source>Add photo or scan...</source>
+        <translation>添加照片或扫描件...</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>&amp;Save visit</source>
+        <translation>保存走访记录(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Proposed from the visit frequency settings: every %1 days.</source>
+        <translation>按走访频次设置建议：每 %1 天一次。</translation>
+    </message>
+    <message>
+        <source>Add photos or scans</source>
+        <translation>添加照片或扫描件</translation>
+    </message>
+    <message>
+        <source>Images and PDF (*.jpg *.jpeg *.png *.pdf);;All files (*)</source>
+        <translation>图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Not saved: please correct the marked fields.</source>
+        <translation>未保存：请更正标红的项目。</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsPage</name>
+    <message>
+        <source>Child</source>
+        <extracomment>Emitted after the list was (re)loaded with the number of children listed.</extracomment>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Categories</source>
+        <translation>儿童类别</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>最近走访</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>应访日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Enter or the button records a visit; double-click opens the child&apos;s file.</source>
+        <translation>按回车或点击按钮记录走访；双击打开儿童档案。</translation>
+    </message>
+    <message>
+        <source>Visits due</source>
+        <translation>走访提醒</translation>
+    </message>
+    <message>
+        <source>%1 overdue, %2 due this week</source>
+        <translation>逾期 %1 人，本周应访 %2 人</translation>
+    </message>
+    <message>
+        <source>Not rated</source>
+        <translation>未评定风险</translation>
+    </message>
+    <message>
+        <source>Overdue %1 days</source>
+        <translation>逾期 %1 天</translation>
+    </message>
+    <message>
+        <source>Due this week</source>
+        <translation>本周应访</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未走访</translation>
+    </message>
+    <message>
+        <source>Record visit</source>
+        <translation>记录走访</translation>
     </message>
 </context>
 </TS>

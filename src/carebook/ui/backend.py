@@ -128,9 +128,13 @@ def open_register(data_dir: Path, ask_passphrase: Any = None) -> Any:
         CarebookError: the key could not be found or the database not opened (the message
             says what to do).
     """
-    from carebook.model.register import Register
+    from carebook.sync.exchange import SyncSite
+    from carebook.ui.sync.ops import attach_database
 
-    return Register.open(data_dir, create=True, ask_passphrase=ask_passphrase)
+    site = SyncSite.open(data_dir, create=True, ask_passphrase=ask_passphrase)
+    site.register.keystore = site.db.keystore  # as Register.open keeps it
+    attach_database(site.register, site.db)  # the sync page builds its SyncSite over it (keys, backups)
+    return site.register
 
 
 def close_register(api: Any) -> None:
