@@ -315,6 +315,10 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
         <translation>保持当前值(&amp;C)</translation>
     </message>
     <message>
+        <source>[in use]</source>
+        <translation>【当前采用】</translation>
+    </message>
+    <message>
         <source>No open conflicts.</source>
         <translation>没有待处理的冲突。</translation>
     </message>
@@ -413,8 +417,8 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
 <context>
     <name>ExportPanel</name>
     <message>
-        <source>Insert the USB stick, choose it below and press Export. Every change the township (or village) has not confirmed yet is written, encrypted, and read back to check it.</source>
-        <translation>插入U盘，在下面选中它，然后点“导出”。对方尚未确认收到的所有变更都会加密写入，并读回校验。</translation>
+        <source>Insert the USB stick, choose it below and press Export to the selected drive. Every change the township (or village) has not confirmed yet is written, encrypted, and read back to check it.</source>
+        <translation>插入U盘，在下面选中它，然后点“导出到所选U盘”。对方尚未确认收到的所有变更都会加密写入，并读回校验。</translation>
     </message>
     <message>
         <source>&amp;Refresh drives</source>

@@ -209,6 +209,7 @@ def test_conflict_decided_through_the_conflicts_view(world: SyncWorld, tmp_path:
         child_name = str(world.township.register.child_detail(cid).fields["name"])
         assert line.child == child_name and line.field == "备注"
         both = {_cell(view.table, 0, 3).split("\n")[0], _cell(view.table, 0, 4).split("\n")[0]}
+        assert "【当前采用】" in _cell(view.table, 0, 3 if line.winner == "a" else 4)
         assert both == {"村里写的", "乡镇写的"}
         assert town.page.tabs.tabText(2) == "冲突处理（1）"
         assert view.keep_a.isEnabled() and view.keep_current.isEnabled()

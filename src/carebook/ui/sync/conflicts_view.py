@@ -110,6 +110,8 @@ class ConflictsView(QWidget):
             self.table.insertRow(row)
             a = f"{line.a_text}\n（{line.a_actor}）" if line.a_actor else line.a_text
             b = f"{line.b_text}\n（{line.b_actor}）" if line.b_actor else line.b_text
+            in_use = self.tr("[in use]")
+            a, b = (f"{a}  {in_use}", b) if line.winner == "a" else (a, f"{b}  {in_use}")
             for col, text in enumerate((line.child, line.field or "-", line.kind_label, a, b)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

@@ -38,8 +38,9 @@ class ExportPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         intro = QLabel(self.tr(
-            "Insert the USB stick, choose it below and press Export. Every change the township "
-            "(or village) has not confirmed yet is written, encrypted, and read back to check it."
+            "Insert the USB stick, choose it below and press Export to the selected drive. Every "
+            "change the township (or village) has not confirmed yet is written, encrypted, and read "
+            "back to check it."
         ))
         intro.setWordWrap(True)
         self.drives = QListWidget()

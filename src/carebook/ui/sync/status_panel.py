@@ -3,6 +3,7 @@ township (issue 5 item 8), and per peer when a bundle last went out and came in.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -35,7 +36,7 @@ class StatusPanel(QWidget):
         self.peers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.peers.verticalHeader().setVisible(False)
         self.peers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.peers.setMaximumHeight(120)
+        self.peers.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
@@ -64,3 +65,11 @@ class StatusPanel(QWidget):
                                         p.last_import or never)):
                 self.peers.setItem(row, col, QTableWidgetItem(text))
         self.peers.setVisible(bool(info.peers))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the header and the rows, at most four rows (a township scrolls)."""
+        rows = min(self.peers.rowCount(), 4)
+        height = self.peers.horizontalHeader().sizeHint().height() + 2 * self.peers.frameWidth()
+        height += sum(self.peers.rowHeight(r) for r in range(rows))
+        self.peers.setFixedHeight(height)
