@@ -285,3 +285,23 @@ def test_recovery_sheet_text_holds_the_grouped_key_and_where_to_keep_it(tmp_path
     assert all(g in text for g in groups)
     assert "东湾村民委员会" in text and "2026-11-29" in text and "妥善保管" in text
     assert len(PdfReader(path).pages) == 1
+
+
+def test_recovery_key_typed_at_the_passphrase_prompt(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    data = tmp_path / "data"
+    db = new_database(data, use_keyring=True, passphrase=None)
+    recovery = set_recovery_key(db.keystore)
+    before = table_digest(db)
+    db.close()
+    memory_keyring.entries.clear()  # the keyring entry is gone (new Windows profile)
+    with pytest.raises(KeyMissingFromKeyring):
+        open_database(data)
+    with pytest.raises(KeyMissingFromKeyring):  # a passphrase is no way into a keyring-only register
+        open_database(data, passphrase="some passphrase")
+    with pytest.raises(RecoveryKeyError):
+        open_database(data, passphrase=generate_recovery_key())
+    store = unlock_keystore(data, ask_passphrase=lambda: format_recovery_key(recovery).lower())
+    assert store.mode == "recovery"
+    assert digest_of(data, passphrase=format_recovery_key(recovery)) == before
+    rewrap_keystore(store, use_keyring=True)  # back into the keyring: the next start asks nothing
+    assert unlock_keystore(data).mode == "keyring"

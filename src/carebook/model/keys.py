@@ -617,7 +617,10 @@ def unlock_keystore(
 
     Tries the keyring wrap first (unless disabled by ``$CAREBOOK_KEYRING``), then the
     passphrase wrap with the passphrase from ``passphrase``, ``$CAREBOOK_PASSPHRASE`` or
-    ``ask_passphrase`` (asked only when needed).
+    ``ask_passphrase`` (asked only when needed). Where a recovery wrap exists
+    (:mod:`carebook.model.recovery`), a recovery key given in place of the passphrase opens it
+    too (``mode="recovery"``: set a new passphrase with
+    :func:`carebook.model.recovery.rewrap_keystore`).
 
     Raises:
         KeyInfoError: ``keyinfo.json`` missing or damaged.
@@ -645,18 +648,28 @@ def unlock_keystore(
         return Keystore(paths, info, key, mode="keyring")
 
     passphrase_wraps = [w for w in info.wraps if w.get("kind") == "passphrase"]
-    if not passphrase_wraps:
-        raise (
-            keyring_error
-            if keyring_error is not None
-            else KeyInfoError(
-                "数据库密钥信息文件中没有可用的解锁方式。请从备份恢复。",
-                "The key information file holds no usable way to unlock the key. Restore from a backup.",
-            )
+    has_recovery = any(w.get("kind") == "recovery" for w in info.wraps)
+    no_way = (
+        keyring_error
+        if keyring_error is not None
+        else KeyInfoError(
+            "数据库密钥信息文件中没有可用的解锁方式。请从备份恢复。",
+            "The key information file holds no usable way to unlock the key. Restore from a backup.",
         )
+    )
+    if not passphrase_wraps and not has_recovery:
+        raise no_way
     chosen = _resolve_passphrase(passphrase, ask_passphrase)
     if chosen is None:
-        raise PassphraseRequired()
+        raise PassphraseRequired() if passphrase_wraps else no_way
+    if has_recovery:  # the recovery key typed where the passphrase is asked for
+        from carebook.model import recovery  # here: recovery imports this module
+
+        if recovery.is_recovery_key(chosen):
+            return Keystore(paths, info, recovery.unwrap_with_recovery_key(info, chosen), mode="recovery",
+                            keyring_problem=keyring_error.message if keyring_error is not None else None)
+    if not passphrase_wraps:
+        raise no_way
     key = _passphrase_unwrap(passphrase_wraps[-1], info.installation_id, chosen)
     if key_fingerprint(key) != info.fingerprint:
         raise WrongKeyError()

@@ -114,6 +114,16 @@ def generate_recovery_key() -> str:
     return body + _check(body)
 
 
+def is_recovery_key(text: str) -> bool:
+    """Whether ``text`` is a well-formed recovery key (length, alphabet and check), so a
+    passphrase prompt can accept either."""
+    try:
+        parse_recovery_key(text)
+    except RecoveryKeyError:
+        return False
+    return True
+
+
 def format_recovery_key(key: str) -> str:
     """Return ``key`` as eight dash-separated groups of four (for printing and showing).
 
