@@ -250,3 +250,49 @@ def test_relay_buttons_wait_for_an_address(desks: tuple[Desk, Desk]) -> None:
     village.page.reload()
     village.settle()
     assert relay.url.text() == "https://192.0.2.10:8765"
+
+
+def test_upload_and_download_buttons_through_a_real_relay(world: SyncWorld, tmp_path: Path, qapp: Any, qtbot: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from carebook.sync.relay_exchange import resolve_relay
+    from carebook.sync.relay_server import make_self_signed_cert, relay_in_thread
+    from carebook.sync.relay_store import RelayStore
+
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    village_site, town_site = world.villages[0], world.township
+    world.deliver(town_site, world.export(village_site))  # the first bundle (enrolment proof) by stick
+    village_site.register.update_child(village_site.register.child_ids()[0], {"notes": "网上传的"})
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    make_self_signed_cert(cert, key, host="127.0.0.1")
+    store = RelayStore(tmp_path / "relay")
+    store.add_anchor(town_site.keys().public().signing_public_key)
+    with relay_in_thread(store, tls_cert=cert, tls_key=key) as relay:
+        for site in (village_site, town_site):  # the address and certificate given at enrolment
+            resolve_relay(site, relay.url, cert.read_bytes())
+        village = _desk(village_site, tmp_path / "ui-village", qtbot)
+        town = _desk(town_site, tmp_path / "ui-town", qtbot, main_window=False)
+        try:
+            assert village.page.relay.push_button.isEnabled() and village.page.relay.url.text() == relay.url
+            town.page.relay.push()  # publishes the enrolled keys (and a return bundle)
+            town.settle()
+            assert "发布登记名单" in town.page.relay.pushed.item(0).text()
+            village.page.relay.push()
+            village.settle()
+            assert "已上传" in village.page.relay.pushed.item(0).text()
+            town.page.relay.pull()
+            town.settle()
+            assert town.page.relay.pulled.statuses() == ["imported"]
+            assert "已导入" in _cell(town.page.relay.pulled, 0, 1)
+            assert town_site.register.child_detail(village_site.register.child_ids()[0]).fields["notes"] == "网上传的"
+            town.page.relay.push()
+            town.settle()
+            village.page.relay.pull()
+            village.settle()
+            assert "imported" in village.page.relay.pulled.statuses()
+            assert village_site.register.read(unsent_change_count) == 0
+            assert village.window is not None and _number(village.window.pending_label.text()) == 0
+        finally:
+            for d in (village, town):
+                d.settle()
+                d.ctx.tasks.shutdown()
