@@ -68,24 +68,43 @@ def _child_field_reference(site: SyncSite) -> int:
     return len(zlib.compress(text.encode(), 9))
 
 
-def _exchange(world: SyncWorld, village: SyncSite, label: str, reference: int) -> None:
+class _Timer:
+    """Wall time (``perf_counter``) and this process's CPU time (``process_time``) of a block:
+    on a shared, loaded machine the CPU time is the steadier figure."""
+
+    def __enter__(self) -> _Timer:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+
+    def text(self, n: int) -> str:
+        return (f"{self.wall:.2f} s wall ({n / self.wall:,.0f}/s), {self.cpu:.2f} s CPU "
+                f"({n / self.cpu:,.0f}/s)")
+
+
+def _exchange(world: SyncWorld, village: SyncSite, label: str, reference: int,
+              baseline: _Timer | None = None) -> None:
     folder = world.stick / label
     folder.mkdir()
-    start = time.perf_counter()
-    result = export_bundles(village, folder)[0]
-    exported = time.perf_counter() - start
-    start = time.perf_counter()
-    imported = import_bundle(world.township, result.paths, backup=False)
-    took = time.perf_counter() - start
+    with _Timer() as exp:
+        result = export_bundles(village, folder)[0]
+    with _Timer() as imp:
+        imported = import_bundle(world.township, result.paths, backup=False)
     back = world.stick / f"{label}-back"
     back.mkdir()
     for returned in export_bundles(world.township, back):  # acknowledgements go back to the village
         import_bundle(village, returned.paths, backup=False)
     n = result.changes
-    print(f"{label}: {n} changes; export {exported:.2f} s ({n / exported:,.0f}/s); import+merge {took:.2f} s "
-          f"({n / took:,.0f} changes/s); bundle {result.size:,} B = {result.size / n:.1f} B/change; "
+    print(f"{label}: {n} changes; export {exp.text(n)}; import+merge {imp.text(n)}; "
+          f"bundle {result.size:,} B = {result.size / n:.1f} B/change; "
           f"rows zlib-9 {reference:,} B; bundle/rows = {result.size / reference:.2f}; "
           f"applied {imported.merge.applied}, inserted {imported.merge.inserted}, updated {imported.merge.updated}")
+    if baseline is not None:
+        print(f"  import+merge / the village's bulk import of the same children (same run): "
+              f"wall {imp.wall / baseline.wall:.2f}x, CPU {imp.cpu / baseline.cpu:.2f}x")
 
 
 def main() -> None:
@@ -99,14 +118,15 @@ def main() -> None:
         world = build_world(Path(tmp), 1)
         try:
             village = world.villages[0]
-            start = time.perf_counter()
-            ids = world.import_ledger(village, args.children, seed=1)
-            print(f"ledger of {len(ids)} children imported at the village in {time.perf_counter() - start:.2f} s")
-            _exchange(world, village, "ledger", _rows_reference(village, ["child", "family_member", "visit"]))
+            with _Timer() as bulk:
+                ids = world.import_ledger(village, args.children, seed=1)
+            print(f"baseline: ledger of {len(ids)} children imported at the village (model bulk path): "
+                  f"{bulk.text(len(ids))} children")
+            _exchange(world, village, "ledger", _rows_reference(village, ["child", "family_member", "visit"]), bulk)
             with village.register.writing() as session:
                 for child in session.scalars(select(Child)):
                     child.notes = f"{child.name}：已核实"
-            _exchange(world, village, "one-field-each", _child_field_reference(village))
+            _exchange(world, village, "one-field-each", _child_field_reference(village), bulk)
         finally:
             world.close()
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,12 +143,11 @@ def main() -> None:
                 bundles.append(result)
                 sizes += result.size
             total = sum(b.changes for b in bundles)
-            start = time.perf_counter()
-            for b in bundles:
-                import_bundle(world.township, b.paths, backup=False)
-            took = time.perf_counter() - start
-            print(f"{len(bundles)} village bundles: {total} changes imported in {took:.2f} s "
-                  f"({total / took:,.0f} changes/s); {sizes:,} B = {sizes / total:.1f} B/change")
+            with _Timer() as imp:
+                for b in bundles:
+                    import_bundle(world.township, b.paths, backup=False)
+            print(f"{len(bundles)} village bundles: {total} changes imported in {imp.text(total)}; "
+                  f"{sizes:,} B = {sizes / total:.1f} B/change")
         finally:
             world.close()
     print("SQLite session-extension changeset (apsw): not measured, apsw is not installed here")

@@ -101,16 +101,19 @@ class _Columns:
                 self.defaults[attr.key] = default.arg(None)
             else:
                 self.defaults[attr.key] = None
+        self.convert_items = list(self.convert.items())
+        self.tracked_set = frozenset(self.tracked)
         self.template = {k: v for k, v in self.defaults.items() if not isinstance(v, list)}
         self.list_defaults = [k for k, v in self.defaults.items() if isinstance(v, list)]
         self.foreign = [(fk.parent.name, fk.column.table.name) for fk in self.table.foreign_keys]
         self.unique = [c.name for c in self.table.columns if c.unique and not c.primary_key]
 
     def to_python(self, values: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for key, value in values.items():
-            conv = self.convert.get(key)
-            out[key] = conv(value) if conv is not None and value is not None else value
+        out = dict(values)
+        for key, conv in self.convert_items:
+            value = out.get(key)
+            if value is not None:
+                out[key] = conv(value)
         return out
 
 
@@ -147,7 +150,13 @@ def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | ob
     inserts = [c for c in history if c.op == "insert" and c.new_value]
     if not inserts:
         return None
-    cols = columns_of(entity).tracked
+    info = columns_of(entity)
+    cols = info.tracked
+    if len(history) == 1:  # a lone insert (most of a first bundle): its snapshot is the record
+        snap = history[0].snapshot()
+        if snap.keys() <= info.tracked_set:
+            return dict(snap)
+        return {k: snap[k] for k in cols if k in snap}
     origins = {c.origin for c in history}
     if len(origins) == 1:
         ordered = sorted(history, key=lambda c: c.origin_seq)
@@ -389,12 +398,15 @@ def _materialise(
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("PRAGMA defer_foreign_keys = ON"))
     order = [t.name for t in metadata.sorted_tables if t.name in TRACKED]
+    inserts_of: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for (ent, rid), values in inserts.items():
+        inserts_of.setdefault(ent, []).append((rid, values))
     for entity in order:
         info = columns_of(entity)
         rows = []
-        for (ent, rid), values in inserts.items():
-            if ent != entity:
-                continue
+        ent = entity
+        # in id order: the primary-key B-tree fills page by page
+        for rid, values in sorted(inserts_of.get(entity, []), key=lambda item: item[0]):
             record = dict(info.template)
             for k in info.list_defaults:
                 record[k] = []
@@ -432,6 +444,8 @@ def _materialise(
 
 
 def _created_at(history: list[Change]) -> dt.datetime | None:
+    if len(history) == 1:
+        return history[0].at_utc if history[0].op == "insert" else None
     inserts = [c.at_utc for c in history if c.op == "insert"]
     return min(inserts) if inserts else None
 
