@@ -64,7 +64,7 @@ def test_script_covers_every_page_of_the_app() -> None:
     from carebook.cli.main import PAGES
 
     tool = screenshots_tool()
-    assert tuple(tool.PAGES) == tuple(PAGES)
+    assert tuple(tool.PAGES) == tuple(PAGES)  # every page the command line can show
     assert set(tool.LANGUAGES) == {"zh", "en"}
 
 

@@ -24,11 +24,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from carebook.cli.main import PAGES as CLI_PAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "guide" / "images"
 
-#: The pages of ``carebook --screenshot --page`` (see ``carebook.cli.main.PAGES``).
-PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
+#: Every page of ``carebook --screenshot --page`` (the demo is a township, so township pages work).
+PAGES: tuple[str, ...] = tuple(CLI_PAGES)
 #: Guide languages: file prefix -> ``carebook --lang`` value.
 LANGUAGES = {"zh": "zh", "en": "en"}
 #: Demo workspace the screenshots are made from (same seed, same people).
