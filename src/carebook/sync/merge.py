@@ -142,9 +142,14 @@ def columns_of(entity: str) -> _Columns:
 # --------------------------------------------------------------------------- desired state
 
 
-def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | object | None:
+def desired_state(entity: str, history: Sequence[Change],
+                  only: set[str] | None = None) -> dict[str, Any] | object | None:
     """The record as its changes decide it: a dict of tracked JSON values, :data:`_DELETE`
-    when a deletion (tombstone) is among them, or ``None`` when no insert has arrived yet."""
+    when a deletion (tombstone) is among them, or ``None`` when no insert has arrived yet.
+
+    With ``only``, the dict may hold just the fields in ``only`` (those the merge compares with
+    an existing record): the same values as the full state for those fields, without parsing
+    insert snapshots that cannot matter."""
     if any(c.op == "delete" for c in history):
         return _DELETE
     inserts = [c for c in history if c.op == "insert" and c.new_value]
@@ -152,6 +157,10 @@ def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | ob
         return None
     info = columns_of(entity)
     cols = info.tracked
+    if only is not None and len(history) > 1:
+        partial = _single_origin_fields(info, history, only)
+        if partial is not None:
+            return partial
     if len(history) == 1:  # a lone insert (most of a first bundle): its snapshot is the record
         snap = history[0].snapshot()
         if snap.keys() <= info.tracked_set:
@@ -180,6 +189,40 @@ def desired_state(entity: str, history: Sequence[Change]) -> dict[str, Any] | ob
             continue
         _winner, (kind, value) = pick_winner(candidates)
         state[col] = value if kind == "snap" else (json.loads(value) if value is not None else None)
+    return state
+
+
+def _single_origin_fields(info: _Columns, history: Sequence[Change], only: set[str]) -> dict[str, Any] | None:
+    """The values of the tracked fields ``only`` when every change of ``history`` comes from one
+    origin (else ``None``): per field, the last change by origin sequence number that sets it
+    (an update of the field, or an insert whose snapshot holds it), as in :func:`desired_state`."""
+    first = history[0].origin
+    if any(c.origin != first for c in history):
+        return None
+    wanted = only & info.tracked_set
+    latest: dict[str, Change] = {}
+    newest_insert = 0
+    for c in history:
+        if c.op == "update":
+            if c.field in wanted and (c.field not in latest or c.origin_seq > latest[c.field].origin_seq):
+                latest[c.field] = c
+        elif c.op == "insert" and c.new_value:
+            newest_insert = max(newest_insert, c.origin_seq)
+    state: dict[str, Any] = {}
+    for name in wanted:
+        update_change = latest.get(name)
+        if update_change is not None and update_change.origin_seq > newest_insert:
+            state[name] = json.loads(update_change.new_value) if update_change.new_value is not None else None
+            continue
+        best: tuple[int, Any] | None = None
+        for c in history:
+            if c.op == "insert" and c.new_value and name in c.snapshot() and (
+                    best is None or c.origin_seq > best[0]):
+                best = (c.origin_seq, c.snapshot()[name])
+        if update_change is not None and (best is None or update_change.origin_seq > best[0]):
+            state[name] = json.loads(update_change.new_value) if update_change.new_value is not None else None
+        elif best is not None:
+            state[name] = best[1]
     return state
 
 
@@ -256,6 +299,28 @@ def apply_changes(
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the database refused a write; the caller rolls back.
     """
+    if session.get_bind().dialect.name != "sqlite":
+        return _apply(session, changes, me=me, record_conflicts=record_conflicts, today=today, settings=settings)
+    # A bundle's rows land at random places of the UUID indexes: with SQLite's default 2 MB page
+    # cache most of them would spill to the WAL and be read back (and decrypted) in the same
+    # transaction. The cache grows for the merge only (memory is taken as pages are used).
+    connection = session.connection()
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{MERGE_CACHE_KIB}")
+    try:
+        return _apply(session, changes, me=me, record_conflicts=record_conflicts, today=today, settings=settings)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
+
+
+#: SQLite page cache during a merge, in KiB (64 MiB: a bundle of 10,000 children fits).
+MERGE_CACHE_KIB = 65_536
+
+
+def _apply(
+    session: Session, changes: Sequence[Change], *, me: str, record_conflicts: bool,
+    today: dt.date | None, settings: RegisterSettings | None,
+) -> MergeResult:
     session.info["apply_remote"] = True
     today = today or dt.date.today()
     settings = settings or load_settings(session)
@@ -350,12 +415,16 @@ def _materialise(
     existing record already hold their winning values."""
     desired: dict[RecordKey, Any] = {}
     waiting: dict[RecordKey, str] = {}
+    partial: set[RecordKey] = set()
     for key in touched:
-        state = desired_state(key[0], by_record.get(key, []))
+        only = fields.get(key)
+        state = desired_state(key[0], by_record.get(key, []), only)
         if state is None:
             waiting[key] = "missing_insert"
         else:
             desired[key] = state
+            if only is not None:
+                partial.add(key)
     current: dict[RecordKey, Any] = {}
     by_entity: dict[str, list[str]] = {}
     for entity, rid in desired:
@@ -373,6 +442,9 @@ def _materialise(
         for part in chunks(sorted(ids)):
             for row in session.execute(select(*selected).where(table.c.id.in_(part))):
                 current[(entity, row.id)] = row._mapping
+    for key in partial:
+        if key not in current and desired[key] is not _DELETE:  # not here after all: needs every field
+            desired[key] = desired_state(key[0], by_record[key])
     inserts: dict[RecordKey, dict[str, Any]] = {}
     updates: dict[RecordKey, dict[str, Any]] = {}
     deletes: list[RecordKey] = []
