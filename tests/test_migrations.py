@@ -333,3 +333,39 @@ def test_two_programs_upgrading_at_once_migrate_once(tmp_path: Path) -> None:
     with open_database(tmp_path, passphrase=PASSPHRASE) as database, database.engine.connect() as conn:
         assert conn.execute(text(SEED_CHECK)).scalars().all() == SEED_EXPECTED
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_light_revision_graph_agrees_with_alembic() -> None:
+    """The start-up path reads revision ids without Alembic (``revision_graph``); it must see
+    exactly what Alembic sees: the same revisions, each with the same parents, and the same head."""
+    from carebook.model import migrations as m
+
+    script = m.script_directory()
+    alembic_graph = {
+        s.revision: tuple(
+            [s.down_revision] if isinstance(s.down_revision, str) else list(s.down_revision or ())
+        )
+        for s in script.walk_revisions()
+    }
+    assert m.revision_graph() == alembic_graph
+    assert m.head_revision() == script.get_current_head()
+
+
+def test_opening_a_current_register_does_not_import_alembic(tmp_path: Path) -> None:
+    """Start-up time: Alembic (~0.4 s to import) is loaded only when a migration is due."""
+    import subprocess
+    import sys
+
+    from carebook.model.db import create_database
+
+    db = create_database(tmp_path / "d", passphrase="synthetic passphrase", use_keyring=False)
+    db.close()
+    code = (
+        "import sys; from carebook.model.db import open_database; "
+        f"d = open_database({str(tmp_path / 'd')!r}, passphrase='synthetic passphrase'); d.close(); "
+        "print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "CAREBOOK_KEYRING": "off"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

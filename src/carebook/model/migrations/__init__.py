@@ -13,19 +13,20 @@ run the tests: ``tests/test_migrations.py`` fails while the models and the migra
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, MetaData, create_engine, event, text
+from sqlalchemy import Connection, MetaData, create_engine, event, inspect, text
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:  # Alembic costs ~0.4 s to import: only migrations and tools load it
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 """Directory holding ``env.py``, ``script.py.mako`` and ``versions/``."""
@@ -74,6 +75,8 @@ def target_metadata() -> MetaData | None:
 def alembic_config(connection: Connection | None = None) -> Config:
     """Return an Alembic ``Config`` pointing at this package; ``connection`` (if given) is
     handed to ``env.py`` through ``config.attributes["connection"]``."""
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolates "%": escape it in paths
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -88,12 +91,53 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def script_directory() -> ScriptDirectory:
     """Return the Alembic script directory of Carebook's revisions."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
+def revision_graph() -> dict[str, tuple[str, ...]]:
+    """Every known revision id with the ids it revises (its ``down_revision``), read from the
+    revision files' own ``revision`` / ``down_revision`` assignments without importing Alembic,
+    so opening a register whose schema is current costs no Alembic import (start-up time).
+    ``tests/test_migrations.py`` checks it agrees with Alembic's own reading."""
+    graph: dict[str, tuple[str, ...]] = {}
+    for location in VERSION_LOCATIONS:
+        for path in sorted(location.glob("*.py")):
+            values: dict[str, object] = {}
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target, value = node.targets[0], node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    target, value = node.target, node.value
+                else:
+                    continue
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    values[target.id] = ast.literal_eval(value)
+            revision = values.get("revision")
+            if isinstance(revision, str):
+                down = values.get("down_revision")
+                if isinstance(down, str):
+                    graph[revision] = (down,)
+                elif isinstance(down, tuple | list):
+                    graph[revision] = tuple(d for d in down if isinstance(d, str))
+                else:
+                    graph[revision] = ()
+    return graph
+
+
 def head_revision() -> str | None:
-    """Return the newest revision this Carebook knows (``None`` if there is none)."""
-    return script_directory().get_current_head()
+    """Return the newest revision this Carebook knows (``None`` if there is none).
+
+    Raises:
+        RuntimeError: the revisions have several heads (a merge revision is missing).
+    """
+    graph = revision_graph()
+    revised = {down for downs in graph.values() for down in downs}
+    heads = [rev for rev in graph if rev not in revised]
+    if len(heads) > 1:
+        raise RuntimeError(f"several migration heads: {sorted(heads)}")
+    return heads[0] if heads else None
 
 
 def revisions_oldest_first() -> list[str]:
@@ -104,10 +148,7 @@ def revisions_oldest_first() -> list[str]:
 def is_known_revision(revision: str) -> bool:
     """Return whether ``revision`` is one of this Carebook's revisions (``False`` for one
     written by a newer Carebook)."""
-    try:
-        return script_directory().get_revision(revision) is not None
-    except CommandError:
-        return False
+    return revision in revision_graph()
 
 
 def unknown_revisions(revisions: Iterable[str]) -> list[str]:
@@ -116,8 +157,17 @@ def unknown_revisions(revisions: Iterable[str]) -> list[str]:
 
 
 def current_revision(connection: Connection) -> str | None:
-    """Return the revision recorded in the database's ``alembic_version`` (``None`` if none)."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """Return the revision recorded in the database's ``alembic_version`` (``None`` if none).
+
+    Raises:
+        RuntimeError: the table records several revisions (branches Carebook never makes).
+    """
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(rows) > 1:
+        raise RuntimeError(f"several schema revisions recorded: {rows}")
+    return rows[0] if rows else None
 
 
 def upgrade(connection: Connection, target: str = "head") -> None:
@@ -140,6 +190,8 @@ def upgrade(connection: Connection, target: str = "head") -> None:
         dbapi.execute("PRAGMA foreign_keys=OFF")
     previous_begin = connection.get_execution_options().get(BEGIN_OPTION, "BEGIN")
     connection.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})  # one migrator at a time
+    from alembic import command
+
     try:
         with connection.begin():
             command.upgrade(alembic_config(connection), target)
@@ -170,6 +222,8 @@ def make_revision(message: str, rev_id: str, *, version_path: Path | None = None
     """Autogenerate a new revision (developer tool) against an in-memory database upgraded to
     the current head, and return the new file's path (``<version_path>/<rev_id>.py``;
     default: the package's ``versions/``). Review the result before committing."""
+    from alembic import command
+
     connection, _engine = _memory_engine_at_head()
     target_dir = version_path if version_path is not None else MIGRATIONS_DIR / "versions"
     try:
