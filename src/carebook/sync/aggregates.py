@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import BindParameter, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from carebook.model.schema import TRACKED
@@ -42,6 +42,9 @@ def table_of(cls: Any) -> Table:
     """The Core :class:`~sqlalchemy.Table` of a mapped class."""
     return cast(Table, cls.__table__)
 CHUNK = 500
+#: The ``IN`` list of a chunk: an expanding parameter ``part``, so the statement is compiled once
+#: (SQLAlchemy builds no expression per value).
+IN_PART: BindParameter[Any] = bindparam("part", expanding=True)
 
 
 def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
@@ -80,7 +83,8 @@ def resolve_aggregates(
         table = table_of(TRACKED[entity])
         missing = set(ids)
         for part in chunks(sorted(ids)):
-            for rid, root_id in session.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(part))):
+            for rid, root_id in session.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(IN_PART)),
+                                                    {"part": part}):
                 result[(entity, rid)] = (root_table, root_id) if root_id else (entity, rid)
                 missing.discard(rid)
         for part in chunks(sorted(missing)):
@@ -111,6 +115,6 @@ def aggregate_records(session: Session, roots: Iterable[RecordKey]) -> dict[Reco
             column = PARENT_COLUMN[sub][1]
             for part in chunks(sorted(ids)):
                 for rid, root_id in session.execute(
-                        select(table.c.id, table.c[column]).where(table.c[column].in_(part))):
+                        select(table.c.id, table.c[column]).where(table.c[column].in_(IN_PART)), {"part": part}):
                     result[(root_table, root_id)].add((sub, rid))
     return result

@@ -38,7 +38,14 @@ from sqlalchemy.orm import Session
 
 from carebook.model.changelog import ChangeLogEntry
 from carebook.model.sync_state import SyncChangeContext
-from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates, table_of
+from carebook.sync.aggregates import (
+    IN_PART,
+    RecordKey,
+    aggregate_records,
+    chunks,
+    resolve_aggregates,
+    table_of,
+)
 from carebook.sync.errors import PayloadCorruptError
 
 PAYLOAD_MAGIC = b"CBPAYLOAD1\n"
@@ -126,7 +133,8 @@ def log_rows_of_records(session: Session, records: Iterable[RecordKey]) -> list[
     out: list[Change] = []
     for entity, ids in by_entity.items():
         for part in chunks(sorted(ids)):
-            rows = session.execute(select(*_LOG_COLUMNS).where(_LOG.c.entity == entity, _LOG.c.record_id.in_(part)))
+            rows = session.execute(select(*_LOG_COLUMNS).where(_LOG.c.entity == entity, _LOG.c.record_id.in_(IN_PART)),
+                                   {"part": part})
             out.extend(change_from_row(r) for r in rows)
     out.sort(key=lambda c: c.seq)
     return out

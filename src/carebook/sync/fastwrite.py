@@ -11,6 +11,7 @@ other databases (the township or county on PostgreSQL) they fall back to Core.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -64,15 +65,23 @@ def _by_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _convert(rows: Sequence[dict[str, Any]], columns: Sequence[str], procs: list[_Processor]) -> list[tuple[Any, ...]]:
-    """The parameter tuples of ``rows``, converted column by column (one tight loop per column
-    instead of a generator per row; ``None`` is never passed to a processor)."""
-    converted: list[list[Any]] = []
-    for name, proc in zip(columns, procs, strict=True):
-        values = [row.get(name) for row in rows]
+    """The parameter tuples of ``rows`` (a missing key is ``None``): picked with one
+    ``itemgetter`` call per row, then the columns that have a processor converted column by
+    column (``None`` is never passed to a processor)."""
+    if not rows or not columns:
+        return [() for _ in rows]
+    pick = itemgetter(*columns)
+    try:
+        tuples = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
+    except KeyError:
+        tuples = [tuple([row.get(c) for c in columns]) for row in rows]
+    if all(proc is None for proc in procs):
+        return tuples
+    converted: list[Any] = list(zip(*tuples, strict=True))
+    for i, (name, proc) in enumerate(zip(columns, procs, strict=True)):
         if proc is not None:
             run = _by_value(proc) if name not in _BY_IDENTITY else _memo(proc)
-            values = [None if v is None else run(v) for v in values]
-        converted.append(values)
+            converted[i] = [None if v is None else run(v) for v in converted[i]]
     return list(zip(*converted, strict=True))
 
 

@@ -38,7 +38,7 @@ from carebook.model.recording import HLC_KEY
 from carebook.model.schema import TRACKED, metadata
 from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.sync_state import SyncChangeContext, SyncParked
-from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, chunks, resolve_aggregates, table_of
+from carebook.sync.aggregates import IN_PART, PARENT_COLUMN, RecordKey, chunks, resolve_aggregates, table_of
 from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts, record_duplicates
@@ -440,7 +440,7 @@ def _materialise(
             wanted |= touched_fields & set(table.c.keys())
         selected = [c for c in table.columns if c.key in wanted]
         for part in chunks(sorted(ids)):
-            for row in session.execute(select(*selected).where(table.c.id.in_(part))):
+            for row in session.execute(select(*selected).where(table.c.id.in_(IN_PART)), {"part": part}):
                 current[(entity, row.id)] = row._mapping
     for key in partial:
         if key not in current and desired[key] is not _DELETE:  # not here after all: needs every field
@@ -551,7 +551,7 @@ def _check_references(
         table = metadata.tables[target]
         found: set[str] = set()
         for part in chunks(sorted(ids)):
-            found.update(r for (r,) in session.execute(select(table.c.id).where(table.c.id.in_(part))))
+            found.update(r for (r,) in session.execute(select(table.c.id).where(table.c.id.in_(IN_PART)), {"part": part}))
         present[target] = found
     changed = True
     while changed:
@@ -584,7 +584,8 @@ def _check_unique(
             holders: dict[Any, str] = {}
             values_list = list(by_value)
             for part in chunks(values_list):
-                for rid, value in session.execute(select(table.c.id, table.c[col]).where(table.c[col].in_(part))):
+                for rid, value in session.execute(select(table.c.id, table.c[col]).where(table.c[col].in_(IN_PART)),
+                                                   {"part": part}):
                     holders[value] = rid
             for value, keys in by_value.items():
                 keys.sort()

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import BindParameter, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from carebook.model.categories import ChildFacts, ParentFacts, compute_categories, sort_categories
@@ -165,23 +165,25 @@ def derived_rows(
     assist_t, visit_t = AssistanceRecord.__table__, Visit.__table__
     ids = sorted(set(child_ids))
     out: list[dict[str, Any]] = []
+    in_part: BindParameter[Any] = bindparam("part", expanding=True)  # compiled once, whatever the batch
     for start in range(0, len(ids), BATCH):
         part = ids[start:start + BATCH]
         children = list(session.execute(
-            select(*(child_t.c[k] for k in CHILD_INPUT_COLUMNS)).where(child_t.c.id.in_(part))))
+            select(*(child_t.c[k] for k in CHILD_INPUT_COLUMNS)).where(child_t.c.id.in_(in_part)), {"part": part}))
         if not children:
             continue
         members: dict[str, list[Any]] = {}
         for m in session.execute(
-                select(*(member_t.c[k] for k in _MEMBER_COLUMNS)).where(member_t.c.child_id.in_(part))):
+                select(*(member_t.c[k] for k in _MEMBER_COLUMNS)).where(member_t.c.child_id.in_(in_part)), {"part": part}):
             members.setdefault(m.child_id, []).append(m)
         kinds: dict[str, list[Any]] = {}
-        for cid, kind in session.execute(select(assist_t.c.child_id, assist_t.c.kind).where(assist_t.c.child_id.in_(part))):
+        for cid, kind in session.execute(
+                select(assist_t.c.child_id, assist_t.c.kind).where(assist_t.c.child_id.in_(in_part)), {"part": part}):
             kinds.setdefault(cid, []).append(kind)
         last: dict[str, tuple[Any, Any, Any]] = {}
         for cid, vdate, nxt, created in session.execute(
                 select(visit_t.c.child_id, visit_t.c.visit_date, visit_t.c.next_visit_date, visit_t.c.created_at)
-                .where(visit_t.c.child_id.in_(part))):
+                .where(visit_t.c.child_id.in_(in_part)), {"part": part}):
             seen = last.get(cid)
             if seen is None or (vdate, created) > (seen[0], seen[2]):
                 last[cid] = (vdate, nxt, created)
