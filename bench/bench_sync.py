@@ -18,12 +18,25 @@ changeset (apsw) is not measured: apsw is not installed in this environment.
 
 Targets: import and merge >= 10,000 changes/s. Figures are printed, never asserted.
 
-Measured here on 2026-11-29 (2 cores shared with other test runs, load average about 7):
-ledger of 10,000 children = 40,002 changes, export 3.1 s, import+merge 16.3 s (2,457 changes/s;
-the register's own bulk import of the same children took 9.3 s in the same run), 59.9 B/change,
-bundle/rows 1.27; one field of each child = 10,000 changes, import 3.3 s (2,997/s), 35.2
-B/change, bundle/rows 1.34; 30 village bundles = 30,060 changes imported in 10.7 s (2,813/s),
-62.8 B/change. The size target holds; the speed target was not reached on this loaded machine.
+Printed: wall time and this process's CPU time (``time.process_time``; the steadier figure on a
+shared, loaded machine), and for the 10,000-children scenarios the ratio to the village's own bulk
+import of the same children measured in the same run (the baseline).
+
+Measured here on 2026-11-29 (2 cores shared with other runs; CPU seconds, changes/s of CPU):
+
+=====================  ==========================  ==========================  ===============
+scenario               before (4b8780b)            after (this file's commit)  after / bulk
+=====================  ==========================  ==========================  ===============
+ledger, 40,002 chg     9.19 s (4,354/s)            6.05 s (6,615/s)            1.24x CPU
+one field, 10,000 chg  1.41 s (7,082/s)            0.90 s (11,153/s)           0.18x CPU
+30 bundles, 30,060     7.85 s (3,828/s)            5.90 s (5,097/s)
+=====================  ==========================  ==========================  ===============
+
+Bundle sizes: ledger 59.9 B/change, bundle/rows 1.27; one field 35.1 B/change, bundle/rows 1.34;
+30 bundles 62.8 B/change. The size target holds; the speed target holds for updates of existing
+records and not for first inserts (about 6,600 changes/s of CPU: SQLite with SQLCipher inserting
+80,000 rows -- the records and their change-log rows -- takes about 2.5 s of it, the rest is
+per-row Python: JSON snapshots, type conversion, derived columns).
 
 Usage: ``.venv/bin/python bench/bench_sync.py [--children N] [--villages V] [--per-village K]``
 """
