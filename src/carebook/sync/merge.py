@@ -540,10 +540,11 @@ def _check_references(
     waiting: dict[RecordKey, str],
 ) -> None:
     """Park inserts and updates that refer to records neither here nor arriving now."""
+    foreign = {entity: columns_of(entity).foreign for entity in {k[0] for k in inserts} | {k[0] for k in updates}}
     needed: dict[str, set[str]] = {}
     for source in (inserts, updates):
         for (entity, _rid), values in source.items():
-            for col, target in columns_of(entity).foreign:
+            for col, target in foreign[entity]:
                 if values.get(col):
                     needed.setdefault(target, set()).add(values[col])
     present: dict[str, set[str]] = {}
@@ -553,14 +554,15 @@ def _check_references(
         for part in chunks(sorted(ids)):
             found.update(r for (r,) in session.execute(select(table.c.id).where(table.c.id.in_(IN_PART)), {"part": part}))
         present[target] = found
+    nothing: frozenset[str] = frozenset()
     changed = True
     while changed:
         changed = False
         for source in (inserts, updates):
             for key in list(source):
-                for col, target in columns_of(key[0]).foreign:
+                for col, target in foreign[key[0]]:
                     value = source[key].get(col)
-                    if value and value not in present.get(target, set()) and (target, value) not in inserts:
+                    if value and value not in present.get(target, nothing) and (target, value) not in inserts:
                         del source[key]
                         waiting[key] = "missing_reference"
                         changed = True
