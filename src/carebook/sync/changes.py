@@ -256,14 +256,17 @@ def decode_payload(data: bytes) -> Payload:
             raise ValueError("payload version")
         origins, actors, txs = doc["origins"], doc["actors"], doc["txs"]
         changes: list[Change] = []
+        instants: dict[str, dt.datetime] = {}  # the changes of one transaction share their instant
         for oi, seq, hlc, entity, rid, op, fld, old, new, ai, at, ti, ctx in doc["changes"]:
             origin = origins[oi]
             if not isinstance(seq, int) or seq < 1 or op not in ("insert", "update", "delete"):
                 raise ValueError("change record")
             full = hlc if hlc.count(".") >= 2 else f"{hlc}.{origin}"
-            changes.append(Change(origin, seq, full, entity, rid, op, fld, old, new, actors[ai],
-                                  dt.datetime.fromisoformat(at), txs[ti],
-                                  {str(k): int(v) for k, v in (ctx or {}).items()}))
+            instant = instants.get(at)
+            if instant is None:
+                instant = instants[at] = dt.datetime.fromisoformat(at)
+            changes.append(Change(origin, seq, full, entity, rid, op, fld, old, new, actors[ai], instant, txs[ti],
+                                  {str(k): int(v) for k, v in ctx.items()} if ctx else {}))
         attachments: dict[str, bytes] = {}
         offset = start + length
         for item in doc["attachments"]:

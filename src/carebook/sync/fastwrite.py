@@ -18,8 +18,6 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 _Processor = Callable[[Any], Any] | None
-#: Columns whose values rarely repeat by value (instants): remembered by identity only.
-_BY_IDENTITY = frozenset({"created_at", "updated_at", "at_utc", "since", "imported_at"})
 _CACHE: dict[tuple[str, str, tuple[str, ...]], list[_Processor]] = {}
 
 
@@ -31,24 +29,11 @@ def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[
     return _CACHE[key]
 
 
-def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``process`` remembering its last argument (by identity): consecutive rows share the same
-    instant, enumeration members and often the same date."""
-    last_in: Any = object()
-    last_out: Any = None
-
-    def run(value: Any) -> Any:
-        nonlocal last_in, last_out
-        if value is not last_in:
-            last_in, last_out = value, process(value)
-        return last_out
-
-    return run
-
-
 def _by_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``process`` remembering its results by ``(type, value)`` for hashable values: a column's
-    codes and dates repeat across rows (an unhashable value, e.g. a list, is processed each time)."""
+    codes, dates and instants repeat across rows (the changes of one transaction share their
+    instant); equal values give equal results. An unhashable value (a list) is processed each
+    time."""
     seen: dict[tuple[type, Any], Any] = {}
 
     def run(value: Any) -> Any:
@@ -78,9 +63,9 @@ def _convert(rows: Sequence[dict[str, Any]], columns: Sequence[str], procs: list
     if all(proc is None for proc in procs):
         return tuples
     converted: list[Any] = list(zip(*tuples, strict=True))
-    for i, (name, proc) in enumerate(zip(columns, procs, strict=True)):
+    for i, proc in enumerate(procs):
         if proc is not None:
-            run = _by_value(proc) if name not in _BY_IDENTITY else _memo(proc)
+            run = _by_value(proc)
             converted[i] = [None if v is None else run(v) for v in converted[i]]
     return list(zip(*converted, strict=True))
 

@@ -329,22 +329,23 @@ def _apply(
     new: list[Change] = []
     seen: set[tuple[str, int]] = set()
     for c in changes:
-        if c.key in known or c.key in seen or c.entity not in TRACKED:
+        key = (c.origin, c.origin_seq)
+        if key in known or key in seen or c.entity not in TRACKED:
             result.duplicates += 1
             continue
-        seen.add(c.key)
+        seen.add(key)
         new.append(c)
     parked_before = {(e, r) for e, r in session.execute(select(SyncParked.entity, SyncParked.record_id))}
-    touched: set[RecordKey] = {c.record for c in new} | parked_before
+    touched: set[RecordKey] = {(c.entity, c.record_id) for c in new} | parked_before
     if not new and not parked_before:
         return result
     history = log_rows_of_records(session, touched)
     by_record: dict[RecordKey, list[Change]] = {}
     for c in history:
-        by_record.setdefault(c.record, []).append(c)
+        by_record.setdefault((c.entity, c.record_id), []).append(c)
     for c in new:
-        by_record.setdefault(c.record, []).append(c)
-    multi = [k for k, rows in by_record.items() if len({c.origin for c in rows}) > 1]
+        by_record.setdefault((c.entity, c.record_id), []).append(c)
+    multi = [k for k, rows in by_record.items() if len(rows) > 1 and len({c.origin for c in rows}) > 1]
     if multi:
         old_rows = [c for k in multi for c in by_record[k] if c.seq]
         stored = stored_contexts(session, [c.key for c in old_rows if c.origin != me])
@@ -364,10 +365,11 @@ def _apply(
         _observe_clock(session, me, new, result)
     fields: dict[RecordKey, set[str] | None] = {key: None for key in parked_before}
     for c in new:
+        record = (c.entity, c.record_id)
         if c.op != "update" or not c.field:
-            fields[c.record] = None
-        elif c.record not in fields or fields[c.record] is not None:
-            fields.setdefault(c.record, set()).add(c.field)  # type: ignore[union-attr]
+            fields[record] = None
+        elif record not in fields or fields[record] is not None:
+            fields.setdefault(record, set()).add(c.field)  # type: ignore[union-attr]
     written = _materialise(session, by_record, touched, parked_before, result, fields)
     if record_conflicts and result.duplicate_keys:
         result.conflicts += record_duplicates(session, result.duplicate_keys, by_record)
