@@ -24,6 +24,7 @@ from carebook.model.idnumber import id_number_check_character
 from carebook.model.visits import Visit
 from carebook.sync.exchange import export_bundles, import_bundles
 from carebook.sync.identity import load_installation_keys
+from carebook.ui.sync.ops import attach_database
 from carebook.ui.township.tables import table_texts
 from sync_world import SyncWorld, build_world
 
@@ -49,7 +50,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncWorld]:
         first = w.villages[0].register.child_ids()[0]
         w.villages[0].register.record_visit(first, {"visit_date": w.today, "visitor_name": "李秀英"})
         sync_round(w)
-        w.township.register.keystore = w.township.db.keystore
+        attach_database(w.township.register, w.township.db)  # as the app's open_register does
         yield w
     finally:
         w.close()

@@ -15,6 +15,8 @@ from PySide6.QtCore import QCoreApplication, QSize
 from carebook.model.errors import CarebookError
 
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
+#: Pages shown for a township register only.
+TOWNSHIP_PAGES = ("overview", "staff", "allowances", "enrolment")
 
 
 def take_screenshot(register_api: Any, out: Path, page: str = "register", data_dir: Path | None = None,
@@ -25,7 +27,7 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
         register_api: the open register (``carebook.model.register.Register``). It is used on
             the app's worker thread.
         out: the PNG file to write.
-        page: one of :data:`PAGES`.
+        page: one of :data:`PAGES`, or of :data:`TOWNSHIP_PAGES` for a township register.
         data_dir: where the UI preferences live (default: a ``ui-screenshot`` directory next
             to ``out``, so the user's own preferences are neither read nor changed).
         size: window size in device-independent pixels (default 1024x768).
@@ -42,10 +44,10 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
     from carebook.ui.i18n import install_language
     from carebook.ui.main_window import MainWindow
 
-    if page not in PAGES:
+    if page not in PAGES + TOWNSHIP_PAGES:
         raise CarebookError(
-            f"没有名为“{page}”的页面。可用：{'、'.join(PAGES)}。",
-            f"There is no page called '{page}'. Choose one of: {', '.join(PAGES)}.",
+            f"没有名为“{page}”的页面。可用：{'、'.join(PAGES + TOWNSHIP_PAGES)}。",
+            f"There is no page called '{page}'. Choose one of: {', '.join(PAGES + TOWNSHIP_PAGES)}.",
         )
     language = language or ("en" if current_language() == "en" else "zh_CN")
     ensure_offscreen_if_headless()
@@ -64,7 +66,11 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
                 )
             window.open_child(ids[0])
         elif page != "register":
-            window.show_page(PAGES.index(page) - 1)
+            target = window.page_by_code(page)
+            if target is None:
+                raise CarebookError(f"“{page}”页面只在乡镇（街道）的台账中显示。",
+                                    f"The page '{page}' is shown for a township register only.")
+            window.show_page(window.pages.index(target))
         else:
             window.show_page(0)
         _settle(ctx)

@@ -66,14 +66,14 @@ class TownshipOverviewPage(Page):
         self.summary.setObjectName("overview-summary")
         self.summary.setWordWrap(True)
 
-        self.village_table = make_table("overview-villages", [
+        self.village_table = make_table("overview-villages", fit_rows=True, headers=[
             self.tr("Village"), self.tr("Children"), self.tr("Visits this month"), self.tr("Overdue"),
             self.tr("Open reports"), self.tr("Open referrals"), self.tr("Entrustment missing"),
             self.tr("Expiring"), self.tr("Expired")])
         self.village_chart = BarChart(self.tr("Children, visits this month and overdue visits by village"))
         self.village_chart.setObjectName("overview-village-chart")
 
-        self.children_table = make_table("overview-children", [
+        self.children_table = make_table("overview-children", fit_rows=True, headers=[
             self.tr("Village"), self.tr("Children"), *[c.label for c in Category], *AGE_BANDS,
             *[self._sex_label(s) for s in SEXES]])
         self.category_chart = BarChart(self.tr("Children by category (all villages)"))
@@ -92,17 +92,17 @@ class TownshipOverviewPage(Page):
         cross_layout.setContentsMargins(0, 0, 0, 0)
         cross_layout.addWidget(cross_label)
         cross_layout.addWidget(self.cross_village, 1)
-        self.cross_table = make_table("overview-cross", [
+        self.cross_table = make_table("overview-cross", fit_rows=True, headers=[
             self.tr("Category"), *[f"{b} {self._sex_label(s)}" for b in AGE_BANDS for s in SEXES]])
 
-        self.sync_table = make_table("overview-sync", [
+        self.sync_table = make_table("overview-sync", fit_rows=True, headers=[
             self.tr("Village"), self.tr("Last bundle received"), self.tr("Gaps"), self.tr("Pending conflicts")])
         self.sync_note = QLabel(self.tr(
             "Gaps: parts of a village's change log not received yet (ask for its missing bundles). "
             "Conflicts are decided on the Sync page."))
         self.sync_note.setWordWrap(True)
 
-        self.director_table = make_table("overview-directors", [
+        self.director_table = make_table("overview-directors", fit_rows=True, headers=[
             self.tr("Child director"), self.tr("Villages"), self.tr("Children"), self.tr("Visits this month"),
             self.tr("Overdue"), self.tr("Open reports"), self.tr("Open referrals")])
         self.director_chart = BarChart(self.tr("Visits done and overdue this month by child director"))

@@ -201,16 +201,6 @@ class EnrolmentResult:
     expires_at: str
 
 
-def _keystore(api: Any) -> Any:
-    from carebook.model.errors import CarebookError
-
-    store = getattr(api, "keystore", None)
-    if store is None:
-        raise CarebookError("无法读取本机的同步密钥：请关闭程序后重新打开台账再试。",
-                            "The sync keys of this computer cannot be read: restart the app and try again.")
-    return store
-
-
 def load_enrolments(api: Any) -> EnrolmentPageData:
     """Fingerprints, pinned peers and issued enrolments (as ``carebook enrol list``)."""
     from carebook.sync.errors import IdentityMissingError
@@ -220,7 +210,8 @@ def load_enrolments(api: Any) -> EnrolmentPageData:
 
     inst = api.installation()
     own: str | None = None
-    store = getattr(api, "keystore", None)
+    db = getattr(api, "database", None)
+    store = db.keystore if db is not None else getattr(api, "keystore", None)
     if store is not None:
         try:
             own = load_installation_keys(store).public().fingerprint
@@ -253,11 +244,10 @@ def create_enrolment_file(api: Any, village_code: str, village_name: str, folder
     from carebook.model.enums import Role
     from carebook.model.errors import CarebookError
     from carebook.model.installation import clean_division_code
-    from carebook.sync.atomic_files import write_files_atomically
-    from carebook.sync.enrolment import create_enrolment, encode_enrolment, generate_enrolment_code
-    from carebook.sync.identity import ensure_installation_keys
+    from carebook.sync.enrolment import generate_enrolment_code
+    from carebook.sync.exchange import create_enrolment_file as create
     from carebook.sync.peers import format_utc
-    from carebook.sync.trust_store import save_pending_enrolment
+    from carebook.ui.sync.ops import site_of
 
     code_clean = clean_division_code(village_code, "village_code")
     name = village_name.strip()
@@ -271,17 +261,14 @@ def create_enrolment_file(api: Any, village_code: str, village_name: str, folder
     inst = api.installation()
     if inst is None or inst.role is not Role.TOWNSHIP:
         raise CarebookError("只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages")
-    keys = ensure_installation_keys(_keystore(api), inst.id)
-    enrolment = create_enrolment(keys, township_code=inst.org_code, township_name=inst.org_name,
-                                 village_code=code_clean, village_name=name, valid_for=dt.timedelta(days=valid_days))
-    with api.sessions() as session, session.begin():
-        save_pending_enrolment(session, enrolment.pending())
+    site = site_of(api)
     code = generate_enrolment_code() if sealed else None
-    target = f"enrol-{code_clean}.cbe"
+    target = folder / f"enrol-{code_clean}.cbe"
     try:
-        written = write_files_atomically(folder, [(target, encode_enrolment(enrolment, code))])
+        enrolment = create(site, village_code=code_clean, village_name=name, out=target, code=code,
+                           valid_for=dt.timedelta(days=valid_days))
     except OSError as exc:
         raise CarebookError(f"无法写入登记文件：{exc.strerror or exc}。请检查U盘是否写保护或已满。",
                             f"Could not write the enrolment file: {exc}. Check the stick is not full or locked.") from exc
-    return EnrolmentResult(Path(written[0]), code_clean, name, code, keys.public().fingerprint,
+    return EnrolmentResult(target, code_clean, name, code, site.keys().public().fingerprint,
                            format_utc(enrolment.expires_at))

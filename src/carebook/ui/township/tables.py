@@ -17,9 +17,12 @@ WATCH = "#a15c00"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def make_table(name: str, headers: Sequence[str], parent: QWidget | None = None) -> QTableWidget:
-    """A read-only, row-selecting, keyboard-navigable table named ``name`` with ``headers``."""
+def make_table(name: str, headers: Sequence[str], parent: QWidget | None = None, *,
+               fit_rows: bool = False) -> QTableWidget:
+    """A read-only, row-selecting, keyboard-navigable table named ``name`` with ``headers``;
+    with ``fit_rows`` its height follows its rows (for tables inside a scrolling page)."""
     table = QTableWidget(0, len(headers), parent)
+    table.setProperty("fitRows", fit_rows)
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -31,7 +34,7 @@ def make_table(name: str, headers: Sequence[str], parent: QWidget | None = None)
     table.verticalHeader().setDefaultSectionSize(26)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setStretchLastSection(False)
     return table
 
 
@@ -71,6 +74,11 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[Any]], *, ids: Seque
             if c == 0 and ids is not None:
                 item.setData(ID_ROLE, ids[r])
             table.setItem(r, c, item)
+    if table.property("fitRows"):
+        height = (table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                  + sum(table.rowHeight(r) for r in range(table.rowCount()))
+                  + table.horizontalScrollBar().sizeHint().height())
+        table.setFixedHeight(height)
 
 
 def table_texts(table: QTableWidget) -> list[list[str]]:
