@@ -1247,6 +1247,22 @@ The register of left-behind children and children in difficulty.</source>
         <translation>保存地址(&amp;S)</translation>
     </message>
     <message>
+        <source>Certificate &amp;file...</source>
+        <translation>证书文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>The relay&apos;s certificate file (.pem) given by the township at enrolment; it makes sure nobody else can stand in for the relay.</source>
+        <translation>乡镇在登记时提供的中转站证书文件（.pem），用来确保没有人能冒充中转站。</translation>
+    </message>
+    <message>
+        <source>Choose the relay&apos;s certificate</source>
+        <translation>选择中转站证书</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt)</source>
+        <translation>证书 (*.pem *.crt)</translation>
+    </message>
+    <message>
         <source>&amp;Upload</source>
         <translation>上传(&amp;U)</translation>
     </message>

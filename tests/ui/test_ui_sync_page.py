@@ -244,12 +244,19 @@ def test_relay_buttons_wait_for_an_address(desks: tuple[Desk, Desk]) -> None:
     relay = village.page.relay
     assert not relay.push_button.isEnabled() and not relay.pull_button.isEnabled()
     relay.url.setText("https://192.0.2.10:8765")
-    relay._save_url()
+    relay.save_url()
     village.settle()
     assert relay.push_button.isEnabled() and relay.pull_button.isEnabled()
     village.page.reload()
     village.settle()
     assert relay.url.text() == "https://192.0.2.10:8765"
+    not_a_cert = village.site.db.paths.root / "relay.pem"
+    not_a_cert.write_text("hello", encoding="utf-8")
+    relay.save_url(not_a_cert)
+    village.settle()
+    from carebook.ui.errors import shown_messages
+
+    assert "不是中转站证书" in shown_messages[-1]
 
 
 def test_upload_and_download_buttons_through_a_real_relay(world: SyncWorld, tmp_path: Path, qapp: Any, qtbot: Any,
@@ -268,11 +275,14 @@ def test_upload_and_download_buttons_through_a_real_relay(world: SyncWorld, tmp_
     store = RelayStore(tmp_path / "relay")
     store.add_anchor(town_site.keys().public().signing_public_key)
     with relay_in_thread(store, tls_cert=cert, tls_key=key) as relay:
-        for site in (village_site, town_site):  # the address and certificate given at enrolment
-            resolve_relay(site, relay.url, cert.read_bytes())
+        resolve_relay(town_site, relay.url, cert.read_bytes())  # as `carebook push URL --cert F` keeps it
         village = _desk(village_site, tmp_path / "ui-village", qtbot)
         town = _desk(town_site, tmp_path / "ui-town", qtbot, main_window=False)
         try:
+            assert not village.page.relay.push_button.isEnabled()
+            village.page.relay.url.setText(relay.url)  # typed, the certificate chosen in the app
+            village.page.relay.save_url(cert)
+            village.settle()
             assert village.page.relay.push_button.isEnabled() and village.page.relay.url.text() == relay.url
             town.page.relay.push()  # publishes the enrolled keys (and a return bundle)
             town.settle()

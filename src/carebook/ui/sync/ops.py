@@ -447,12 +447,15 @@ def relay_pull(api: Any, t: TaskContext) -> list[ImportLine]:
     return lines
 
 
-def save_relay_url(api: Any, url: str) -> None:
-    """Remember ``url`` as the relay (local setting ``sync.relay``; a pinned certificate stays).
+def save_relay_url(api: Any, url: str, cert: Path | None = None) -> None:
+    """Remember ``url`` as the relay (local setting ``sync.relay``), with the relay's certificate
+    file ``cert`` (PEM, given at enrolment) pinned when given; an earlier pinned certificate stays
+    otherwise.
 
     Raises:
-        CarebookError: the address does not start with http:// or https://, or a certificate
-            is pinned and the address is not https://.
+        CarebookError: the address does not start with http:// or https://; the certificate
+            cannot be read or is not a PEM certificate; a certificate is pinned and the address
+            is not https://.
     """
     from carebook.sync.relay_exchange import resolve_relay
 
@@ -460,4 +463,13 @@ def save_relay_url(api: Any, url: str) -> None:
     if not url.lower().startswith(("http://", "https://")):
         raise CarebookError("中转站地址应以 https:// 开头，例如 https://192.168.1.10:8765",
                             "The relay address starts with https://, e.g. https://192.168.1.10:8765")
-    resolve_relay(site_of(api), url)
+    pem: bytes | None = None
+    if cert is not None:
+        try:
+            pem = cert.read_bytes()
+        except OSError as exc:
+            raise CarebookError(f"读不了证书文件 {cert}：{exc}", f"cannot read {cert}: {exc}") from None
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            raise CarebookError("这个文件不是中转站证书（应是 PEM 格式，以 -----BEGIN CERTIFICATE----- 开头）",
+                                "this file is not the relay certificate (PEM, starting -----BEGIN CERTIFICATE-----)")
+    resolve_relay(site_of(api), url, pem)

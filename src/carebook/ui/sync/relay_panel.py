@@ -4,8 +4,11 @@ push URL`` keeps it), and the two buttons, run on the worker with progress and C
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -46,11 +49,18 @@ class RelayPanel(QWidget):
         url_label = QLabel(self.tr("Relay &address:"))
         url_label.setBuddy(self.url)
         self.save_button = QPushButton(self.tr("&Save address"))
-        self.save_button.clicked.connect(self._save_url)
+        self.save_button.clicked.connect(lambda: self.save_url())
+        self.cert_button = QPushButton(self.tr("Certificate &file..."))
+        self.cert_button.setToolTip(self.tr(
+            "The relay's certificate file (.pem) given by the township at enrolment; it makes sure "
+            "nobody else can stand in for the relay."
+        ))
+        self.cert_button.clicked.connect(self._choose_cert)
         url_row = QHBoxLayout()
         url_row.addWidget(url_label)
         url_row.addWidget(self.url, 1)
         url_row.addWidget(self.save_button)
+        url_row.addWidget(self.cert_button)
         self.push_button = QPushButton(self.tr("&Upload"))
         self.push_button.setObjectName("sync-relay-push")
         self.push_button.clicked.connect(self.push)
@@ -87,10 +97,18 @@ class RelayPanel(QWidget):
             b.setEnabled(bool(url))
             b.setToolTip("" if url else self.tr("Enter and save the relay address first."))
 
-    def _save_url(self) -> None:
+    def _choose_cert(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Choose the relay's certificate"), "", self.tr("Certificates (*.pem *.crt)")
+        )
+        if path:
+            self.save_url(Path(path))
+
+    def save_url(self, cert: Path | None = None) -> None:
+        """Remember the address typed (and pin the certificate file ``cert`` when given)."""
         api = self.ctx.api
         url = self.url.text()
-        (self.ctx.task(lambda t: ops.save_relay_url(api, url), self)
+        (self.ctx.task(lambda t: ops.save_relay_url(api, url, cert), self)
          .success(lambda _: self._saved_url(url.strip())).run())
 
     def _saved_url(self, url: str) -> None:
