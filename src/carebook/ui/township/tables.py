@@ -33,7 +33,7 @@ def make_table(name: str, headers: Sequence[str], parent: QWidget | None = None,
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(26)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized to contents after each fill
     header.setStretchLastSection(False)
     return table
 
@@ -56,6 +56,7 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[Any]], *, ids: Seque
     ``alert_columns`` red, in ``watch_columns`` amber; ``ids[i]`` stored on row i's first cell
     (``ID_ROLE``); the last row bold (a totals row) with ``bold_last``."""
     table.setSortingEnabled(False)
+    table.setUpdatesEnabled(False)
     table.clearContents()
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -74,6 +75,8 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[Any]], *, ids: Seque
             if c == 0 and ids is not None:
                 item.setData(ID_ROLE, ids[r])
             table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+    table.setUpdatesEnabled(True)
     if table.property("fitRows"):
         height = (table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
                   + sum(table.rowHeight(r) for r in range(table.rowCount()))
