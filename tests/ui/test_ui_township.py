@@ -6,6 +6,7 @@ the worker and re-read with openpyxl, and an enrolment file made from the page."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections import Counter
@@ -254,3 +255,45 @@ def test_enrolment_file_made_and_fingerprints_shown(world: SyncWorld, town_windo
     assert (stick / "enrol-610402100204.cbe").is_file()
     assert own in page.result.text() and "登记码" in page.result.text()
     assert any(r[0] == "第4村" and r[3] == "未使用" for r in table_texts(page.issued))
+
+
+def test_staff_edited_and_ended_through_the_dialogs(world: SyncWorld, town_window: Any) -> None:
+    from carebook.model.services.staff import add_staff
+
+    with world.township.register.writing() as s:
+        add_staff(s, {"role": "director", "name": "赵春梅", "unit": "610402100203", "appointed_on": "2022-05-01"},
+                  today=world.today)
+    page = _open(town_window, "staff")
+    rows = table_texts(page.roster)
+    page.roster.selectRow(next(i for i, r in enumerate(rows) if r[0] == "赵春梅"))
+    edit = page.edit_selected()
+    assert edit.name.text() == "赵春梅" and edit.appointed_on.text() == "2022-05-01"
+    edit.phone.setText("13700003333")
+    assert edit.values() == {"phone": "13700003333"}  # only what changed is sent
+    edit.buttons.accepted.emit()
+    town_window.ctx.tasks.wait_idle()
+    assert not edit.isVisible()
+    row = next(r for r in table_texts(page.roster) if r[0] == "赵春梅")
+    assert row[4] == "13700003333"
+    page.roster.selectRow(next(i for i, r in enumerate(table_texts(page.roster)) if r[0] == "赵春梅"))
+    end = page.end_selected()
+    end.ended_on.setText((world.today - dt.timedelta(days=1)).isoformat())
+    end.note.setText("调离")
+    end.buttons.accepted.emit()
+    town_window.ctx.tasks.wait_idle()
+    assert not end.isVisible()
+    assert all(r[0] != "赵春梅" for r in table_texts(page.roster))  # ended terms are hidden by default
+    page.show_ended.setChecked(True)
+    town_window.ctx.tasks.wait_idle()
+    row = next(r for r in table_texts(page.roster) if r[0] == "赵春梅")
+    assert row[6] == (world.today - dt.timedelta(days=1)).isoformat()
+
+
+def test_township_pages_reachable_by_keyboard(town_window: Any) -> None:
+    from PySide6.QtGui import QAction, QKeySequence
+
+    actions = {a.shortcut().toString(): a for a in town_window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    for key, code in (("Ctrl+7", "overview"), ("Ctrl+8", "staff"), ("Ctrl+9", "allowances"), ("Ctrl+0", "enrolment")):
+        actions[QKeySequence(key).toString()].trigger()
+        town_window.ctx.tasks.wait_idle()
+        assert town_window.stack.currentWidget() is town_window.page_by_code(code)
