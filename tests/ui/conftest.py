@@ -58,9 +58,15 @@ def ctx(qapp: object, register: Register, tmp_path: Path) -> Iterator[AppContext
 
 
 @pytest.fixture
-def window(ctx: AppContext, qtbot: object) -> Iterator[object]:
-    """The main window, shown, with the register page loaded."""
+def window(ctx: AppContext, qtbot: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The main window, shown, with the register page loaded. Closing it with unsaved edits
+    discards them instead of asking (a test that checks the question patches the instance)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from carebook.ui.child_editor import ChildEditor
     from carebook.ui.main_window import MainWindow
+
+    monkeypatch.setattr(ChildEditor, "ask_unsaved", lambda self: QMessageBox.StandardButton.Discard)
 
     win = MainWindow(ctx)
     qtbot.addWidget(win)  # type: ignore[attr-defined]

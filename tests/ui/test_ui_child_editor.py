@@ -138,3 +138,19 @@ def test_closing_a_child_with_a_reason(window: Any, ctx: Any, register: Register
     assert "销档" in editor.subheading.text() and "户籍迁出" in editor.subheading.text()
     assert not editor.visit_button.isEnabled()
     assert child_id not in register.child_ids()
+
+
+def test_family_field_error_is_shown_on_its_tab(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    child_id = register.child_ids()[0]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    phone = editor.family.fields()["mother.phone"]
+    qtbot.keyClicks(phone.editor, "12345")
+    editor.save()
+    ctx.tasks.wait_idle()
+    assert editor.tabs.currentWidget() is editor.family
+    assert "电话号码" in phone.error.text() and not phone.error.isHidden()
+    assert editor.is_dirty()
+    mother = next(m for m in register.child_detail(child_id).members if m.role == "mother")
+    assert mother.phone != "12345"
