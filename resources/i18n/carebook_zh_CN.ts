@@ -2344,4 +2344,15 @@ The register of left-behind children and children in difficulty.</source>
         <translation>记录走访</translation>
     </message>
 </context>
+<context>
+    <name>TownshipDialog</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
 </TS>
