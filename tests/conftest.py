@@ -24,13 +24,14 @@ from carebook.model.changelog import ChangeLogEntry
 from carebook.model.db import create_database, open_database
 from carebook.model.register import Register
 from carebook.model.schema import metadata
-
-PASSPHRASE = "synthetic test passphrase"
-VILLAGE_CODE = "610402100201"
-VILLAGE_NAME = "东湾村"
-TOWNSHIP_CODE = "610402100"
-TOWNSHIP_NAME = "幸福镇"
-ACTOR = "李秀英"
+from model_helpers import (
+    ACTOR,
+    PASSPHRASE,
+    TOWNSHIP_CODE,
+    TOWNSHIP_NAME,
+    VILLAGE_CODE,
+    VILLAGE_NAME,
+)
 
 
 @pytest.fixture(scope="session")

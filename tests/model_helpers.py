@@ -10,6 +10,16 @@ from carebook.model.synthetic import id_number_for
 
 ADDRESS = "610402"
 
+# The shared register of the model tests (``tests/conftest.py``). Tests import these from here,
+# not from ``conftest``: with ``tests/ui/conftest.py`` also loaded, the name ``conftest`` is
+# ambiguous for imports made while tests run.
+PASSPHRASE = "synthetic test passphrase"
+VILLAGE_CODE = "610402100201"
+VILLAGE_NAME = "东湾村"
+TOWNSHIP_CODE = "610402100"
+TOWNSHIP_NAME = "幸福镇"
+ACTOR = "李秀英"
+
 
 def years_before(day: dt.date, years: int, days: int = 0) -> dt.date:
     """``day`` minus ``years`` years (28 Feb for 29 Feb in a common year) minus ``days`` days."""

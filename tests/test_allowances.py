@@ -30,8 +30,7 @@ from carebook.model.errors import ValidationError
 from carebook.model.installation import add_org_unit
 from carebook.model.register import Register
 from carebook.model.services.staff import add_staff, end_staff
-from conftest import TOWNSHIP_CODE, VILLAGE_CODE
-from model_helpers import id_for
+from model_helpers import TOWNSHIP_CODE, VILLAGE_CODE, id_for
 
 D = Decimal
 DIRECTOR, SUPERVISOR = StaffRole.CHILD_DIRECTOR, StaffRole.CHILD_SUPERVISOR

@@ -67,7 +67,7 @@ def test_cli_history_and_audit(register: Register, tmp_path: Path, monkeypatch: 
     import json
 
     from carebook.cli.main import main
-    from conftest import PASSPHRASE
+    from model_helpers import PASSPHRASE
 
     values = child_values("周小川", dt.date(2012, 8, 9), seq=45)
     child = register.register_child(values).record_id

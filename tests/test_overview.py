@@ -29,8 +29,7 @@ from carebook.model.visits import Visit
 from carebook.sync.conflicts import list_conflicts, resolve_conflict
 from carebook.sync.exchange import export_bundles, import_bundles
 from carebook.sync.trust_store import load_pending_enrolments
-from conftest import TOWNSHIP_CODE, VILLAGE_CODE
-from model_helpers import both_away, child_values, years_before
+from model_helpers import TOWNSHIP_CODE, VILLAGE_CODE, both_away, child_values, years_before
 from sync_world import SyncWorld, build_world
 from township_data import build_township
 

@@ -30,8 +30,7 @@ from carebook.model.services.children import close_child, register_child
 from carebook.model.services.staff import add_staff, add_training, end_staff, find_staff, update_staff
 from carebook.model.services.visits import record_visit
 from carebook.model.staff import Staff
-from conftest import TOWNSHIP_CODE, VILLAGE_CODE
-from model_helpers import child_values, id_for
+from model_helpers import TOWNSHIP_CODE, VILLAGE_CODE, child_values, id_for
 
 WEST = "610402100202"
 

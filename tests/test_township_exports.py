@@ -34,7 +34,7 @@ from carebook.model.db import open_database
 from carebook.model.enums import Category
 from carebook.model.register import Register
 from carebook.model.services.staff import add_staff
-from conftest import PASSPHRASE, TOWNSHIP_CODE, VILLAGE_CODE
+from model_helpers import PASSPHRASE, TOWNSHIP_CODE, VILLAGE_CODE
 from township_data import build_township
 
 
