@@ -104,7 +104,7 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"  [{field_label(m.role + '.name', zh)}] {m.name or ''} {m.phone or ''} {m.status or ''}")
     print(f"  {msg('走访次数', 'visits')}: {len(detail.visits)}  {msg('下次走访', 'next visit')}: {detail.next_visit_due}")
     if detail.closed:
-        print(f"  {msg('已销档', 'closed')}: {ClosingReason(detail.closed_reason).label} {detail.closed_on}")
+        print(f"  {msg('已销档', 'closed')}: {ClosingReason(detail.closed_reason or 'other').label} {detail.closed_on}")
     return 0
 
 
