@@ -1588,6 +1588,10 @@ The register of left-behind children and children in difficulty.</source>
         <translation>尚未登记：村里需用乡镇制作的登记文件初始化。</translation>
     </message>
     <message>
+        <source>No village enrolled yet: make an enrolment file for each village on the Enrolment page.</source>
+        <translation>还没有村入网：请在“入网管理”页为每个村制作登记文件。</translation>
+    </message>
+    <message>
         <source>never</source>
         <translation>从未</translation>
     </message>

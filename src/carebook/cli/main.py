@@ -33,7 +33,9 @@ COMMAND_MODULES = [
     "carebook.cli.township_cmd",
 ]
 
-PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
+#: Pages of ``--screenshot --page``: the village app's, then the township's (township role only).
+PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings",
+         "overview", "staff", "allowances", "enrolment")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

@@ -51,9 +51,13 @@ class StatusPanel(QWidget):
             lines.append(self.tr("Open conflicts to decide: %1").replace("%1", str(info.open_conflicts)))
         if info.parked:
             lines.append(self.tr("Records waiting for changes not received yet: %1").replace("%1", str(info.parked)))
-        if not info.peers:
+        if not info.peers and info.role == "village":
             lines.append(self.tr(
                 "Not enrolled yet: a village starts from the enrolment file made by the township."
+            ))
+        elif not info.peers:
+            lines.append(self.tr(
+                "No village enrolled yet: make an enrolment file for each village on the Enrolment page."
             ))
         self.summary.setText("\n".join(lines))
         self.peers.setRowCount(0)
