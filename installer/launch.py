@@ -17,6 +17,6 @@ if sys.stdout is None or sys.stderr is None:  # windowed build (Windows, console
     sys.stdout = sys.stdout or _log
     sys.stderr = sys.stderr or _log
 
-from carebook.cli.main import main  # noqa: E402  (after the streams exist)
+from carebook.cli.main import main
 
 raise SystemExit(main())
