@@ -63,6 +63,9 @@ class Register:
         self._close = close
         #: The unlocked key store (small secrets such as the sync keys), when opened from disk.
         self.keystore: Any = None
+        #: The open :class:`carebook.model.db.Database` (sync builds its site on it), when opened
+        #: from disk.
+        self.database: Any = None
 
     @classmethod
     def open(cls, data_dir: Path | None = None, *, passphrase: str | None = None, create: bool = False,
@@ -78,6 +81,7 @@ class Register:
         db = open_database(data_dir, passphrase=passphrase, create=create, ask_passphrase=ask_passphrase)
         register = cls(db.sessionmaker, data_dir=db.path.parent, close=db.close)
         register.keystore = db.keystore
+        register.database = db
         return register
 
     def close(self) -> None:
