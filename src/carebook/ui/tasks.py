@@ -96,6 +96,7 @@ class _Worker(QThread):
     """The single worker thread: runs queued jobs one after another."""
 
     job_done = Signal(int)
+    job_dropped = Signal(object)
     job_progress = Signal(int, int, int, str)
 
     def __init__(self, jobs: queue.Queue[_Job[Any] | None]) -> None:
@@ -110,6 +111,10 @@ class _Worker(QThread):
             if job is None:
                 return
             if job.dropped:
+                # Dropped jobs are no longer in the manager's table: hand the last reference to
+                # the GUI thread, so Qt objects their callbacks hold die in their own thread.
+                self.job_dropped.emit(job)
+                job = None
                 continue
             self.current = job
             ctx = TaskContext(job, self.job_progress.emit)
@@ -121,7 +126,13 @@ class _Worker(QThread):
                 job.error = exc
             finally:
                 self.current = None
-            self.job_done.emit(job.id)
+            job_id = job.id
+            # The manager's table keeps the job alive; release this thread's references BEFORE
+            # signalling, so the job (its callbacks, its progress dialog) is freed on the GUI
+            # thread, never here: Qt objects must be destroyed in the thread that owns them.
+            del ctx
+            job = None
+            self.job_done.emit(job_id)
 
 
 class TaskManager(QObject):
@@ -137,6 +148,7 @@ class TaskManager(QObject):
         self._next_id = 1
         self._worker = _Worker(self._queue)
         self._worker.job_done.connect(self._on_done)
+        self._worker.job_dropped.connect(self._on_dropped)
         self._worker.job_progress.connect(self._on_progress)
         self._worker.start()
 
@@ -153,6 +165,10 @@ class TaskManager(QObject):
         self._jobs[job.id] = job
         self._queue.put(job)
         return job.id
+
+    def _on_dropped(self, job: object) -> None:
+        """Receive a dropped job from the worker so its last reference goes here, on the GUI
+        thread (nothing else to do: it was superseded by a newer task with the same key)."""
 
     def cancel(self, job_id: int) -> None:
         """Ask the task to stop (it stops at its next :meth:`TaskContext.check`)."""
