@@ -8,8 +8,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backend
 import pytest
 from sqlalchemy import select
 
@@ -17,30 +15,12 @@ from carebook.model import keys
 from carebook.model.db import Database, create_database, open_database
 from carebook.model.register import Register
 from carebook.model.schema import metadata
+from keyring_helpers import MemoryKeyring  # noqa: F401  (re-exported for the protection tests)
 from model_helpers import child_values
 
 PASSPHRASE = "synthetic protect passphrase"
 CHILD_NAME = "欧阳思远"
 VILLAGE = ("610402100201", "东湾村", "610402100", "幸福镇")
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An OS keyring standing in for Windows Credential Manager / Secret Service."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 def new_database(data_dir: Path, *, use_keyring: bool = False, passphrase: str | None = PASSPHRASE) -> Database:

@@ -31,27 +31,10 @@ from carebook.model.db import (
 )
 from carebook.model.keys import PassphraseRequired, WrongKeyError
 from carebook.model.paths import DataPaths, resolve_data_dir
+from keyring_helpers import MemoryKeyring
 
 PASSPHRASE = "correct horse battery"
 
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A working keyring that keeps passwords in a dict."""
-
-    priority = -1  # never picked by keyring's own backend discovery
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)
