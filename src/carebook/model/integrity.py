@@ -293,6 +293,21 @@ def _diagnose(paths: DataPaths, key: bytes) -> str | None:
     return None
 
 
+def quick_diagnosis(data_dir: Path | DataPaths, key: bytes) -> str | None:
+    """Why the database of ``data_dir`` is damaged (current language), or ``None`` when it
+    opens with ``key`` and passes ``PRAGMA quick_check``. Reads only, on its own connection,
+    so it runs while the register is open (the desktop's check after start-up). Raises
+    :class:`carebook.model.db.DatabaseBusy` when the file is locked, OSError when unreadable."""
+    paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
+    return _diagnose(paths, key)
+
+
+def check_open_register(register: Any, *, progress: Callable[[str], None] | None = None) -> CheckReport:
+    """:func:`check_register` on an open :class:`~carebook.model.register.Register` (the
+    desktop's 检查数据库 button). Reads only."""
+    return check_register(register.sessions, progress=progress)
+
+
 def recover_from_damage(
     data_dir: Path | DataPaths | None,
     *,

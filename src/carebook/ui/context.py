@@ -44,6 +44,10 @@ class AppContext(QObject):
     changed = Signal(object)
     #: Emitted when the user switched language (the main window is rebuilt).
     language_changed = Signal(str)
+    #: Emitted with a callable ``action(data_dir) -> str`` to run while the register is closed
+    #: (restoring a backup): the app closes its windows and the register, runs it, says the
+    #: returned text and opens the register again (:func:`carebook.ui.app.run_app`).
+    restart_requested = Signal(object)
 
     def __init__(self, api: Any, tasks: TaskManager, prefs: QSettings, data_dir: Path) -> None:
         super().__init__()
