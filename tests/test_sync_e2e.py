@@ -289,8 +289,13 @@ def test_attachment_files_travel_inside_the_bundle(sync_world: SyncWorld) -> Non
     result = export_bundles(village, world.stick)[0]
     assert result.attachments == 1
     import_bundle(world.township, result.paths[0], backup=False)
-    received = world.township.db.paths.attachments / sha[:2] / sha
-    assert received.read_bytes() == scan
+    from carebook.model.attachment_store import AttachmentStore
+
+    with world.township.register.reading() as session:
+        store = AttachmentStore.of(session, world.township.db.paths.attachments, create=False)
+    assert store.get(sha) == scan  # sealed under the township's own attachment key
+    assert not (world.township.db.paths.attachments / sha[:2] / sha).exists()
+    assert scan not in store.path_of(sha).read_bytes()
     assert ("attachment", next(k[1] for k in tracked_state(village) if k[0] == "attachment")) in tracked_state(
         world.township)
 

@@ -405,6 +405,9 @@ def open_database(
         engine.dispose()
         raise
     db = _database(paths, keystore, engine, current)
+    from carebook.model.attachment_store import prepare_store
+
+    prepare_store(db.sessionmaker, paths.attachments)  # seal clear attachment files of earlier versions
     db.pre_migration_backup = backup
     db.location_warning = location.warning
     return db

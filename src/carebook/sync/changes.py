@@ -23,6 +23,7 @@ The HLC node of a change is always its origin, so it is not repeated. See
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -31,12 +32,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carebook.model.changelog import ChangeLogEntry
+from carebook.model.errors import CarebookError
 from carebook.model.sync_state import SyncChangeContext
 from carebook.sync.aggregates import (
     IN_PART,
@@ -47,6 +49,9 @@ from carebook.sync.aggregates import (
     table_of,
 )
 from carebook.sync.errors import PayloadCorruptError
+
+if TYPE_CHECKING:
+    from carebook.model.attachment_store import AttachmentStore
 
 PAYLOAD_MAGIC = b"CBPAYLOAD1\n"
 PAYLOAD_VERSION = 1
@@ -286,48 +291,39 @@ def decode_payload(data: bytes) -> Payload:
 
 
 def attachment_path(attachments_dir: Path, sha256: str) -> Path:
-    """Where the bytes of an attachment live: ``<dir>/<sha256[:2]>/<sha256>``."""
+    """Where earlier versions kept the clear bytes of an attachment: ``<dir>/<sha256[:2]>/<sha256>``
+    (files are now sealed: see :class:`carebook.model.attachment_store.AttachmentStore`)."""
     return attachments_dir / sha256[:2] / sha256
 
 
-def collect_attachments(changes: Iterable[Change], attachments_dir: Path | None) -> dict[str, bytes]:
-    """The files of the attachments inserted by ``changes`` that exist under ``attachments_dir``
-    (SHA-256 hex -> bytes); missing files are skipped (the record still travels)."""
+def collect_attachments(changes: Iterable[Change], store: AttachmentStore | None) -> dict[str, bytes]:
+    """The decrypted files of the attachments inserted by ``changes`` that are in ``store``
+    (SHA-256 hex -> plaintext bytes; the bundle payload is HPKE-encrypted); missing or damaged
+    files are skipped (the record still travels)."""
     found: dict[str, bytes] = {}
-    if attachments_dir is None:
+    if store is None:
         return found
     for c in changes:
         if c.entity != "attachment" or c.op != "insert" or not c.new_value:
             continue
         sha = c.snapshot().get("sha256")
-        if not sha or sha in found:
+        if not sha or sha in found or not store.has(sha):
             continue
-        path = attachment_path(attachments_dir, sha)
-        if path.is_file():
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() == sha:
-                found[sha] = data
+        with contextlib.suppress(CarebookError, OSError):
+            found[sha] = store.get(sha)
     return found
 
 
-def store_attachments(attachments: dict[str, bytes], attachments_dir: Path | None) -> int:
-    """Write received attachment files (content-addressed, so writing one twice is harmless);
-    returns how many were new. Each is written to a temporary name, fsynced and renamed."""
-    if attachments_dir is None:
+def store_attachments(attachments: dict[str, bytes], store: AttachmentStore | None) -> int:
+    """Seal received attachment files into ``store`` (content-addressed, so storing one twice
+    is harmless); returns how many were new. Each is written to a temporary name, fsynced and
+    renamed."""
+    if store is None:
         return 0
-    import os
-
     written = 0
     for sha, data in attachments.items():
-        path = attachment_path(attachments_dir, sha)
-        if path.is_file():
+        if store.has(sha):
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        store.put(data, sha256=sha)
         written += 1
     return written

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from carebook.model import migrations
+from carebook.model.attachment_store import AttachmentStore
 from carebook.model.db import Database, backup_database, default_backup_name, open_database
 from carebook.model.enums import Role
 from carebook.model.installation import Installation, get_installation
@@ -290,7 +291,8 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
     for c in routed:
         if c.origin != inst.id:
             c.ctx = stored.get(c.key, {})
-    attachments = collect_attachments(routed, attachments_dir)
+    store = AttachmentStore.of(session, attachments_dir, create=False) if attachments_dir is not None else None
+    attachments = collect_attachments(routed, store)
     payload = encode_payload(Payload(routed, attachments))
     seq = (after + 1, upto) if upto > after else (None, None)
     proof = own_proof(session) if inst.role is Role.VILLAGE else None
@@ -375,7 +377,10 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
     if backup:
         site.db.paths.backups.mkdir(parents=True, exist_ok=True)
         backup_path = backup_database(site.db, _backup_target(site.db.paths.backups, header.bundle_id))
-    store_attachments(payload.attachments, site.db.paths.attachments)
+    if payload.attachments:
+        with site.register.sessions() as session, session.begin():
+            store = AttachmentStore.of(session, site.db.paths.attachments)
+        store_attachments(payload.attachments, store)
     result = ImportResult(header.bundle_id, sender.code, sender.name, False, header.seq_from, header.seq_to,
                           backup=backup_path, newly_enrolled=opened.newly_enrolled is not None)
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
