@@ -2,6 +2,85 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AllowanceSettingsDialog</name>
+    <message>
+        <source>Allowance settings</source>
+        <translation>补贴标准设置</translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation>承担方</translation>
+    </message>
+    <message>
+        <source>Share (%)</source>
+        <translation>比例（%）</translation>
+    </message>
+    <message>
+        <source>&amp;Add payer</source>
+        <translation>添加承担方(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Re&amp;move payer</source>
+        <translation>删除承担方(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Staff appointed before this month are paid from this month.</source>
+        <translation>在此月份以前任职的人员，从此月份起计发补贴。</translation>
+    </message>
+    <message>
+        <source>From the month of taking office</source>
+        <translation>从任职当月起计算</translation>
+    </message>
+    <message>
+        <source>From the month after taking office (unless appointed on the 1st)</source>
+        <translation>从任职次月起计算（1日任职的从当月起）</translation>
+    </message>
+    <message>
+        <source>The month of leaving office is paid</source>
+        <translation>离任当月计发补贴</translation>
+    </message>
+    <message>
+        <source>Child &amp;supervisor, yuan a month</source>
+        <translation>儿童督导员每月补贴（元）(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Child &amp;director, yuan a month</source>
+        <translation>儿童主任每月补贴（元）(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Fu&amp;nding shares</source>
+        <translation>资金分担比例(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Scheme s&amp;tarts in</source>
+        <translation>补贴起算月份(&amp;T)</translation>
+    </message>
+    <message>
+        <source>First &amp;paid month</source>
+        <translation>任职后起算(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Seed &amp;defaults</source>
+        <translation>恢复默认标准(&amp;D)</translation>
+    </message>
+    <message>
+        <source>100 yuan (supervisor) and 200 yuan (director) a month, 新区 : 新城 = 35 : 65, from 2020-01</source>
+        <translation>儿童督导员每人每月100元，儿童主任每人每月200元，新区与新城按35:65分担，2020年1月起算</translation>
+    </message>
+    <message>
+        <source>Post allowances of child supervisors and child directors are paid for whole months. The ledger on the Allowances page is computed with these settings.</source>
+        <translation>儿童督导员和儿童主任的岗位补贴按整月计发。“补贴”页的台账按这里的标准计算。</translation>
+    </message>
+    <message>
+        <source>Total: ?</source>
+        <translation>合计：?</translation>
+    </message>
+    <message>
+        <source>Total: %1%</source>
+        <translation>合计：%1%</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Carebook</source>
@@ -12,6 +91,41 @@
 Enter the register&apos;s passphrase (or the recovery key):</source>
         <translation>本机的密钥库中没有台账数据库的密钥。
 请输入数据库密码（或恢复密钥）：</translation>
+    </message>
+</context>
+<context>
+    <name>AppLocker</name>
+    <message>
+        <source>&amp;Lock now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unlock first, then close Carebook.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No PIN or password is set. Set one in Settings under &apos;App lock&apos; first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The PIN could not be checked. Try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong PIN or password (%1 wrong in a row). Try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong PIN or password (%1 wrong in a row). Wait %2 seconds before the next try.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -900,6 +1014,30 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     </message>
 </context>
 <context>
+    <name>LockScreen</name>
+    <message>
+        <source>Carebook is locked</source>
+        <extracomment>Entity name announced when the lock&apos;s settings change (``ctx.notify_changed(APP_LOCK)``). The events that count as the user being there. How often the idle time is looked at (milliseconds).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The app locked itself to keep the children&apos;s files private. Enter the PIN or password to go on where you left off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PIN or password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Unlock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the PIN or password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Carebook - register of children</source>
@@ -1393,6 +1531,25 @@ The register of left-behind children and children in difficulty.</source>
     </message>
 </context>
 <context>
+    <name>RosterPrintDialog</name>
+    <message>
+        <source>Print the roster</source>
+        <translation>打印花名册</translation>
+    </message>
+    <message>
+        <source>Roster of the children in open files (A4 landscape)</source>
+        <translation>在册儿童花名册（A4横向）</translation>
+    </message>
+    <message>
+        <source>Preparing the roster...</source>
+        <translation>正在生成花名册…</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+</context>
+<context>
     <name>SchoolingTab</name>
     <message>
         <source>Schooling</source>
@@ -1653,6 +1810,10 @@ The register of left-behind children and children in difficulty.</source>
         <translation>导出Excel(&amp;X)…</translation>
     </message>
     <message>
+        <source>Allowance &amp;settings...</source>
+        <translation>补贴标准设置(&amp;S)...</translation>
+    </message>
+    <message>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -1723,6 +1884,17 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Saved the allowance ledger to %1.</source>
         <translation>补贴台账已保存到 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipDialog</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -1851,6 +2023,14 @@ The register of left-behind children and children in difficulty.</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
+        <source>Export township &amp;ledger (Excel)...</source>
+        <translation>导出乡镇台账（Excel）(&amp;L)...</translation>
+    </message>
+    <message>
+        <source>&amp;Print roster...</source>
+        <translation>打印花名册(&amp;P)...</translation>
+    </message>
+    <message>
         <source>Village</source>
         <translation>村（居）</translation>
     </message>
@@ -1965,6 +2145,26 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Overview</source>
         <translation>总览</translation>
+    </message>
+    <message>
+        <source>township-ledger-%1.xlsx</source>
+        <translation>乡镇台账-%1.xlsx</translation>
+    </message>
+    <message>
+        <source>Export the township ledger</source>
+        <translation>导出乡镇台账</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Writing the township ledger...</source>
+        <translation>正在生成乡镇台账…</translation>
+    </message>
+    <message>
+        <source>Saved the township ledger (%1 children, %2 of them in closed files) to %3.</source>
+        <translation>乡镇台账已保存到 %3（共 %1 名儿童，其中已销档 %2 名）。</translation>
     </message>
     <message>
         <source>as of %1 (visits: month %2)</source>
@@ -2346,17 +2546,6 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Record visit</source>
         <translation>记录走访</translation>
-    </message>
-</context>
-<context>
-    <name>TownshipDialog</name>
-    <message>
-        <source>&amp;Save</source>
-        <translation>保存(&amp;S)</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
 </context>
 </TS>

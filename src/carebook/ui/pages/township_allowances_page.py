@@ -1,7 +1,9 @@
 """The allowances page (补贴): the allowance ledger of child directors and supervisors for a
 range of months (:func:`carebook.model.allowances.allowance_ledger`: amounts and funding shares
 from the settings, by default the seed district's 100 / 200 yuan a month and 新区 : 新城 = 35 : 65),
-with totals per person, per month and per payer, and its export to .xlsx on the worker."""
+with totals per person, per month and per payer, and its export to .xlsx on the worker. The
+补贴标准设置 dialog (:mod:`carebook.ui.township.allowance_settings_dialog`) changes the amounts,
+shares and start rule; the ledger is computed again when they are saved."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from carebook.ui.context import AppContext
 from carebook.ui.errors import show_message
 from carebook.ui.pages.base import Page
 from carebook.ui.township import data
+from carebook.ui.township.allowance_settings_dialog import AllowanceSettingsDialog
 from carebook.ui.township.tables import fill_table, heading, make_table
 
 
@@ -40,6 +43,7 @@ class TownshipAllowancesPage(Page):
         super().__init__(ctx)
         self.ledger: Any = None
         self.last_export: Path | None = None
+        self.settings_dialog: AllowanceSettingsDialog | None = None
         today = QDate.currentDate()
         self.first = QDateEdit(QDate(today.year(), 1, 1))
         self.last = QDateEdit(QDate(today.year(), today.month(), 1))
@@ -56,10 +60,14 @@ class TownshipAllowancesPage(Page):
         self.export_button = QPushButton(self.tr("E&xport to Excel..."))
         self.export_button.clicked.connect(self.choose_export)
         self.export_button.setEnabled(False)
+        self.settings_button = QPushButton(self.tr("Allowance &settings..."))
+        self.settings_button.setObjectName("allowance-settings")
+        self.settings_button.clicked.connect(self.open_settings)
         top = QHBoxLayout()
         for w in (first_label, self.first, last_label, self.last, self.compute_button, self.export_button):
             top.addWidget(w)
         top.addStretch(1)
+        top.addWidget(self.settings_button)
         self.summary = QLabel()
         self.summary.setObjectName("allowance-summary")
         self.summary.setWordWrap(True)
@@ -83,6 +91,16 @@ class TownshipAllowancesPage(Page):
     def activate(self) -> None:
         """Compute the ledger for the months shown."""
         self.compute()
+
+    def open_settings(self) -> AllowanceSettingsDialog:
+        """Open the allowance settings dialog (window-modal); the ledger is computed again
+        after a save. Returns the dialog."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()  # the one opened before (kept for tests until now)
+        dialog = self.settings_dialog = AllowanceSettingsDialog(self.ctx, self)
+        dialog.saved_settings.connect(lambda _s: self.compute())
+        dialog.open()
+        return dialog
 
     def months_asked(self) -> tuple[str, str]:
         """The range asked for as ``("YYYY-MM", "YYYY-MM")``."""

@@ -6,14 +6,18 @@ Tabs: 各村概况 (children, visits this month, overdue, open reports and refer
 missing/expiring/expired, per village and in total), 儿童构成 (by category, age band and sex per
 village, and the category x age band x sex cross-table of one village or all), 同步情况 (last
 bundle received, gaps, pending conflicts per village) and 儿童主任考核 (per director this month).
+The buttons above them export the township ledger (乡镇台账, .xlsx on the worker) and print the
+roster (花名册) through the print dialog.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,9 +30,11 @@ from PySide6.QtWidgets import (
 from carebook.model.enums import Category
 from carebook.model.queries.overview import AGE_BANDS, NO_CATEGORY
 from carebook.ui.context import CHILDREN, ENTRUSTMENTS, REPORTS, SYNC, VISITS, AppContext
+from carebook.ui.errors import show_message
 from carebook.ui.pages.base import Page
-from carebook.ui.township import data
+from carebook.ui.township import data, exports
 from carebook.ui.township.bar_chart import PALETTE, BarChart, Series
+from carebook.ui.township.roster_print import RosterPrintDialog
 from carebook.ui.township.tables import fill_table, heading, make_table, section
 
 SEXES = ("1", "2")
@@ -58,9 +64,18 @@ class TownshipOverviewPage(Page):
         self.date_label = QLabel()
         self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.refresh_button.clicked.connect(self.activate)
+        self.ledger_button = QPushButton(self.tr("Export township &ledger (Excel)..."))
+        self.ledger_button.setObjectName("overview-export-ledger")
+        self.ledger_button.clicked.connect(self.choose_ledger_export)
+        self.roster_button = QPushButton(self.tr("&Print roster..."))
+        self.roster_button.setObjectName("overview-print-roster")
+        self.roster_button.clicked.connect(self.print_roster)
+        self.last_ledger: exports.LedgerExport | None = None
         top = QHBoxLayout()
         top.addWidget(heading(self.title()))
         top.addWidget(self.date_label, 1)
+        top.addWidget(self.ledger_button)
+        top.addWidget(self.roster_button)
         top.addWidget(self.refresh_button)
         self.summary = QLabel()
         self.summary.setObjectName("overview-summary")
@@ -142,6 +157,39 @@ class TownshipOverviewPage(Page):
         self.refresh_button.setEnabled(False)
         self.ctx.task(lambda t: data.load_overview(api), self).coalesce("township-overview").success(
             self.show_overview).finally_(lambda: self.refresh_button.setEnabled(True)).run()
+
+    # -- exports ----------------------------------------------------------------------------------
+    def choose_ledger_export(self) -> None:
+        """Ask where to save the township ledger, then export it."""
+        suggested = str(Path.home() / self.tr("township-ledger-%1.xlsx").replace(
+            "%1", self.overview.today.isoformat() if self.overview is not None else "new"))
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the township ledger"), suggested,
+                                              self.tr("Excel workbook (*.xlsx)"))
+        if path:
+            if not path.lower().endswith(".xlsx"):
+                path += ".xlsx"
+            self.export_ledger(Path(path))
+
+    def export_ledger(self, path: Path) -> int:
+        """Write the township ledger to ``path`` on the worker (progress dialog with Cancel);
+        says where it went when done. Returns the task id."""
+        api = self.ctx.api
+        self.ledger_button.setEnabled(False)
+        return self.ctx.task(lambda t: exports.export_township_ledger(api, path, t), self).with_progress(
+            self, self.tr("Writing the township ledger...")).success(self._ledger_exported).finally_(
+            lambda: self.ledger_button.setEnabled(True)).run()
+
+    def _ledger_exported(self, result: exports.LedgerExport) -> None:
+        self.last_ledger = result
+        show_message(self, self.tr("Saved the township ledger (%1 children, %2 of them in closed files) to %3.")
+                     .replace("%1", str(result.children)).replace("%2", str(result.closed))
+                     .replace("%3", str(result.path)), warning=False)
+
+    def print_roster(self) -> RosterPrintDialog:
+        """Open the print dialog of the roster (preview, print, save as PDF); returns it."""
+        dialog = RosterPrintDialog(self.ctx, self)
+        dialog.open()
+        return dialog
 
     # -- showing ----------------------------------------------------------------------------------
     def show_overview(self, o: Any) -> None:
