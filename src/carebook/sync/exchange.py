@@ -33,6 +33,7 @@ from carebook.sync.atomic_files import (
     default_free_space,
     write_files_atomically,
 )
+from carebook.sync.authority import check_authority
 from carebook.sync.bundle_files import group_bundle_paths, read_bundle, write_bundle
 from carebook.sync.bundle_format import seal_bundle
 from carebook.sync.changes import (
@@ -373,6 +374,8 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
         raise ForeignChangesError()
     if len(payload.changes) != header.counts.get("changes", len(payload.changes)):
         raise PayloadCorruptError("count")
+    with site.register.reading() as session:  # who may change what (sync/authority.py)
+        check_authority(session, payload.changes, me=me, sender=sender)
     backup_path = None
     if backup:
         site.db.paths.backups.mkdir(parents=True, exist_ok=True)

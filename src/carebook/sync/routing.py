@@ -11,8 +11,12 @@
     whose names appear on visits and decisions in the village's files);
   - for a child transferred *to* the village (its ``village_id`` changed to the village), the
     whole history of the file, so the new village gets the complete record;
-  - for a child transferred *away*, the change of ``village_id`` itself, so the old village
-    keeps the file and sees where the child went (nothing later).
+  - for a child transferred *away*, the change of ``village_id`` itself, and the closing of the
+    file that the transfer recorded just before it in the same transaction
+    (:func:`carebook.model.services.transfer.transfer_child`), so the old village keeps a closed
+    file saying where the child went (nothing later);
+  - for a record moved to one of the village's children by a merge of duplicate files
+    (its ``child_id`` changed), the whole history of that record.
 
 Routing looks at the records' current state in the sender's register.
 """
@@ -30,8 +34,19 @@ from sqlalchemy.orm import Session
 from carebook.model.children import Child
 from carebook.model.organisation import unit_id_for_code
 from carebook.model.staff import Staff
-from carebook.sync.aggregates import RecordKey, aggregate_records, chunks, resolve_aggregates, table_of
+from carebook.sync.aggregates import (
+    PARENT_COLUMN,
+    RecordKey,
+    aggregate_records,
+    chunks,
+    resolve_aggregates,
+    table_of,
+)
 from carebook.sync.changes import Change, log_rows_of_records
+
+#: Fields of a child's closing that a transfer sets in the old village (see
+#: :mod:`carebook.model.services.transfer`).
+TRANSFER_CLOSE_FIELDS = frozenset({"closed_reason", "closed_on", "closed_note", "transferred_to"})
 
 
 @dataclass
@@ -76,6 +91,10 @@ def route_changes(
     unit = unit_id_for_code(peer_code)
     unit_json = json.dumps(unit)
     arriving: set[str] = set()
+    moved_in: set[RecordKey] = set()
+    # a transfer's close of the file in the old village (same transaction, before the move)
+    leaving = {(c.record_id, c.tx_id): c.origin_seq for c in rows
+               if c.entity == "child" and c.field == "village_id" and c.old_value == unit_json}
     out: list[Change] = []
     for c in rows:
         if c.entity == "org_unit":
@@ -87,13 +106,17 @@ def route_changes(
                 out.append(c)
                 if c.entity == "child" and c.field == "village_id" and c.new_value == unit_json:
                     arriving.add(root[1])
-            elif c.entity == "child" and c.field == "village_id" and c.old_value == unit_json:
+                elif c.field is not None and c.field == PARENT_COLUMN.get(c.entity, ("", ""))[1]:
+                    moved_in.add(c.record)  # a record merged into one of the village's children
+            elif c.entity == "child" and (
+                    (c.field == "village_id" and c.old_value == unit_json)
+                    or (c.field in TRANSFER_CLOSE_FIELDS and c.origin_seq < leaving.get((c.record_id, c.tx_id), 0))):
                 out.append(c)
         elif root[0] == "staff" and (facts.staff_unit.get(root[1]) in (unit, my_unit_id)
                                      or unit in (facts.staff_cover.get(root[1]) or [])):
             out.append(c)
-    if arriving:
-        out = _with_history(session, out, [("child", cid) for cid in arriving], peer_id)
+    if arriving or moved_in:
+        out = _with_history(session, out, [("child", cid) for cid in arriving] + sorted(moved_in), peer_id)
     return out
 
 
