@@ -94,38 +94,255 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     </message>
 </context>
 <context>
+    <name>AppLockDialog</name>
+    <message>
+        <source>App lock</source>
+        <translation>程序锁</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>A PIN has at least 4 digits; a password at least 6 characters. Keep it to yourself: whoever knows it can read every file when the app is open.</source>
+        <translation>PIN 至少 4 位数字，密码至少 6 个字符。请不要告诉别人：知道它的人在程序打开时能看到所有档案。</translation>
+    </message>
+    <message>
+        <source>Current PIN or password</source>
+        <translation>当前的 PIN 或密码</translation>
+    </message>
+    <message>
+        <source>empty: keep the current one</source>
+        <translation>不填：保留原来的</translation>
+    </message>
+    <message>
+        <source>New PIN or password</source>
+        <translation>新的 PIN 或密码</translation>
+    </message>
+    <message>
+        <source>Repeat it</source>
+        <translation>再输入一次</translation>
+    </message>
+    <message>
+        <source>Lock after idle for</source>
+        <translation>无操作多久后锁定</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>The two new entries differ. Type them again.</source>
+        <translation>两次输入的不一样，请重新输入。</translation>
+    </message>
+    <message>
+        <source>Enter a PIN or password.</source>
+        <translation>请输入 PIN 或密码。</translation>
+    </message>
+    <message>
+        <source>Saving...</source>
+        <translation>正在保存……</translation>
+    </message>
+</context>
+<context>
+    <name>AppLockPanel</name>
+    <message>
+        <source>App lock</source>
+        <translation>程序锁</translation>
+    </message>
+    <message>
+        <source>Set PIN or password...</source>
+        <translation>设置 PIN 或密码...</translation>
+    </message>
+    <message>
+        <source>Remove the lock...</source>
+        <translation>取消程序锁...</translation>
+    </message>
+    <message>
+        <source>Ctrl+L locks at once. The lock keeps passers-by out of an open app; lock the Windows account too when leaving the PC.</source>
+        <translation>按 Ctrl+L 立即锁定。程序锁能挡住路过的人看到打开的程序；离开电脑时也请锁定 Windows 帐户。</translation>
+    </message>
+    <message>
+        <source>No lock: anyone at this PC can use the open app.</source>
+        <translation>未设置程序锁：任何人都能使用这台电脑上打开的程序。</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>%1 set: the app locks after %2 idle minutes.</source>
+        <translation>已设置%1：无操作 %2 分钟后自动锁定。</translation>
+    </message>
+    <message>
+        <source>Change...</source>
+        <translation>更改...</translation>
+    </message>
+    <message>
+        <source>Remove the lock</source>
+        <translation>取消程序锁</translation>
+    </message>
+    <message>
+        <source>Current PIN or password:</source>
+        <translation>当前的 PIN 或密码：</translation>
+    </message>
+    <message>
+        <source>The app lock is removed.</source>
+        <translation>程序锁已取消。</translation>
+    </message>
+</context>
+<context>
     <name>AppLocker</name>
     <message>
         <source>&amp;Lock now</source>
-        <translation type="unfinished"></translation>
+        <translation>立即锁定(&amp;L)</translation>
     </message>
     <message>
         <source>Unlock first, then close Carebook.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先解锁，再关闭程序。</translation>
     </message>
     <message>
         <source>No PIN or password is set. Set one in Settings under &apos;App lock&apos; first.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有设置 PIN 或密码。请先在“设置”页的“程序锁”中设置。</translation>
     </message>
     <message>
         <source>Checking...</source>
-        <translation type="unfinished"></translation>
+        <translation>正在核对……</translation>
     </message>
     <message>
         <source>The PIN could not be checked. Try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法核对 PIN，请再试一次。</translation>
     </message>
     <message>
         <source>Wrong PIN or password (%1 wrong in a row). Try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>PIN 或密码不对（已连续错 %1 次）。请再试一次。</translation>
     </message>
     <message>
         <source>Try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>请再试一次。</translation>
     </message>
     <message>
         <source>Wrong PIN or password (%1 wrong in a row). Wait %2 seconds before the next try.</source>
-        <translation type="unfinished"></translation>
+        <translation>PIN 或密码不对（已连续错 %1 次）。请等 %2 秒后再试。</translation>
+    </message>
+</context>
+<context>
+    <name>BackupPanel</name>
+    <message>
+        <source>No backup yet. Backups are kept in %1.</source>
+        <translation>还没有备份。备份保存在 %1。</translation>
+    </message>
+    <message>
+        <source>%1 backups kept in %2; the newest: %3.</source>
+        <translation>共 %1 个备份，保存在 %2；最近一次：%3。</translation>
+    </message>
+    <message>
+        <source>Backup and restore</source>
+        <translation>备份与恢复</translation>
+    </message>
+    <message>
+        <source>Also copy every backup to this folder on a USB stick (when plugged in):</source>
+        <translation>每次备份后同时复制到U盘上的这个文件夹（插着U盘时）：</translation>
+    </message>
+    <message>
+        <source>no folder chosen</source>
+        <translation>未选择文件夹</translation>
+    </message>
+    <message>
+        <source>Choose...</source>
+        <translation>选择...</translation>
+    </message>
+    <message>
+        <source>&amp;Back up now</source>
+        <translation>立即备份(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Restore from a backup...</source>
+        <translation>从备份恢复(&amp;R)...</translation>
+    </message>
+    <message>
+        <source>&amp;Check the database</source>
+        <translation>检查数据库(&amp;C)</translation>
+    </message>
+    <message>
+        <source>A backup is taken every day when Carebook starts; backups stay encrypted. Keep the recovery sheet: on a new PC a backup opens with it.</source>
+        <translation>每天启动程序时自动备份一次，备份同样加密。请保管好恢复单：换电脑后要用它打开备份。</translation>
+    </message>
+    <message>
+        <source>Folder on the USB stick for backup copies</source>
+        <translation>U盘上存放备份副本的文件夹</translation>
+    </message>
+    <message>
+        <source>Backing up...</source>
+        <translation>正在备份……</translation>
+    </message>
+    <message>
+        <source>Backing up the register...</source>
+        <translation>正在备份名册……</translation>
+    </message>
+    <message>
+        <source>Backup written: %1</source>
+        <translation>已备份：%1</translation>
+    </message>
+    <message>
+        <source>Copied to the USB stick: %1</source>
+        <translation>已复制到U盘：%1</translation>
+    </message>
+    <message>
+        <source>Checking the database...</source>
+        <translation>正在检查数据库……</translation>
+    </message>
+    <message>
+        <source>Choose a backup</source>
+        <translation>选择备份文件</translation>
+    </message>
+    <message>
+        <source>Carebook backups (*.db)</source>
+        <translation>Carebook 备份 (*.db)</translation>
+    </message>
+    <message>
+        <source>This PC has no working keyring, so the restored register needs a new passphrase.</source>
+        <translation>这台电脑没有可用的系统钥匙串，恢复后的名册需要设置一个新密码。</translation>
+    </message>
+    <message>
+        <source>The key of this backup is not in this PC&apos;s keyring. Enter the register&apos;s passphrase or the recovery key from the recovery sheet.</source>
+        <translation>这台电脑的系统钥匙串里没有这个备份的密钥。请输入名册密码，或恢复单上的恢复密钥。</translation>
+    </message>
+    <message>
+        <source>Restore from a backup</source>
+        <translation>从备份恢复</translation>
+    </message>
+    <message>
+        <source>Replace the register with the backup of %1?
+
+The register in use now is moved into a &apos;replaced-...&apos; folder of the data folder and kept, not deleted. Carebook then opens the restored register.</source>
+        <translation>用 %1 的备份替换现在的名册吗？
+
+现在使用的名册会移到数据文件夹中的“replaced-…”文件夹里保存，不会删除。然后程序会打开恢复后的名册。</translation>
+    </message>
+    <message>
+        <source>Checking the backup...</source>
+        <translation>正在检查备份……</translation>
+    </message>
+    <message>
+        <source>Restoring: Carebook closes the register and opens it again...</source>
+        <translation>正在恢复：程序会关闭名册，然后重新打开……</translation>
+    </message>
+    <message>
+        <source>The backup of %1 is restored.</source>
+        <translation>已恢复备份 %1。</translation>
+    </message>
+    <message>
+        <source>The register used before is kept in %1.</source>
+        <translation>原来的名册保存在 %1。</translation>
     </message>
 </context>
 <context>
@@ -299,6 +516,10 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
         <translation>添加扫描件或照片...</translation>
     </message>
     <message>
+        <source>Print the history...</source>
+        <translation>打印历史记录...</translation>
+    </message>
+    <message>
         <source>Ctrl+S save · Esc back · Enter next field</source>
         <translation>Ctrl+S 保存 · Esc 返回 · 回车 下一项</translation>
     </message>
@@ -451,6 +672,17 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     <message>
         <source>Decided: %1, %2. The village receives it with the next bundle.</source>
         <translation>已处理：%1，%2。村里会在下一个同步包中收到。</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesPage</name>
+    <message>
+        <source>no ID number</source>
+        <translation>无身份证号</translation>
+    </message>
+    <message>
+        <source>village unknown</source>
+        <translation>村不详</translation>
     </message>
 </context>
 <context>
@@ -792,6 +1024,21 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     </message>
 </context>
 <context>
+    <name>HistoryPrintDialog</name>
+    <message>
+        <source>Print the history</source>
+        <translation>打印历史记录</translation>
+    </message>
+    <message>
+        <source>History of changes of the file</source>
+        <translation>档案变更记录</translation>
+    </message>
+    <message>
+        <source>Preparing the history...</source>
+        <translation>正在生成历史记录……</translation>
+    </message>
+</context>
+<context>
     <name>IdentityTab</name>
     <message>
         <source>Identity</source>
@@ -1017,24 +1264,23 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     <name>LockScreen</name>
     <message>
         <source>Carebook is locked</source>
-        <extracomment>Entity name announced when the lock&apos;s settings change (``ctx.notify_changed(APP_LOCK)``). The events that count as the user being there. How often the idle time is looked at (milliseconds).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>程序已锁定</translation>
     </message>
     <message>
         <source>The app locked itself to keep the children&apos;s files private. Enter the PIN or password to go on where you left off.</source>
-        <translation type="unfinished"></translation>
+        <translation>为保护儿童档案的隐私，程序已自动锁定。请输入 PIN 或密码，解锁后可以接着刚才的工作。</translation>
     </message>
     <message>
         <source>PIN or password</source>
-        <translation type="unfinished"></translation>
+        <translation>PIN 或密码</translation>
     </message>
     <message>
         <source>&amp;Unlock</source>
-        <translation type="unfinished"></translation>
+        <translation>解锁(&amp;U)</translation>
     </message>
     <message>
         <source>Enter the PIN or password.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入 PIN 或密码。</translation>
     </message>
 </context>
 <context>
@@ -1112,6 +1358,33 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Changes not yet sent: %1</source>
         <translation>未上报的修改：%1 条</translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>Merge two files of one child</source>
+        <translation>合并同一儿童的两份档案</translation>
+    </message>
+    <message>
+        <source>&amp;Merge</source>
+        <translation>合并(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Which file is kept?</source>
+        <translation>保留哪一份档案？</translation>
+    </message>
+    <message>
+        <source>This file was held back at import because its ID number is taken: it can only be merged into the other one.</source>
+        <translation>这份档案在导入时因身份证号与已有档案重复而暂未入册，只能并入另一份档案。</translation>
+    </message>
+    <message>
+        <source>The file of %1 is kept. The visits, assistance, entrustments, reports, referrals and attachments of %2 move into it, and its empty fields are filled from %2. The file of %2 is then closed as merged (never deleted). Both villages receive the change with their next bundle.</source>
+        <translation>将保留 %1 的档案。%2 的走访、帮扶、委托监护、强制报告、转介和附件记录并入保留的档案，保留档案中空白的项目用 %2 的内容补齐；随后 %2 的档案以“合并”销档（不删除）。两个村会在下一次同步时收到这一修改。</translation>
+    </message>
+    <message>
+        <source>(%1 was held back at import because its ID number is taken.)</source>
+        <translation>（%1 的档案在导入时因身份证号重复而暂未入册。）</translation>
     </message>
 </context>
 <context>
@@ -1450,6 +1723,29 @@ The register of left-behind children and children in difficulty.</source>
     </message>
 </context>
 <context>
+    <name>ReportDialog</name>
+    <message>
+        <source>Mandatory report</source>
+        <translation>强制报告</translation>
+    </message>
+    <message>
+        <source>Confidential. Opening this report is recorded (who and when).</source>
+        <translation>保密信息。查看这份报告会被记录（谁、什么时候）。</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>查看记录</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>A referral: its agency, date and status are in the list.</source>
+        <translation>这是转介记录：转介机构、日期和状态见列表。</translation>
+    </message>
+</context>
+<context>
     <name>ReportsPage</name>
     <message>
         <source>Child</source>
@@ -1570,6 +1866,41 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>e.g. grade 3, class 2</source>
         <translation>如 三年级二班</translation>
+    </message>
+</context>
+<context>
+    <name>SecretDialog</name>
+    <message>
+        <source>New passphrase (8 characters or more)</source>
+        <translation>新密码（至少 8 个字符）</translation>
+    </message>
+    <message>
+        <source>Repeat it</source>
+        <translation>再输入一次</translation>
+    </message>
+    <message>
+        <source>Passphrase or recovery key</source>
+        <translation>密码或恢复密钥</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>The passphrase needs at least 8 characters.</source>
+        <translation>密码至少需要 8 个字符。</translation>
+    </message>
+    <message>
+        <source>The two entries differ. Type them again.</source>
+        <translation>两次输入的不一样，请重新输入。</translation>
+    </message>
+    <message>
+        <source>Enter the passphrase or the recovery key.</source>
+        <translation>请输入密码或恢复密钥。</translation>
     </message>
 </context>
 <context>
@@ -1704,6 +2035,131 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>N&amp;otes</source>
         <translation>备注(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>StartChecks</name>
+    <message>
+        <source>The key of the register did not come from this computer&apos;s keyring (access was refused, or the entry is gone).
+Enter the register&apos;s passphrase (or the recovery key):</source>
+        <translation>没能从本机的系统钥匙串取得名册密钥（访问被拒绝，或密钥已被删除）。
+请输入名册密码（或恢复密钥）：</translation>
+    </message>
+    <message>
+        <source>The key of the register is not in this computer&apos;s keyring.
+Enter the register&apos;s passphrase (or the recovery key):</source>
+        <translation>本机的系统钥匙串中没有名册密钥。
+请输入名册密码（或恢复密钥）：</translation>
+    </message>
+    <message>
+        <source>Carebook</source>
+        <translation>儿童关爱台账</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s keyring cannot keep the register&apos;s key (there is none, or access was refused). Choose a passphrase for the register; it will be asked each time Carebook starts.</source>
+        <translation>本机的系统钥匙串不能保存名册密钥（没有钥匙串，或访问被拒绝）。请为名册设置一个密码，以后每次启动程序时都要输入。</translation>
+    </message>
+    <message>
+        <source>The register&apos;s database file is damaged and cannot be used (a disk fault or a power cut, perhaps).</source>
+        <translation>名册的数据库文件已损坏，不能再使用（可能是硬盘故障或突然断电）。</translation>
+    </message>
+    <message>
+        <source>The damaged file was moved to %1 and kept; nothing was deleted.</source>
+        <translation>损坏的文件已移到 %1 保存，没有删除任何东西。</translation>
+    </message>
+    <message>
+        <source>The newest good backup is from %1. Restore it? Work done after it must be entered again.</source>
+        <translation>最新的可用备份是 %1 的。要恢复这个备份吗？这之后录入的内容需要重新录入。</translation>
+    </message>
+    <message>
+        <source>There is no good backup in the data folder. Choose a backup file (from a USB stick), or ask the township supervisor for help.</source>
+        <translation>数据文件夹里没有可用的备份。请选择备份文件（例如U盘上的），或请乡镇儿童督导员帮忙。</translation>
+    </message>
+    <message>
+        <source>Restore the newest backup</source>
+        <translation>恢复最新的备份</translation>
+    </message>
+    <message>
+        <source>Choose a backup file...</source>
+        <translation>选择备份文件...</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Choose a backup</source>
+        <translation>选择备份文件</translation>
+    </message>
+    <message>
+        <source>Carebook backups (*.db)</source>
+        <translation>Carebook 备份 (*.db)</translation>
+    </message>
+    <message>
+        <source>Enter the passphrase of the backup (or the recovery key):</source>
+        <translation>请输入这个备份的密码（或恢复密钥）：</translation>
+    </message>
+    <message>
+        <source>This PC has no working keyring, so the restored register needs a new passphrase.</source>
+        <translation>这台电脑没有可用的系统钥匙串，恢复后的名册需要设置一个新密码。</translation>
+    </message>
+    <message>
+        <source>The backup is restored. Carebook opens it now.</source>
+        <translation>备份已恢复，程序现在打开它。</translation>
+    </message>
+    <message>
+        <source>Carebook was opened with the recovery key. The key will be kept in this computer&apos;s keyring again, so the sheet is not needed each day. You may also set a new passphrase (leave empty for none).</source>
+        <translation>这次是用恢复密钥打开的。名册密钥会重新保存到本机的系统钥匙串，以后不用每天拿出恢复单。也可以另设一个新密码（不设就留空）。</translation>
+    </message>
+    <message>
+        <source>Carebook was opened with the recovery key. Choose a new passphrase for everyday use; keep the recovery sheet locked away.</source>
+        <translation>这次是用恢复密钥打开的。请设置一个日常使用的新密码；恢复单请继续锁好保管。</translation>
+    </message>
+    <message>
+        <source>New passphrase</source>
+        <translation>设置新密码</translation>
+    </message>
+    <message>
+        <source>The keyring did not give the key (%1); the register was opened with the passphrase.</source>
+        <translation>系统钥匙串没有给出密钥（%1），这次用密码打开了名册。</translation>
+    </message>
+    <message>
+        <source>Opened with the recovery key; no new passphrase was set. The recovery key will be needed again next time.</source>
+        <translation>已用恢复密钥打开，但没有设置新密码。下次启动还需要恢复密钥。</translation>
+    </message>
+    <message>
+        <source>The register&apos;s key is kept for everyday use again.</source>
+        <translation>名册密钥已重新保存，日常使用不再需要恢复单。</translation>
+    </message>
+    <message>
+        <source>Today&apos;s backup is written: %1</source>
+        <translation>今天的备份已完成：%1</translation>
+    </message>
+    <message>
+        <source> (copied to the USB stick)</source>
+        <translation>（已复制到U盘）</translation>
+    </message>
+    <message>
+        <source>Today&apos;s backup failed: %1</source>
+        <translation>今天的备份没有完成：%1</translation>
+    </message>
+    <message>
+        <source>The check at start found the register&apos;s database file damaged:
+%1
+
+Carebook can move the damaged file aside (it is kept) and restore the newest good backup. Do it now?</source>
+        <translation>启动检查发现名册的数据库文件已损坏：
+%1
+
+程序可以把损坏的文件移到一边保存，并恢复最新的可用备份。现在就做吗？</translation>
+    </message>
+    <message>
+        <source>The database file passed the check; nothing was changed.</source>
+        <translation>数据库文件通过了检查，没有做任何改动。</translation>
+    </message>
+    <message>
+        <source>The damaged file was moved to %1 and the backup %2 restored.</source>
+        <translation>损坏的文件已移到 %1，并已恢复备份 %2。</translation>
     </message>
 </context>
 <context>
@@ -1895,6 +2351,165 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>TownshipDuplicatesPage</name>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Files that may belong to one child: the same ID number in two villages, or close names with the same date of birth. A child closed as moved away to the other file&apos;s village has moved: transfer the file instead of merging. Pairs marked as two children are not shown again.</source>
+        <translation>可能属于同一儿童的档案：两个村登记了相同的身份证号，或出生日期相同、姓名相近。如果一份档案已因迁出销档、迁往另一份档案所在的村，说明儿童已搬迁：请用“转移”而不是“合并”。标记为“不是同一人”的两份档案不再列出。</translation>
+    </message>
+    <message>
+        <source>No possible duplicates to review.</source>
+        <translation>没有需要核查的疑似重复档案。</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>File A</source>
+        <translation>档案甲</translation>
+    </message>
+    <message>
+        <source>Village A</source>
+        <translation>甲所在村</translation>
+    </message>
+    <message>
+        <source>File B</source>
+        <translation>档案乙</translation>
+    </message>
+    <message>
+        <source>Village B</source>
+        <translation>乙所在村</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>&amp;Merge...</source>
+        <translation>合并(&amp;M)...</translation>
+    </message>
+    <message>
+        <source>&amp;Transfer...</source>
+        <translation>转移(&amp;T)...</translation>
+    </message>
+    <message>
+        <source>&amp;Not the same child</source>
+        <translation>不是同一人(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>重复档案</translation>
+    </message>
+    <message>
+        <source>Same ID number</source>
+        <translation>身份证号相同</translation>
+    </message>
+    <message>
+        <source>Similar name, same date of birth</source>
+        <translation>姓名相近、出生日期相同</translation>
+    </message>
+    <message>
+        <source>Moved (transfer)</source>
+        <translation>迁出（转移）</translation>
+    </message>
+    <message>
+        <source>same ID number</source>
+        <translation>身份证号相同</translation>
+    </message>
+    <message>
+        <source>names sound the same</source>
+        <translation>姓名同音</translation>
+    </message>
+    <message>
+        <source>names differ by one character</source>
+        <translation>姓名只差一个字</translation>
+    </message>
+    <message>
+        <source>Held back at import (ID number taken)</source>
+        <translation>导入时暂未入册（身份证号重复）</translation>
+    </message>
+    <message>
+        <source>Closed: %1</source>
+        <translation>已销档：%1</translation>
+    </message>
+    <message>
+        <source>(to %1)</source>
+        <translation>（迁往 %1）</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>在册</translation>
+    </message>
+    <message>
+        <source>%1 pairs to review</source>
+        <translation>待核查 %1 对</translation>
+    </message>
+    <message>
+        <source>A closed file cannot be merged; if the child moved, use Transfer.</source>
+        <translation>已销档的档案不能合并；如儿童已搬迁，请用“转移”。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（居）</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Last change</source>
+        <translation>最后修改</translation>
+    </message>
+    <message>
+        <source>Why listed: %1.</source>
+        <translation>列出原因：%1。</translation>
+    </message>
+    <message>
+        <source>One file was closed as moved away to the other&apos;s village: transfer it.</source>
+        <translation>其中一份档案已因迁往另一份档案所在的村而销档：请转移。</translation>
+    </message>
+    <message>
+        <source>Merged: %1 kept.</source>
+        <translation>已合并，保留 %1。</translation>
+    </message>
+    <message>
+        <source>Transferred.</source>
+        <translation>已转移。</translation>
+    </message>
+    <message>
+        <source>Not the same child</source>
+        <translation>不是同一人</translation>
+    </message>
+    <message>
+        <source>%1 and %2 are two different children? The pair will not be listed again.</source>
+        <translation>%1 和 %2 是两个不同的儿童吗？确认后这两份档案不再列出。</translation>
+    </message>
+    <message>
+        <source>&amp;Two children</source>
+        <translation>是两个儿童(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Kept as two children: %1 and %2.</source>
+        <translation>已确认 %1 和 %2 是两个儿童。</translation>
     </message>
 </context>
 <context>
@@ -2347,6 +2962,49 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>&amp;Hours</source>
         <translation>学时(&amp;H)</translation>
+    </message>
+</context>
+<context>
+    <name>TransferDialog</name>
+    <message>
+        <source>Transfer a child to another village</source>
+        <translation>把儿童转到别的村</translation>
+    </message>
+    <message>
+        <source>&amp;Transfer</source>
+        <translation>转移(&amp;T)</translation>
+    </message>
+    <message>
+        <source>This file was held back at import because its ID number is taken.</source>
+        <translation>这份档案在导入时因身份证号重复而暂未入册。</translation>
+    </message>
+    <message>
+        <source>e.g. moved with the parents</source>
+        <translation>如：随父母迁居</translation>
+    </message>
+    <message>
+        <source>Then merge the other file into it (the same child registered again there)</source>
+        <translation>同时把另一份档案并入（同一儿童在新村重新登记的档案）</translation>
+    </message>
+    <message>
+        <source>File that moves</source>
+        <translation>转移哪份档案</translation>
+    </message>
+    <message>
+        <source>To &amp;village</source>
+        <translation>转到(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Reason</source>
+        <translation>原因(&amp;R)</translation>
+    </message>
+    <message>
+        <source>The file of %1 is closed in %2 as moved away, moved to %3 and opened there again, with its history. %2 keeps a closed file saying where the child went.</source>
+        <translation>%1 的档案将在%2以“户籍迁出”销档，转到%3后重新开档，原有记录随档案转移。%2保留一份已销档的档案，注明儿童迁往何处。</translation>
+    </message>
+    <message>
+        <source>Then the file of %1 is merged into it and closed as merged.</source>
+        <translation>随后 %1 的档案并入其中，并以“合并”销档。</translation>
     </message>
 </context>
 <context>

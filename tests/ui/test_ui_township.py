@@ -118,7 +118,7 @@ def _independent_counts(world: SyncWorld) -> dict[str, Counter[str]]:
 
 def test_overview_page_matches_an_independent_count(world: SyncWorld, town_window: Any) -> None:
     titles = [town_window.nav.item(i).text() for i in range(town_window.nav.count())]
-    assert titles[-4:] == ["总览", "工作人员", "补贴", "入网管理"]
+    assert titles[-5:] == ["总览", "工作人员", "补贴", "入网管理", "重复档案"]
     page = _open(town_window, "overview")
     expected = _independent_counts(world)
     villages = table_texts(page.village_table)

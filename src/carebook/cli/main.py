@@ -31,11 +31,12 @@ COMMAND_MODULES = [
     "carebook.cli.protect_cmd",
     "carebook.cli.staff_cmd",
     "carebook.cli.township_cmd",
+    "carebook.cli.duplicates_cmd",
 ]
 
 #: Pages of ``--screenshot --page``: the village app's, then the township's (township role only).
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings",
-         "overview", "staff", "allowances", "enrolment")
+         "overview", "staff", "allowances", "enrolment", "duplicates")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

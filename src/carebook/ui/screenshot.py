@@ -16,7 +16,7 @@ from carebook.model.errors import CarebookError
 
 PAGES = ("register", "child", "visits", "entrustments", "reports", "sync", "settings")
 #: Pages shown for a township register only.
-TOWNSHIP_PAGES = ("overview", "staff", "allowances", "enrolment")
+TOWNSHIP_PAGES = ("overview", "staff", "allowances", "enrolment", "duplicates")
 
 
 def take_screenshot(register_api: Any, out: Path, page: str = "register", data_dir: Path | None = None,

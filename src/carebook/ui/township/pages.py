@@ -1,5 +1,6 @@
 """The township pages the main window adds when this installation is a township (乡镇督导员):
-总览 (overview), 工作人员 (staff), 补贴 (allowances), 入网管理 (enrolment)."""
+总览 (overview), 工作人员 (staff), 补贴 (allowances), 入网管理 (enrolment), 重复档案 (duplicate review;
+last, so the first four keep Ctrl+7..0)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ TOWNSHIP_ICONS = (
     QStyle.StandardPixmap.SP_DirHomeIcon,
     QStyle.StandardPixmap.SP_DialogSaveButton,
     QStyle.StandardPixmap.SP_DriveFDIcon,
+    QStyle.StandardPixmap.SP_FileLinkIcon,
 )
 
 #: Page codes of the township pages (``--screenshot --page``).
-TOWNSHIP_PAGE_CODES = ("overview", "staff", "allowances", "enrolment")
+TOWNSHIP_PAGE_CODES = ("overview", "staff", "allowances", "enrolment", "duplicates")
 
 
 def township_pages(ctx: AppContext) -> list[Page]:
@@ -31,8 +33,10 @@ def township_pages(ctx: AppContext) -> list[Page]:
     if ctx.tasks.run_sync(lambda t: installation_role(api)) != "township":
         return []
     from carebook.ui.pages.township_allowances_page import TownshipAllowancesPage
+    from carebook.ui.pages.township_duplicates_page import TownshipDuplicatesPage
     from carebook.ui.pages.township_enrolment_page import TownshipEnrolmentPage
     from carebook.ui.pages.township_overview_page import TownshipOverviewPage
     from carebook.ui.pages.township_staff_page import TownshipStaffPage
 
-    return [TownshipOverviewPage(ctx), TownshipStaffPage(ctx), TownshipAllowancesPage(ctx), TownshipEnrolmentPage(ctx)]
+    return [TownshipOverviewPage(ctx), TownshipStaffPage(ctx), TownshipAllowancesPage(ctx), TownshipEnrolmentPage(ctx),
+            TownshipDuplicatesPage(ctx)]
