@@ -157,11 +157,18 @@ def run_restore(args: argparse.Namespace) -> int:
                             new_passphrase=new_passphrase, ask_passphrase=ask_passphrase_on_tty)
     if args.json:
         print_json({"database": str(result.database), "replaced": str(result.replaced_dir) if result.replaced_dir else None,
-                    "schema_revision": result.schema_revision, "new_keys": result.new_keys})
+                    "schema_revision": result.schema_revision, "new_keys": result.new_keys,
+                    "attachments": {"copied": result.attachments.copied, "present": result.attachments.present,
+                                    "missing": result.attachments.missing, "damaged": result.attachments.damaged}})
     else:
         print(msg(f"已恢复到 {result.database}", f"restored into {result.database}"))
         if result.replaced_dir:
             print(msg(f"原数据库已移到 {result.replaced_dir}", f"the previous register was moved to {result.replaced_dir}"))
+        lost = result.attachments.missing + result.attachments.damaged
+        if lost:
+            print(msg(f"注意：{len(lost)} 个附件的文件不在备份中或已损坏：{'、'.join(lost[:5])}",
+                      f"Note: the files of {len(lost)} attachments are not in the backup or damaged: "
+                      f"{', '.join(lost[:5])}"), file=sys.stderr)
     return 0
 
 
@@ -183,7 +190,7 @@ def run_check(args: argparse.Namespace) -> int:
             f"The database cannot be opened: {exc}. Run 'carebook recover'.")])
     else:
         try:
-            report = check_register(reg.sessions)
+            report = check_register(reg.sessions, attachments_dir=reg.data_dir / "attachments" if reg.data_dir else None)
         finally:
             reg.close()
     if args.json:

@@ -96,8 +96,11 @@ def load_key(session: Session) -> bytes | None:
     """The attachment key of the register behind ``session`` (32 bytes), or ``None`` when none
     was made yet. Raises :class:`CarebookError` when the stored value is malformed."""
     value = get_value(session, KEY_SETTING)
-    if value is None:
-        return None
+    return None if value is None else key_from_setting(value)
+
+
+def key_from_setting(value: Any) -> bytes:
+    """The key held by a ``setting`` value (parsed JSON). Raises :class:`CarebookError`."""
     try:
         key = base64.b64decode(str(value["key"]), validate=True)
     except (ValueError, KeyError, TypeError) as exc:
@@ -225,20 +228,29 @@ class AttachmentStore:
         what_en = f" '{label}'" if label else ""
         sealed = self.path_of(sha256) if self._key is not None else None
         if sealed is not None and sealed.is_file():
-            raw = sealed.read_bytes()
-            if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + NONCE_BYTES + TAG_BYTES:
-                raise self._damaged(what, what_en)
-            nonce = raw[len(MAGIC):len(MAGIC) + NONCE_BYTES]
-            assert self._aead is not None
-            try:
-                data = self._aead.decrypt(nonce, raw[len(MAGIC) + NONCE_BYTES:], _aad(sha256))
-            except InvalidTag:
-                raise self._damaged(what, what_en) from None
-        elif self.legacy_path(sha256).is_file():  # clear, from before encryption (not yet sealed)
+            return self.read_sealed(sealed, sha256, label=label)
+        if self.legacy_path(sha256).is_file():  # clear, from before encryption (not yet sealed)
             data = self.legacy_path(sha256).read_bytes()
         else:
             raise AttachmentMissing(f"附件{what}的文件不见了，请从备份恢复",
                                     f"the file of the attachment{what_en} is missing; restore from a backup")
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise self._damaged(what, what_en)
+        return data
+
+    def read_sealed(self, path: Path, sha256: str, *, label: str | None = None) -> bytes:
+        """The plaintext of the sealed file at ``path`` (here, in a backup or on a stick),
+        checked against ``sha256``. Raises :class:`AttachmentDamaged`, OSError."""
+        what = f"“{label}”" if label else ""
+        what_en = f" '{label}'" if label else ""
+        raw = path.read_bytes()
+        if self._aead is None or not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + NONCE_BYTES + TAG_BYTES:
+            raise self._damaged(what, what_en)
+        nonce = raw[len(MAGIC):len(MAGIC) + NONCE_BYTES]
+        try:
+            data = self._aead.decrypt(nonce, raw[len(MAGIC) + NONCE_BYTES:], _aad(sha256))
+        except InvalidTag:
+            raise self._damaged(what, what_en) from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise self._damaged(what, what_en)
         return data

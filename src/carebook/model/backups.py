@@ -9,6 +9,14 @@ A backup is the pair
   encrypted small secrets (``secrets.json``), no secret in the clear. Without it a backup is
   opened with the current data directory's key (same PC, key not rotated since).
 
+and, when the register has attachments, ``<same name>.attachments.json`` — its **attachment
+list**: the sealed attachment files (:mod:`carebook.model.attachment_store`) the backup holds,
+copied as they are (still encrypted, under the attachment key kept *inside* the backed-up
+database) into ``carebook-attachments/`` beside the backups. That folder is shared by the
+backups of one directory (a scan is stored once, not once per daily backup); pruning deletes a
+file there once no remaining backup lists it. A backup is written as ``<name>.db.pending``
+and renamed to its final name only after its attachment files and list are in place.
+
 Kinds (the file-name prefix) and how many of each the rotation keeps (:data:`RETENTION`):
 ``daily`` (taken by :func:`backup_if_due`), ``manual`` (``carebook backup``), ``before-import``
 (taken by sync before each bundle import), ``before-relay-pull``, ``rekey``, ``restore`` (the
@@ -38,7 +46,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +79,12 @@ from carebook.model.recovery import (
 
 KEY_FILE_SUFFIX = ".keys.json"
 KEY_FILE_FORMAT = 1
+ATTACHMENTS_SUFFIX = ".attachments.json"
+ATTACHMENT_POOL = "carebook-attachments"
+"""Folder beside the backups holding their sealed attachment files (``xx/<name>``)."""
+POOL_GRACE = dt.timedelta(hours=1)
+"""Pool files and attachment lists younger than this are never pruned (a backup in progress)."""
+_POOL_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}$")
 
 RETENTION: dict[str, int] = {
     "daily": 14,
@@ -114,6 +128,11 @@ class BackupInfo:
 def key_file_of(backup: Path) -> Path:
     """The key file beside ``backup``: ``<name>.keys.json``."""
     return backup.with_name(backup.name + KEY_FILE_SUFFIX)
+
+
+def attachments_file_of(backup: Path) -> Path:
+    """The attachment list beside ``backup``: ``<name>.attachments.json``."""
+    return backup.with_name(backup.name + ATTACHMENTS_SUFFIX)
 
 
 def _utc_stamp(now: dt.datetime | None = None) -> str:
@@ -232,15 +251,210 @@ def _new_name(directory: Path, kind: str, now: dt.datetime | None = None) -> Pat
 
 def take_backup_of_closed(paths: DataPaths, keystore: Keystore, *, kind: str = "manual",
                           now: dt.datetime | None = None) -> Path:
-    """Back up the register of ``paths`` into ``paths.backups`` with its key file, and rotate.
+    """Back up the register of ``paths`` into ``paths.backups`` with its key file and its
+    sealed attachment files (see the module docstring), and rotate.
 
     Works whether or not the register is open elsewhere (SQLite backup API). Returns the
     ``.db`` path. Raises :class:`BackupError`."""
     paths.backups.mkdir(mode=0o700, parents=True, exist_ok=True)
-    dest = _backup_file(paths.database, keystore.database_key, _new_name(paths.backups, kind, now))
-    _write_json(key_file_of(dest), key_file_document(keystore, dest))
+    final = _new_name(paths.backups, kind, now)
+    pending = final.with_name(final.name + ".pending")
+    _backup_file(paths.database, keystore.database_key, pending)
+    try:
+        doc = copy_attachment_files(paths.attachments, paths.backups)
+        if doc is not None:
+            _write_json(attachments_file_of(final), doc)
+        if final.exists():
+            raise FileExistsError(str(final))
+        os.replace(pending, final)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            pending.unlink()
+        raise BackupError(
+            f"无法写入备份 {final}：{exc}。请检查磁盘空间和权限。",
+            f"Could not write the backup {final}: {exc}. Check disk space and permissions.",
+        ) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            pending.unlink()
+        raise
+    _write_json(key_file_of(final), key_file_document(keystore, final))
     prune_backups(paths.backups)
-    return dest
+    return final
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def _sealed_files(attachments_dir: Path) -> list[tuple[str, Path, int]]:
+    """(``xx/name``, path, size) of every sealed attachment file."""
+    from carebook.model.attachment_store import AttachmentStore
+
+    store = AttachmentStore(attachments_dir, None)
+    return [(blob.relative.split("/", 1)[1], attachments_dir / blob.relative, blob.size)
+            for blob in store.sealed_files()]
+
+
+def _copy_file(source: Path, dest: Path) -> None:
+    """Copy ``source`` to ``dest`` (replacing a different file there): temporary name, fsync,
+    rename, read back."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".carebook-", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        if _sha256(Path(tmp)) != _sha256(source):
+            raise OSError("read-back differs")
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and _sha256(a) == _sha256(b)
+
+
+def copy_attachment_files(attachments_dir: Path, directory: Path) -> dict[str, Any] | None:
+    """Copy every sealed attachment file of ``attachments_dir`` into ``directory``'s pool
+    (:data:`ATTACHMENT_POOL`; a file already there with the same name and size is kept and
+    touched) and return the attachment list document, or ``None`` when there is no file.
+
+    Shape: ``{"format": 1, "kind": "carebook-backup-attachments", "pool": "carebook-attachments",
+    "files": [{"name": "xx/<64 hex>", "size": bytes}], "bytes": total}``. Raises OSError."""
+    files = _sealed_files(attachments_dir)
+    if not files:
+        return None
+    pool = directory / ATTACHMENT_POOL
+    for name, source, size in files:
+        target = pool / name
+        if target.is_file() and target.stat().st_size == size:
+            os.utime(target)  # in use again: keep it out of a concurrent prune's reach
+            continue
+        _copy_file(source, target)
+    return {"format": 1, "kind": "carebook-backup-attachments", "pool": ATTACHMENT_POOL,
+            "files": [{"name": name, "size": size} for name, _source, size in files],
+            "bytes": sum(size for _n, _s, size in files)}
+
+
+def load_attachment_list(backup: Path) -> list[tuple[str, int]]:
+    """The (``xx/name``, size) of the attachment files listed beside ``backup``; ``[]`` when it
+    has no list. Raises :class:`RestoreError` when the list is damaged."""
+    path = attachments_file_of(backup)
+    if not path.exists():
+        return []
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+        if doc.get("format") != 1 or doc.get("pool") != ATTACHMENT_POOL:
+            raise ValueError("format")
+        entries = [(str(f["name"]), int(f["size"])) for f in doc["files"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RestoreError(f"备份的附件清单 {path.name} 已损坏。", f"The backup's attachment list {path.name} is damaged.") from exc
+    if not all(_POOL_NAME.match(name) for name, _size in entries):
+        raise RestoreError(f"备份的附件清单 {path.name} 已损坏。", f"The backup's attachment list {path.name} is damaged.")
+    return entries
+
+
+def _prune_pool(directory: Path) -> int:
+    """Delete pool files no backup of ``directory`` lists (older than :data:`POOL_GRACE`) and
+    attachment lists whose backup is gone; return how many files were deleted."""
+    pool = directory / ATTACHMENT_POOL
+    if not pool.is_dir():
+        return 0
+    limit = dt.datetime.now(dt.UTC).timestamp() - POOL_GRACE.total_seconds()
+    wanted: set[str] = set()
+    removed = 0
+    for listing in directory.glob("*" + ATTACHMENTS_SUFFIX):
+        backup = listing.with_name(listing.name[: -len(ATTACHMENTS_SUFFIX)])
+        young = listing.stat().st_mtime > limit
+        if not backup.exists() and not young:
+            listing.unlink(missing_ok=True)
+            continue
+        try:
+            wanted |= {name for name, _size in load_attachment_list(backup)}
+        except RestoreError:
+            return 0  # a list we cannot read: delete nothing
+    for sub in pool.iterdir():
+        if not sub.is_dir():
+            continue
+        for path in sub.iterdir():
+            if f"{sub.name}/{path.name}" in wanted or path.stat().st_mtime > limit:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+        with contextlib.suppress(OSError):
+            sub.rmdir()
+    return removed
+
+
+def _attachment_key_of(backup: Path, key: bytes) -> tuple[bytes | None, list[tuple[str, str]]]:
+    """The attachment key inside the backed-up database and its attachments' (sha256,
+    file name)."""
+    from carebook.model.attachment_store import KEY_SETTING, key_from_setting
+
+    conn = connect_sqlcipher(backup, key)
+    try:
+        row = conn.execute("SELECT value FROM setting WHERE key = ?", (KEY_SETTING,)).fetchone()
+        records = [(str(r[0]), str(r[1])) for r in conn.execute("SELECT sha256, filename FROM attachment")]
+    finally:
+        conn.close()
+    return (key_from_setting(json.loads(row[0])) if row else None), records
+
+
+@dataclass(frozen=True)
+class AttachmentRestore:
+    """What restoring a backup's attachment files did: ``copied`` into the data directory,
+    ``present`` (already there and sound), and the file names of attachments whose file is
+    neither in the backup nor on this PC (``missing``) or fails its check (``damaged``)."""
+
+    copied: int = 0
+    present: int = 0
+    missing: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
+
+
+def restore_attachment_files(backup: Path, key: bytes, attachments_dir: Path) -> AttachmentRestore:
+    """Bring the attachment files of ``backup`` (opened with database ``key``) back into
+    ``attachments_dir``: each listed file is checked with the attachment key inside the backup
+    (AES-GCM tag and plaintext SHA-256) and copied in (temporary name, fsync, rename) unless a
+    sound copy is already there. Nothing is deleted. Raises :class:`RestoreError` (damaged
+    list), OSError."""
+    from carebook.model.attachment_store import AttachmentStore
+
+    listed = load_attachment_list(backup)
+    attachment_key, records = _attachment_key_of(backup, key)
+    if attachment_key is None:
+        return AttachmentRestore(missing=sorted({name for _sha, name in records}))
+    store = AttachmentStore(attachments_dir, attachment_key)
+    pool = backup.parent / ATTACHMENT_POOL
+    in_pool = {name for name, _size in listed}
+    copied = present = 0
+    missing: list[str] = []
+    damaged: list[str] = []
+    for sha, filename in sorted(set(records)):
+        target = store.path_of(sha)
+        try:
+            store.get(sha)
+            present += 1
+            continue
+        except CarebookError:
+            pass
+        name = store.name_of(sha)
+        source = pool / name[:2] / name
+        if f"{name[:2]}/{name}" not in in_pool or not source.is_file():
+            missing.append(filename)
+            continue
+        try:
+            store.read_sealed(source, sha)
+        except CarebookError:
+            damaged.append(filename)
+            continue
+        _copy_file(source, target)
+        copied += 1
+    return AttachmentRestore(copied, present, missing, damaged)
 
 
 def take_backup(db: Database, *, kind: str = "manual", now: dt.datetime | None = None) -> Path:
@@ -285,7 +499,11 @@ def prune_backups(directory: Path, retention: dict[str, int] | None = None) -> l
                 info.path.unlink()
             with contextlib.suppress(FileNotFoundError):
                 key_file_of(info.path).unlink()
+            with contextlib.suppress(FileNotFoundError):
+                attachments_file_of(info.path).unlink()
             removed.append(info.path)
+    with contextlib.suppress(OSError):
+        _prune_pool(directory)
     return removed
 
 
@@ -325,7 +543,8 @@ def _copy_verified(source: Path, dest: Path) -> None:
 
 
 def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
-    """Copy ``backup`` and a portable key file into ``directory`` (a USB stick): free space
+    """Copy ``backup``, its sealed attachment files (into ``<directory>/carebook-attachments``)
+    with their list, and a portable key file into ``directory`` (a USB stick): free space
     checked, temporary name, fsync, rename, read back. Returns the copied ``.db`` path.
 
     ``keystore`` is the current one; when ``backup`` has a key file, that file is made
@@ -336,9 +555,17 @@ def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         if dest.exists() or key_file_of(dest).exists():
             raise FileExistsError(str(dest))
+        listed = load_attachment_list(backup)
+        pool, stick_pool = backup.parent / ATTACHMENT_POOL, directory / ATTACHMENT_POOL
+        needed = sum(size for name, size in listed if not (stick_pool / name).is_file())
         free = shutil.disk_usage(directory).free
-        if free < backup.stat().st_size + (1 << 20):
+        if free < backup.stat().st_size + needed + (1 << 20):
             raise OSError(f"not enough free space ({free} bytes)")
+        for name, _size in listed:  # sealed files first, then the list, then the database
+            if not _same_file(pool / name, stick_pool / name):
+                _copy_file(pool / name, stick_pool / name)
+        if listed:
+            _write_json(attachments_file_of(dest), json.loads(attachments_file_of(backup).read_bytes()))
         stored = load_key_file(backup)
         if stored is not None:
             info, secrets_doc = stored
@@ -348,7 +575,7 @@ def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
             doc = key_file_document(keystore, backup, portable=True)
         _copy_verified(backup, dest)
         _write_json(key_file_of(dest), doc)
-    except (OSError, KeyInfoError) as exc:
+    except (OSError, KeyInfoError, RestoreError) as exc:
         raise BackupError(
             f"无法把备份复制到 {directory}：{exc}。请检查U盘是否插好、空间是否足够。",
             f"Could not copy the backup to {directory}: {exc}. Check the USB stick and its free space.",
@@ -363,12 +590,14 @@ def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
 class RestoreResult:
     """What :func:`restore_backup` did: the restored ``database``, where the replaced
     register went (``replaced_dir``, ``None`` when there was none), the schema revision of the
-    backup, and whether new key files were written for this PC."""
+    backup, whether new key files were written for this PC, and what became of the backup's
+    attachment files (:class:`AttachmentRestore`)."""
 
     database: Path
     replaced_dir: Path | None
     schema_revision: str | None
     new_keys: bool
+    attachments: AttachmentRestore = field(default_factory=AttachmentRestore)
 
 
 def key_for_backup(backup: Path, paths: DataPaths, *, recovery_key: str | None = None,
@@ -501,6 +730,11 @@ def restore_backup(
                                              ask_passphrase=ask_passphrase)
     revision = verify_backup(backup, key)
     paths.ensure_dirs()
+    try:  # sealed files first: harmless if the rest fails, and there when the register opens
+        attachments = restore_attachment_files(backup, key, paths.attachments)
+    except OSError as exc:
+        raise RestoreError(f"无法恢复附件文件：{exc}。请检查磁盘空间。",
+                           f"Could not restore the attachment files: {exc}. Check the free disk space.") from exc
     pending = paths.root / PENDING_DIRNAME
     shutil.rmtree(pending, ignore_errors=True)
     new_keys = info is not None
@@ -523,4 +757,4 @@ def restore_backup(
     if new_keys:
         _move_pending(pending, paths)
     return RestoreResult(database=paths.database, replaced_dir=replaced, schema_revision=revision,
-                         new_keys=new_keys)
+                         new_keys=new_keys, attachments=attachments)

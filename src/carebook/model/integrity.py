@@ -11,7 +11,9 @@
 * ``log_inserts``: every record of a tracked table has an ``insert`` entry in the change log
   (the history and sync start from it);
 * ``log_values``: for records changed only here, the last logged value of each field equals
-  the stored value (nothing was written behind the log's back).
+  the stored value (nothing was written behind the log's back);
+* ``attachments`` (when given the attachments folder): every attachment record has its sealed
+  file and it opens (see :mod:`carebook.model.attachment_check`).
 
 On PostgreSQL the two ``PRAGMA`` checks are skipped. Checks only read.
 
@@ -197,9 +199,12 @@ def _log_checks(session: Session, report: CheckReport, local_origin: str | None)
             f"{len(mismatched)} stored field values differ from the last logged value.", mismatched))
 
 
-def check_register(sessions: sessionmaker[Session], *, progress: Callable[[str], None] | None = None) -> CheckReport:
+def check_register(sessions: sessionmaker[Session], *, progress: Callable[[str], None] | None = None,
+                   attachments_dir: Path | None = None) -> CheckReport:
     """Run every check of the module docstring on the register behind ``sessions`` (reads only)
-    and return the report."""
+    and return the report. With ``attachments_dir`` (``<data dir>/attachments``) the
+    ``attachments`` check runs too (:mod:`carebook.model.attachment_check`: every record has
+    its file and every file opens)."""
     from carebook.model.installation import find_installation
 
     report = CheckReport()
@@ -216,6 +221,12 @@ def check_register(sessions: sessionmaker[Session], *, progress: Callable[[str],
             _sequence_checks(session, report, local)
             _log_checks(session, report, local)
             report.counts["change_log"] = int(session.scalar(text("SELECT count(*) FROM change_log")) or 0)
+            if attachments_dir is not None:
+                from carebook.model.attachment_check import check_attachments
+
+                if progress:
+                    progress("attachments")
+                check_attachments(session, attachments_dir, report)
         except DBAPIError as exc:  # pages so damaged that reading fails: report, don't crash
             report.problems.append(CheckProblem(
                 "integrity", f"读取数据库时出错：{exc.orig}。请运行 carebook recover 从备份恢复。",
@@ -304,8 +315,10 @@ def quick_diagnosis(data_dir: Path | DataPaths, key: bytes) -> str | None:
 
 def check_open_register(register: Any, *, progress: Callable[[str], None] | None = None) -> CheckReport:
     """:func:`check_register` on an open :class:`~carebook.model.register.Register` (the
-    desktop's 检查数据库 button). Reads only."""
-    return check_register(register.sessions, progress=progress)
+    desktop's 检查数据库 button), its attachment files included when it has a data directory.
+    Reads only."""
+    attachments = register.data_dir / "attachments" if getattr(register, "data_dir", None) else None
+    return check_register(register.sessions, progress=progress, attachments_dir=attachments)
 
 
 def recover_from_damage(
