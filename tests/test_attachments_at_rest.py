@@ -106,7 +106,7 @@ def test_sealed_round_trip_names_hide_the_hash_and_tampering_is_refused(tmp_path
         flipped = bytearray(original)
         flipped[-20] ^= 0x01
         path.write_bytes(bytes(flipped))
-        with pytest.raises(AttachmentDamaged, match="确认书.pdf|damaged"):
+        with pytest.raises(AttachmentDamaged, match=r"确认书\.pdf"):
             read_back(db, first)
         # another file put in its place (valid ciphertext, wrong binding)
         other_sha = hashlib.sha256(scan_bytes("other")).hexdigest()
