@@ -1380,11 +1380,11 @@ The register of left-behind children and children in difficulty.</source>
     </message>
     <message>
         <source>The file of %1 is kept. The visits, assistance, entrustments, reports, referrals and attachments of %2 move into it, and its empty fields are filled from %2. The file of %2 is then closed as merged (never deleted). Both villages receive the change with their next bundle.</source>
-        <translation>将保留 %1 的档案。%2 的走访、帮扶、委托监护、强制报告、转介和附件记录并入保留的档案，保留档案中空白的项目用 %2 的内容补齐；随后 %2 的档案以“合并”销档（不删除）。两个村会在下一次同步时收到这一修改。</translation>
+        <translation>将保留%1的档案。%2的走访、帮扶、委托监护、强制报告、转介和附件记录并入保留的档案，保留档案中空白的项目用%2的内容补齐；随后%2的档案以“合并”销档（不删除）。两个村会在下一次同步时收到这一修改。</translation>
     </message>
     <message>
         <source>(%1 was held back at import because its ID number is taken.)</source>
-        <translation>（%1 的档案在导入时因身份证号重复而暂未入册。）</translation>
+        <translation>（%1的档案在导入时因身份证号重复而暂未入册。）</translation>
     </message>
 </context>
 <context>
@@ -2404,6 +2404,10 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
         <translation>不是同一人(&amp;N)</translation>
     </message>
     <message>
+        <source>The selected pair side by side</source>
+        <translation>所选两份档案对照</translation>
+    </message>
+    <message>
         <source>Duplicates</source>
         <translation>重复档案</translation>
     </message>
@@ -2440,8 +2444,8 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
         <translation>已销档：%1</translation>
     </message>
     <message>
-        <source>(to %1)</source>
-        <translation>（迁往 %1）</translation>
+        <source> (to %1)</source>
+        <translation>（迁往%1）</translation>
     </message>
     <message>
         <source>Open</source>
@@ -3000,11 +3004,11 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
     </message>
     <message>
         <source>The file of %1 is closed in %2 as moved away, moved to %3 and opened there again, with its history. %2 keeps a closed file saying where the child went.</source>
-        <translation>%1 的档案将在%2以“户籍迁出”销档，转到%3后重新开档，原有记录随档案转移。%2保留一份已销档的档案，注明儿童迁往何处。</translation>
+        <translation>%1的档案将在%2以“户籍迁出”销档，转到%3后重新开档，原有记录随档案转移。%2保留一份已销档的档案，注明儿童迁往何处。</translation>
     </message>
     <message>
         <source>Then the file of %1 is merged into it and closed as merged.</source>
-        <translation>随后 %1 的档案并入其中，并以“合并”销档。</translation>
+        <translation>随后%1的档案并入其中，并以“合并”销档。</translation>
     </message>
 </context>
 <context>

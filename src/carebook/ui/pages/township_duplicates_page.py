@@ -16,12 +16,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
+    QTableWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from carebook.model.errors import CarebookError
@@ -30,9 +30,18 @@ from carebook.ui.errors import error_text, show_error
 from carebook.ui.pages.base import Page
 from carebook.ui.township import duplicates
 from carebook.ui.township.duplicate_dialogs import MergeDialog, TransferDialog, file_label
-from carebook.ui.township.tables import cell_text, fill_table, heading, make_table
+from carebook.ui.township.tables import cell_text, fill_table, heading, make_table, section
 
 _DIFFERENT = QColor("#fff3cd")
+
+
+def _stretch(table: QTableWidget, fit_first: bool = False) -> None:
+    """Share the table's width between its columns (again after a fill sized them to contents);
+    with ``fit_first`` the first column keeps the width of its text."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    if fit_first:
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
 
 
 class TownshipDuplicatesPage(Page):
@@ -71,9 +80,11 @@ class TownshipDuplicatesPage(Page):
             self.tr("Kind"), self.tr("File A"), self.tr("Village A"), self.tr("File B"), self.tr("Village B"),
             self.tr("Date of birth")])
         self.pairs.itemSelectionChanged.connect(self._show_selected)
-        self.compare = make_table("duplicates-compare", [self.tr("File A"), self.tr("File B")])
+        self.pairs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.compare = make_table("duplicates-compare", [self.tr("File A"), self.tr("File B")], fit_rows=True)
         self.compare.setSelectionMode(self.compare.SelectionMode.NoSelection)
         self.compare.verticalHeader().setVisible(True)
+        self.compare.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.compare_note = QLabel()
         self.compare_note.setWordWrap(True)
         self.merge_button = QPushButton(self.tr("&Merge..."))
@@ -91,23 +102,16 @@ class TownshipDuplicatesPage(Page):
         self.result = QLabel()
         self.result.setObjectName("duplicates-result")
         actions.addWidget(self.result, 1)
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.compare, 1)
-        lower_layout.addWidget(self.compare_note)
-        lower_layout.addLayout(actions)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.setChildrenCollapsible(False)
-        split.addWidget(self.pairs)
-        split.addWidget(lower)
-        split.setSizes([260, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(intro)
         layout.addWidget(self.empty)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.pairs, 1)
+        layout.addWidget(section(self.tr("The selected pair side by side")))
+        layout.addWidget(self.compare)
+        layout.addWidget(self.compare_note)
+        layout.addLayout(actions)
         self._set_buttons(None)
         watched = {CHILDREN, SYNC}
         ctx.changed.connect(lambda e: self.activate() if e & watched and self.isVisible() else None)
@@ -154,7 +158,8 @@ class TownshipDuplicatesPage(Page):
                 reason = str(s.closed_reason)
             text = self.tr("Closed: %1").replace("%1", reason)
             if s.transferred_to:
-                text += " " + self.tr("(to %1)").replace("%1", s.transferred_to)
+                names = {v.code: v.name for v in self.view.villages} if self.view else {}
+                text += self.tr(" (to %1)").replace("%1", names.get(s.transferred_to, s.transferred_to))
             return text
         return self.tr("Open")
 
@@ -168,6 +173,7 @@ class TownshipDuplicatesPage(Page):
         fill_table(self.pairs, [[self.kind_label(x.kind), x.a.name, x.a.village_name or "", x.b.name,
                                  x.b.village_name or "", x.a.date_of_birth] for x in c],
                    ids=[x.pair_key for x in c])
+        _stretch(self.pairs, fit_first=True)
         keys = [x.pair_key for x in c]
         row = keys.index(selected.pair_key) if selected is not None and selected.pair_key in keys else 0
         if c:
@@ -208,6 +214,7 @@ class TownshipDuplicatesPage(Page):
             (self.tr("Last change"), cell_text(c.a.last_change), cell_text(c.b.last_change)),
         ]
         fill_table(self.compare, [[a, b] for _label, a, b in fields])
+        _stretch(self.compare)
         self.compare.setVerticalHeaderLabels([label for label, _a, _b in fields])
         for r, (_label, a, b) in enumerate(fields):
             if a != b:
@@ -221,7 +228,6 @@ class TownshipDuplicatesPage(Page):
             item = self.compare.item(0, col)
             if item is not None:
                 item.setFont(bold)
-        self.compare.resizeColumnsToContents()
         note = self.tr("Why listed: %1.").replace("%1", self.match_label(c.match))
         if c.kind == "transfer":
             note += " " + self.tr("One file was closed as moved away to the other's village: transfer it.")

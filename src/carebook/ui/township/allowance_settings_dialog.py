@@ -72,6 +72,7 @@ class AllowanceSettingsDialog(QDialog):
         self.payers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.payers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.payers.setMinimumHeight(110)
+        self.payers.setMaximumHeight(160)
         self.payers.itemChanged.connect(self._update_total)
         self.add_payer_button = QPushButton(self.tr("&Add payer"))
         self.add_payer_button.clicked.connect(lambda: self.add_payer("", ""))

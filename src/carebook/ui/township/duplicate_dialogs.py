@@ -34,6 +34,12 @@ def file_label(s: Any) -> str:
     return f"{s.name}（{village}，{number}）"
 
 
+def short_label(s: Any) -> str:
+    """``张晓明（第1村）``: a file of a pair by name and village."""
+    village = s.village_name or QCoreApplication.translate("DuplicatesPage", "village unknown")
+    return f"{s.name}（{village}）"
+
+
 class _ActionDialog(QDialog):
     """A dialog with an explanation, an error line and OK/Cancel; OK emits :attr:`submitted`
     with :meth:`values` and leaves closing to the page (:meth:`saved` or :meth:`refused`)."""
@@ -121,7 +127,7 @@ class MergeDialog(_ActionDialog):
             "The file of %1 is kept. The visits, assistance, entrustments, reports, referrals and "
             "attachments of %2 move into it, and its empty fields are filled from %2. The file of %2 "
             "is then closed as merged (never deleted). Both villages receive the change with their "
-            "next bundle.").replace("%1", file_label(keep)).replace("%2", file_label(drop))
+            "next bundle.").replace("%1", short_label(keep)).replace("%2", short_label(drop))
         if drop.status == "parked":
             text += " " + self.tr("(%1 was held back at import because its ID number is taken.)").replace(
                 "%1", drop.name)
@@ -204,7 +210,7 @@ class TransferDialog(_ActionDialog):
             "%3", self.village.currentText().split("（")[0] or "-")
         if self.merge_other.isChecked():
             text += " " + self.tr("Then the file of %1 is merged into it and closed as merged.").replace(
-                "%1", file_label(other))
+                "%1", short_label(other))
         self.explain.setText(text)
 
     def values(self) -> dict[str, Any]:
