@@ -192,7 +192,7 @@ def test_a_village_refuses_a_township_bundle_carrying_another_villages_children(
     from carebook.sync.changes import log_rows_of_records
 
     world = sync_world
-    first, second, _third = world.villages
+    first, _second, _third = world.villages
     ids = _first_round(world)
     with world.township.register.reading() as session:
         rows = [c for c in log_rows_of_records(session, [("child", ids[1][0])])]

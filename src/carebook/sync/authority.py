@@ -301,6 +301,14 @@ def township_refusals(session: Session, changes: Sequence[Change], *, my_unit_id
         return []
     unit_json = json.dumps(my_unit_id)
     owners = _Owners(session, new)
+    latest: dict[RecordKey, Change] = {}  # records moved to another child (a merge): where to
+    for c in new:
+        if (c.op == "update" and c.field is not None and c.field == PARENT_COLUMN.get(c.entity, ("", ""))[1]
+                and c.new_value not in (None, "null")
+                and (c.record not in latest or c.hlc > latest[c.record].hlc)):
+            latest[c.record] = c
+    for record, c in latest.items():
+        owners.roots[record] = (PARENT_COLUMN[c.entity][0], json.loads(c.new_value or "null"))
     mine: set[str] = set()
     for c in new:
         if c.entity == "child" and c.op == "update" and c.field == "village_id" and unit_json in (

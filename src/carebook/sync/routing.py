@@ -64,6 +64,10 @@ def routing_facts(session: Session, rows: Sequence[Change]) -> RoutingFacts:
     """Read the :class:`RoutingFacts` of ``rows``."""
     snaps = {c.record: c.snapshot() for c in rows if c.op == "insert"}
     roots = resolve_aggregates(session, {c.record for c in rows if c.entity != "org_unit"}, snaps)
+    moved = {c.record for c in rows if c.op == "update" and c.field is not None
+             and c.field == PARENT_COLUMN.get(c.entity, ("", ""))[1]}
+    if moved:  # moved to another child (a merge): the register's row, not the insert, says where
+        roots.update(resolve_aggregates(session, moved))
     child_village = _current(session, table_of(Child), "village_id", {r[1] for r in roots.values() if r[0] == "child"})
     for c in rows:
         if c.entity == "child" and c.op == "insert" and c.record_id not in child_village and c.new_value:

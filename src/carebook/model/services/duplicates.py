@@ -160,6 +160,7 @@ def merge_children(session: Session, keep_id: str, drop_id: str, *, today: dt.da
     if session.get(Child, ref) is None and session.get(SyncParked, ("child", ref)) is not None:
         _unpark(session, ref)
     drop = find_child(session, ref)
+    _settle_conflicts(session, keep.id, drop.id)
     if keep.id == drop.id:
         raise StateError("不能把档案合并到它自己", "a file cannot be merged into itself")
     for child in (keep, drop):
@@ -206,6 +207,22 @@ def merge_children(session: Session, keep_id: str, drop_id: str, *, today: dt.da
     _remember(session, keep.id, drop.id, "merged")
     session.flush()
     return WriteResult(keep.id, changes_of(session))
+
+
+def _settle_conflicts(session: Session, keep_id: str, drop_id: str) -> None:
+    """Mark the open ``duplicate_key`` conflicts of the pair resolved by this merge."""
+    from carebook.model.base import utc_now
+    from carebook.model.sync_state import SyncConflict
+
+    recorder = _recorder(session)
+    for row in session.scalars(select(SyncConflict).where(
+            SyncConflict.kind == "duplicate_key", SyncConflict.status == "open",
+            SyncConflict.record_id.in_([keep_id, drop_id]))):
+        row.status = "resolved"
+        row.decision = json.dumps({"keep": "current", "value": None}, sort_keys=True)
+        row.resolved_by = recorder.actor[:60]
+        row.resolved_at = utc_now()
+        row.note = f"合并到 {keep_id} / merged into {keep_id}"
 
 
 def _remember(session: Session, a: str, b: str, verdict: str) -> None:
