@@ -1,4 +1,5 @@
-"""``carebook form entrustment|visit-sheet|child-file|report|roster``: print forms to PDF files.
+"""``carebook form entrustment|visit-sheet|child-file|report|roster``: print forms to PDF files;
+``carebook form entrustment-signed``: record the signatures and the scan of a printed confirmation.
 
 Each command reads the register, fills the form's data (:mod:`carebook.documents.from_model`),
 renders it and writes the PDF atomically: on any error (unknown child, a character no font has,
@@ -49,6 +50,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ep.add_argument("--to", dest="period_to", metavar="YYYY-MM-DD", help="with --draft: end of period")
     common(ep)
     ep.set_defaults(func=run_entrustment)
+
+    sp = fs.add_parser("entrustment-signed", help="record the signatures of a printed confirmation (and its scan)",
+                       description="Mark a printed entrustment confirmation signed: the date, who signed, and "
+                                   "optionally the scan of the signed paper (PDF/JPG/PNG), stored encrypted and "
+                                   "listed in the child's attachments.")
+    sp.add_argument("document", metavar="DOC_NO", help="the confirmation's document number (WT-…) or record id")
+    sp.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the date it was signed")
+    sp.add_argument("--signatory", required=True, action="append", metavar="NAME",
+                    help="who signed (repeat for each: parents, the entrusted guardian, the child director)")
+    sp.add_argument("--scan", metavar="FILE", help="the scan of the signed paper (.pdf, .jpg, .png; at most 50 MB)")
+    sp.add_argument("--json", action="store_true", help="print the result as JSON")
+    sp.set_defaults(func=run_entrustment_signed)
 
     vp = fs.add_parser("visit-sheet", help="the home-visit record sheet (blank, or filled from a visit)")
     vp.add_argument("--child", required=True, metavar="ID", help="the child's ID number or record id")
@@ -127,6 +140,29 @@ def run_entrustment(args: argparse.Namespace) -> int:
     return result
 
 
+def run_entrustment_signed(args: argparse.Namespace) -> int:
+    """Record the signatures (and scan) of a printed confirmation; prints what was recorded."""
+    from carebook.cli.common import print_json
+    from carebook.model.services.entrustment_scans import record_signatures
+
+    scan = Path(args.scan).expanduser() if args.scan else None
+
+    def work(reg: Register) -> Any:
+        return reg.write(record_signatures, reg.attachments_dir(), args.document, signed_on=args.date,
+                         signatories=list(args.signatory), scan=scan, today=reg.today())
+
+    done = _with_register(args, work)
+    if args.json:
+        print_json(done.to_json())
+        return 0
+    print(msg(f"已登记签字：{done.document_no}（签订日期 {done.signed_on}，签字人：{'、'.join(done.signatories)}）",
+              f"signatures recorded: {done.document_no} (signed {done.signed_on} by {', '.join(done.signatories)})"))
+    if done.scan is not None:
+        print(msg(f"扫描件已加密保存：{done.scan.filename}（SHA-256 {done.scan.sha256[:16]}…）",
+                  f"scan stored encrypted: {done.scan.filename} (SHA-256 {done.scan.sha256[:16]}…)"))
+    return 0
+
+
 def run_visit_sheet(args: argparse.Namespace) -> int:
     """Print a blank or filled visit sheet."""
     from carebook.documents import from_model as build
@@ -180,4 +216,5 @@ def run_roster(args: argparse.Namespace) -> int:
     return _emit(args, roster.render_roster(data, fonts), msg("花名册", "roster"))
 
 
-__all__ = ["register", "run_child_file", "run_entrustment", "run_report", "run_roster", "run_visit_sheet"]
+__all__ = ["register", "run_child_file", "run_entrustment", "run_entrustment_signed", "run_report", "run_roster",
+           "run_visit_sheet"]

@@ -1,0 +1,120 @@
+"""``carebook form entrustment-signed``: a printed confirmation becomes signed with its date and
+signatories; the scan is stored encrypted, attached to the confirmation and the child, and reads
+back byte for byte; bad input records nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from carebook.cli.main import main
+from carebook.model import keys
+from carebook.model.attachment_store import read_attachment
+from carebook.model.attachments import Attachment
+from carebook.model.entrustments import Entrustment
+from carebook.model.register import Register
+from entrustment_helpers import CHILD_ID, CHILD_NAME, GUARDIAN_NAME, add_printed_entrustment
+
+PASSPHRASE = "signed-test-passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREBOOK_KEYRING", "off")
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("CAREBOOK_LANG", raising=False)
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**14)
+
+
+@pytest.fixture()
+def village(tmp_path: Path) -> tuple[Path, str, str]:
+    d = tmp_path / "village"
+    assert main(["--data-dir", str(d), "init", "--role", "village", "--org-code", "610402100200", "--org-name",
+                 "东湾村", "--parent-code", "610402100", "--parent-name", "幸福镇"]) == 0
+    reg = Register.open(d)
+    try:
+        child_id, document_no = add_printed_entrustment(reg)
+    finally:
+        reg.close()
+    return d, child_id, document_no
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def state(d: Path) -> tuple[str, int]:
+    reg = Register.open(d)
+    try:
+        status = reg.read(lambda s: s.scalars(select(Entrustment.status)).one().code)
+        count = reg.read(lambda s: int(s.scalar(select(func.count()).select_from(Attachment)) or 0))
+        return status, count
+    finally:
+        reg.close()
+
+
+def test_signed_with_scan(village: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d, child_id, document_no = village
+    scan = tmp_path / "签字确认书.pdf"
+    scan.write_bytes(f"%PDF-1.4\n{CHILD_NAME} {CHILD_ID} {GUARDIAN_NAME}\n".encode() * 30)
+    code, out, err = cli(capsys, "--data-dir", str(d), "form", "entrustment-signed", document_no, "--date", "2026-11-20",
+                         "--signatory", "欧阳建国", "--signatory", GUARDIAN_NAME, "--scan", str(scan), "--json")
+    assert code == 0, err
+    done = json.loads(out)
+    assert done["status"] == "signed" and done["signed_on"] == "2026-11-20" and done["child_id"] == child_id
+    assert done["signatories"] == ["欧阳建国", GUARDIAN_NAME]
+    assert done["scan"]["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()
+    assert done["scan"]["media_type"] == "application/pdf" and done["scan"]["filename"] == "签字确认书.pdf"
+    for path in (d / "attachments").rglob("*"):  # stored sealed
+        assert not path.is_file() or CHILD_NAME.encode() not in path.read_bytes()
+    reg = Register.open(d)
+    try:
+        ent_id, scan_id, signatories = reg.read(lambda s: s.execute(select(
+            Entrustment.id, Entrustment.scan_attachment_id, Entrustment.signatories)).one())
+        assert scan_id == done["scan"]["attachment_id"] and signatories == done["signatories"]
+        content = reg.read(read_attachment, reg.attachments_dir(), scan_id)
+        assert content.data == scan.read_bytes()
+        owner = reg.read(lambda s: s.execute(select(Attachment.owner_entity, Attachment.owner_id, Attachment.child_id)
+                                             .where(Attachment.id == scan_id)).one())
+        assert tuple(owner) == ("entrustment", ent_id, child_id)
+    finally:
+        reg.close()
+    code, out, _err = cli(capsys, "--data-dir", str(d), "form", "entrustment-signed", document_no, "--date",
+                          "2026-11-21", "--signatory", GUARDIAN_NAME)
+    assert code == 0 and "已登记签字" in out  # recorded again (text output), still one attachment
+    assert state(d) == ("signed", 1)
+    code, out, _err = cli(capsys, "--data-dir", str(d), "check")
+    assert code == 0
+
+
+def test_bad_input_records_nothing(village: tuple[Path, str, str], tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    d, _child_id, document_no = village
+    fake = tmp_path / "scan.pdf"
+    fake.write_bytes(b"not a pdf at all")
+    text_file = tmp_path / "scan.txt"
+    text_file.write_text("hello")
+    base = ["--data-dir", str(d), "form", "entrustment-signed"]
+    cases = [
+        ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(fake)], "不是有效的 PDF"),
+        ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(text_file)], "不是 PDF、JPG 或 PNG"),
+        ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(tmp_path / "nope.png")], "无法读取"),
+        ([document_no, "--date", "2999-01-01", "--signatory", "王"], "签订日期"),
+        ([document_no, "--date", "2026-11-20", "--signatory", " "], "签字人"),
+        (["WT-NOPE", "--date", "2026-11-20", "--signatory", "王"], "找不到"),
+    ]
+    for args, words in cases:
+        code, _out, err = cli(capsys, *base, *args)
+        assert code == 1 and words in err and "Traceback" not in err, (args, err)
+    assert state(d) == ("printed", 0)
+    assert not [p for p in (d / "attachments").rglob("*") if p.is_file()]
+    with pytest.raises(SystemExit) as usage:  # --date is required
+        main([*base, document_no, "--signatory", "王"])
+    assert usage.value.code == 2
