@@ -201,8 +201,15 @@ def test_forged_with_the_villages_installation_id_but_another_key(world: World) 
 
 def test_retired_peer_is_refused(world: World) -> None:
     sealed = seal_from_village(world)
-    with pytest.raises(UnknownSenderError):
+    from carebook.sync.errors import SenderRetiredError
+
+    with pytest.raises(SenderRetiredError) as info:  # its own message: the PC was replaced
         open_bundle(sealed.data, my_keys=world.township, known_peers=[world.village_as_peer.retire()])
+    assert "更换" in info.value.message_zh
+    tampered = bytearray(sealed.data)
+    tampered[-1] ^= 1
+    with pytest.raises(SignatureInvalidError):  # a forged one is not told apart by the claim alone
+        open_bundle(bytes(tampered), my_keys=world.township, known_peers=[world.village_as_peer.retire()])
 
 
 def test_addressed_to_another_township_is_refused(world: World) -> None:
@@ -376,10 +383,14 @@ def test_retired_village_cannot_re_enrol_with_its_old_proof(world: World) -> Non
         created_at=NOW,
     )
     used = world.enrolment.pending().mark_used(world.village.installation_id, NOW)
-    with pytest.raises(EnrolmentAlreadyUsedError):
+    from carebook.sync.errors import SenderRetiredError
+
+    with pytest.raises(SenderRetiredError):  # its retired pin is found first: "this PC was replaced"
         open_bundle(
             sealed.data,
             my_keys=world.township,
             known_peers=[world.village_as_peer.retire()],
             pending_enrolments=[used],
         )
+    with pytest.raises(EnrolmentAlreadyUsedError):  # and without the pin, the used proof is refused
+        open_bundle(sealed.data, my_keys=world.township, known_peers=[], pending_enrolments=[used])

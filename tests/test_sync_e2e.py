@@ -334,9 +334,11 @@ def test_a_village_restored_from_a_backup_cannot_silently_reuse_its_numbers(tmp_
         shutil.copytree(tmp_path / "saved", tmp_path / "village0")
         village = world.villages[0] = SyncSite.open(tmp_path / "village0", passphrase=PASSPHRASE)
         village.register.update_child(cid, {"notes": "恢复后"})
-        before = content_hash(world.township)
+        before = content_hash(world.township, skip=("setting",))
         with pytest.raises(SequenceReusedError):
             import_bundles(world.township, world.export(village), backup=False)
-        assert content_hash(world.township) == before
+        # no data changed; only the township's local note to send the village its changes back
+        # (the repair itself: tests/test_sync_restore.py)
+        assert content_hash(world.township, skip=("setting",)) == before
     finally:
         world.close()

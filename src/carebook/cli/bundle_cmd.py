@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, help="file to write, or a folder (file enrol-<code>.cbe)")
     p.add_argument("--valid-days", type=int, default=DEFAULT_VALIDITY.days, help="days the file stays valid")
     p.add_argument("--no-code", action="store_true", help="do not seal the file with a phone code")
+    p.add_argument("--replace", action="store_true",
+                   help="the village's PC was replaced (lost, stolen, broken): retire the old PC's keys now; "
+                        "the new PC's first return bundle gives back the village's whole register")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_enrol_create)
     p = enrol_sub.add_parser("list", help="list enrolments and pinned peers with their fingerprints")
@@ -197,6 +200,8 @@ def run_enrol_create(args: argparse.Namespace) -> int:
     if not 1 <= args.valid_days <= 90:
         raise CarebookError("有效天数应在 1 到 90 之间", "--valid-days must be between 1 and 90")
     target = _out_path(args.out, village_code)
+    if args.replace:
+        return _run_enrol_replace(args, village_code, village_name, target)
     with _open_register(args) as (db, installation):
         if installation.role is Role.VILLAGE:
             raise CarebookError(
@@ -240,6 +245,43 @@ def run_enrol_create(args: argparse.Namespace) -> int:
     print(msg(f"有效期至：{expires}", f"Valid until: {expires}"))
     print(msg("登记文件只能用 U 盘带去，村里使用后请立即从 U 盘删除。",
               "Carry the file on a USB stick only, and delete it from the stick once the village has used it."))  # fmt: skip
+    return 0
+
+
+def _run_enrol_replace(args: argparse.Namespace, village_code: str, village_name: str, target: Path) -> int:
+    """``enrol create --replace``: re-enrol a village whose PC was replaced (sync/restore.py)."""
+    from carebook.sync.exchange import SyncSite
+    from carebook.sync.restore import create_replacement_enrolment_file
+
+    code = None if args.no_code else generate_enrolment_code()
+    site = SyncSite.open(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
+    try:
+        if site.register.installation() is None:
+            raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
+        made = create_replacement_enrolment_file(site, village_code=village_code, village_name=village_name,
+                                                 out=target, code=code, valid_for=timedelta(days=args.valid_days))
+        fingerprint = site.keys().public().fingerprint
+    finally:
+        site.close()
+    expires = format_utc(made.enrolment.expires_at)
+    if args.json:
+        print_json({**made.to_json(), "code": code, "township_fingerprint": fingerprint, "expires_at": expires})
+        return 0
+    print(msg(f"已为 {village_name}（{village_code}）制作更换电脑用的登记文件：{made.path}",
+              f"Replacement enrolment file for {village_name} ({village_code}): {made.path}"))  # fmt: skip
+    print(msg(f"旧电脑已停用：{len(made.retired)} 台；它以后发来的同步包一律拒收。",
+              f"Old PC retired: {len(made.retired)}; any bundle it sends from now on is refused."))  # fmt: skip
+    if code:
+        print(msg(f"登记码：{code}  （请打电话告诉儿童主任，不要写在 U 盘上）",
+                  f"Enrolment code: {code}  (tell the child director by phone; never write it on the stick)"))  # fmt: skip
+    print(msg(f"本乡镇指纹：{fingerprint}  （请儿童主任在电话里核对）",
+              f"Township fingerprint: {fingerprint}  (compare with the child director by phone)"))  # fmt: skip
+    print(msg(f"有效期至：{expires}", f"Valid until: {expires}"))
+    print(msg("下一步：新电脑用这个文件初始化（carebook init --enrolment）并导出第一个同步包；乡镇导入后再导出，"
+              "发给该村的同步包就是恢复包，新电脑导入后即恢复全村的档案。",
+              "Next: the new PC starts from this file (carebook init --enrolment) and exports its first bundle; "
+              "once the township has imported it, its next export for the village is the restore bundle that "
+              "gives the new PC back the village's whole register."))  # fmt: skip
     return 0
 
 

@@ -115,6 +115,11 @@ def _print_import(r: ImportResult) -> None:
               f"新增 {m.inserted}、修改 {m.updated} 条记录，冲突 {m.conflicts} 个。",
               f"Imported bundle {r.bundle_id[:8]} from {r.sender_name}: {m.applied} new changes "
               f"({m.duplicates} duplicates), {m.inserted} records added, {m.updated} changed, {m.conflicts} conflicts."))
+    if r.restore:
+        print(msg(f"这是乡镇发来的恢复包：本机现在有 {r.restored_children} 名儿童的档案（含以前的修改记录）。",
+                  f"This is the township's restore bundle: this PC now holds {r.restored_children} children's "
+                  "files (with their earlier history)."))
+    _print_own_repair(r)
     if r.gaps:
         gaps = ", ".join(f"{a}-{b}" for a, b in r.gaps)
         print(msg(f"注意：对方还有较早的同步包没有导入（缺少 {gaps}），请找到并导入，或让对方重新导出。",
@@ -126,6 +131,22 @@ def _print_import(r: ImportResult) -> None:
         days = m.clock_ahead_ms // 86_400_000
         print(msg(f"警告：对方电脑的时钟比本机快约 {days} 天，请让对方校准电脑时间。",
                   f"Warning: the sender's PC clock is about {days} days ahead; ask them to set the time right."))
+
+
+def _print_own_repair(r: ImportResult) -> None:
+    """What a village learnt about its own changes after a restore from an older backup."""
+    o = r.own
+    if o.recovered or o.renumbered:
+        print(msg(f"本机曾从较早的备份恢复：已从乡镇找回丢失的 {o.recovered} 条变更，恢复后新做的 {o.renumbered} 条变更已重新编号，"
+                  "请导出同步包交给乡镇。",
+                  f"This PC was restored from an older backup: {o.recovered} lost changes came back from the "
+                  f"township and {o.renumbered} changes made since were renumbered; export a bundle for the township."))
+    if o.behind:
+        print(msg(f"注意：本机可能从较早的备份恢复过，乡镇至少有本机的 {o.missing} 条变更而本机没有。请导出同步包交给乡镇，"
+                  "乡镇的下一个回传包会把它们送回本机；在此之前不会丢失或覆盖任何数据。",
+                  f"Note: this PC was probably restored from an older backup; the township holds at least {o.missing} of its "
+                  "changes that it lacks. Export a bundle for the township; its next bundle brings them back. "
+                  "Nothing is lost or overwritten meanwhile."))
 
 
 def run_conflicts_list(args: argparse.Namespace) -> int:

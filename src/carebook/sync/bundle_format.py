@@ -49,6 +49,7 @@ from carebook.sync.errors import (
     NewerFormatError,
     NotABundleError,
     PayloadCorruptError,
+    SenderRetiredError,
     SignatureInvalidError,
     TruncatedBundleError,
     UnknownSenderError,
@@ -404,6 +405,11 @@ def open_bundle(
     if sender is None:
         if not addressed_to_me:
             raise WrongRecipientError(header.recipient_encryption_key_id)
+        retired = next((p for p in peers if p.retired and p.signing_key_id == header.sender_signing_key_id), None)
+        if retired is not None:  # a replaced PC (docs/bundle-format.md 6, step 8c)
+            if not signature_valid(raw, retired.signing_public_key):
+                raise SignatureInvalidError()
+            raise SenderRetiredError(retired.code, retired.name)
         proof = header.enrolment
         pending = list(pending_enrolments)
         if proof is None or not pending:

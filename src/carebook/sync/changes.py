@@ -163,9 +163,22 @@ def stored_contexts(session: Session, keys: Iterable[tuple[str, int]]) -> dict[t
 def local_contexts(session: Session, me: str, local: list[Change]) -> None:
     """Fill ``ctx`` of the local changes ``local`` (origin ``me``, positions known) from the
     local log: for each, the highest origin sequence number of every other origin among the
-    changes of its record group that precede it in the log."""
+    changes of its record group that precede it in the log. An own change this PC lost and got
+    back from its township (after a restore from an older backup, :mod:`carebook.sync.restore`)
+    keeps the context it came back with (stored like a received change's)."""
     if not local:
         return
+    _contexts_from_log(session, me, local)
+    table = table_of(SyncChangeContext)
+    kept: dict[int, str] = {s: ctx for s, ctx in session.execute(
+        select(table.c.origin_seq, table.c.context).where(table.c.origin == me))}
+    if kept:
+        for c in local:
+            if c.origin_seq in kept:
+                c.ctx = json.loads(kept[c.origin_seq])
+
+
+def _contexts_from_log(session: Session, me: str, local: list[Change]) -> None:
     foreign_total = int(session.scalar(select(func.count()).select_from(_LOG).where(_LOG.c.origin != me)) or 0)
     if foreign_total == 0:
         return

@@ -78,10 +78,14 @@ class EnrolmentFile:
     secret: bytes = field(repr=False)
     created_at: datetime
     expires_at: datetime
+    replacement: bool = False
 
     def to_json_obj(self) -> dict[str, Any]:
-        """JSON-ready dict; the ``secret`` is included (hex): treat the result as secret."""
+        """JSON-ready dict; the ``secret`` is included (hex): treat the result as secret.
+        ``"replacement": true`` is written only for a replaced village PC (更换电脑)."""
+        extra: dict[str, Any] = {"replacement": True} if self.replacement else {}
         return {
+            **extra,
             "type": PLAIN_TYPE,
             "v": 1,
             "enrolment_id": self.enrolment_id,
@@ -119,6 +123,7 @@ class EnrolmentFile:
                 secret=_raw32(obj["secret"]),
                 created_at=parse_utc(obj["created_at"]),
                 expires_at=parse_utc(obj["expires_at"]),
+                replacement=obj.get("replacement", False) is True,
             )
             if town.get("signing_key_id") != key_id(result.township_signing_public_key) or town.get(
                 "encryption_key_id"
@@ -146,7 +151,9 @@ class PendingEnrolment:
 
     ``secret`` is the one-time secret (32 bytes): persist it only in the encrypted register or
     with ``store_secret``. ``used_at``/``used_by_installation_id`` are set once a village PC has
-    proved it; the enrolment then accepts no other PC.
+    proved it; the enrolment then accepts no other PC. ``replaces`` lists the installation ids
+    of the village's earlier PCs that this enrolment replaces (retired when it was issued; see
+    :mod:`carebook.sync.restore`); empty for a first enrolment.
     """
 
     enrolment_id: str
@@ -157,6 +164,7 @@ class PendingEnrolment:
     expires_at: datetime
     used_at: datetime | None = None
     used_by_installation_id: str | None = None
+    replaces: tuple[str, ...] = ()
 
     def mark_used(self, installation_id: str, at: datetime) -> PendingEnrolment:
         """Return a copy marked used by ``installation_id`` at ``at`` (UTC)."""
@@ -173,6 +181,7 @@ class PendingEnrolment:
             "expires_at": format_utc(self.expires_at),
             "used_at": None if self.used_at is None else format_utc(self.used_at),
             "used_by_installation_id": self.used_by_installation_id,
+            "replaces": list(self.replaces),
         }
 
     @classmethod
@@ -188,6 +197,7 @@ class PendingEnrolment:
                 expires_at=parse_utc(obj["expires_at"]),
                 used_at=None if obj.get("used_at") is None else parse_utc(obj["used_at"]),
                 used_by_installation_id=obj.get("used_by_installation_id"),
+                replaces=tuple(str(uuid.UUID(i)) for i in obj.get("replaces") or ()),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed pending enrolment: {exc}") from exc

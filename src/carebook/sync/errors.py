@@ -94,6 +94,24 @@ class UnknownSenderError(BundleError):
         )
 
 
+class SenderRetiredError(BundleError):
+    """The bundle is signed by a village PC that was replaced (已更换的电脑): the township re-enrolled
+    the village on a new PC and retired this one's keys, so nothing it sends is accepted any more
+    (a stolen or broken-then-repaired PC cannot send changes)."""
+
+    def __init__(self, sender_code: str = "", sender_name: str = "") -> None:
+        self.sender_code = sender_code
+        who = f"{sender_name}（{sender_code}）" if sender_name else sender_code
+        super().__init__(
+            f"这个同步包来自{who}已被更换的旧电脑：督导员已为该村重新登记了新电脑，旧电脑的密钥已停用，"
+            "它发来的数据一律不再接收。已拒绝导入，没有改动任何数据。如果旧电脑被盗或丢失后又找回，请不要再使用它记录数据。",
+            f"This bundle comes from the old, replaced PC of {sender_name or 'the village'} ({sender_code}): "
+            "the village was re-enrolled on a new PC and the old PC's keys were retired, so nothing it "
+            "sends is accepted any more. Refused; nothing was imported. If the old PC was stolen or "
+            "lost and found again, do not record anything on it.",
+        )
+
+
 class SignatureInvalidError(BundleError):
     """The Ed25519 signature does not verify: the file was changed after signing, or forged
     (签名无效)."""

@@ -70,6 +70,18 @@ from carebook.sync.peer_store import (
     save_pending_enrolment,
 )
 from carebook.sync.peers import Peer
+from carebook.sync.restore import (
+    OwnRepair,
+    SenderRestoredError,
+    claim_acks,
+    count_children,
+    first_reused,
+    note_resend,
+    repair_before_apply,
+    return_extras,
+    settle_after_apply,
+    settle_claims,
+)
 from carebook.sync.routing import RoutingFacts, route_changes, routing_facts
 from carebook.sync.trust_store import start_village_from_enrolment
 
@@ -286,6 +298,13 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
     routed = route_changes(session, rows, my_id=inst.id, my_role=inst.role.code, peer_id=peer.installation_id,
                            peer_role=peer.role, peer_code=peer.code, my_unit_id=inst.org_unit_id,
                            facts=shared.facts(rows) if inst.role is not Role.VILLAGE else None)
+    if inst.role is Role.VILLAGE:  # sequence safety after a restore (sync/restore.py)
+        extras = claim_acks(session, inst.id)
+    else:
+        extras, resend = return_extras(session, peer, acked_to) if peer.role == "village" else ({}, [])
+        if resend:
+            have = {c.key for c in routed}
+            routed = sorted([*routed, *(c for c in resend if c.key not in have)], key=lambda c: c.seq)
     mine = [c for c in routed if c.origin == inst.id]
     local_contexts(session, inst.id, mine)
     stored = stored_contexts(session, [c.key for c in routed if c.origin != inst.id])
@@ -300,7 +319,7 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
     sealed = seal_bundle(
         payload, sender=keys, sender_code=inst.org_code, recipient=peer, seq_from=seq[0],
         seq_to=seq[1], counts={"changes": len(routed), "attachments": len(attachments)},
-        schema_version=migrations.head_revision() or "", acks={"received_to": received_to},
+        schema_version=migrations.head_revision() or "", acks={"received_to": received_to, **extras},
         enrolment=proof, created_at=now,
     )
     return sealed, len(routed), len(attachments), seq
@@ -325,6 +344,9 @@ class ImportResult:
     gaps: list[tuple[int, int]] = field(default_factory=list)
     backup: Path | None = None
     newly_enrolled: bool = False
+    restore: bool = False
+    restored_children: int | None = None
+    own: OwnRepair = field(default_factory=OwnRepair)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -335,7 +357,10 @@ class ImportResult:
             "applied": m.applied, "duplicates": m.duplicates, "inserted": m.inserted, "updated": m.updated,
             "deleted": m.deleted, "parked": m.parked, "conflicts": m.conflicts, "clock_ahead_ms": m.clock_ahead_ms,
             "gaps": [list(g) for g in self.gaps], "backup": str(self.backup) if self.backup else None,
-            "newly_enrolled": self.newly_enrolled,
+            "newly_enrolled": self.newly_enrolled, "restore": self.restore,
+            "restored_children": self.restored_children, "own_missing": self.own.missing,
+            "own_recovered": self.own.recovered, "own_renumbered": self.own.renumbered,
+            "own_behind": self.own.behind,
         }
 
 
@@ -376,6 +401,13 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
         raise PayloadCorruptError("count")
     with site.register.reading() as session:  # who may change what (sync/authority.py)
         check_authority(session, payload.changes, me=me, sender=sender)
+    if me.role is not Role.VILLAGE and sender.role == "village":  # restored from a backup? (sync/restore.py)
+        with site.register.reading() as session:
+            reused = first_reused(session, payload.changes, sender.installation_id)
+        if reused is not None:
+            with site.register.sessions() as session, session.begin():
+                note_resend(session, sender.installation_id, reused - 1)
+            raise SenderRestoredError(sender.installation_id, reused, f"{sender.name}（{sender.code}）")
     backup_path = None
     if backup:
         site.db.paths.backups.mkdir(parents=True, exist_ok=True)
@@ -392,8 +424,17 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
         if opened.newly_enrolled is not None:
             pin_peer(session, sender)
             save_pending_enrolment(session, opened.newly_enrolled)
+        from_township = me.role is Role.VILLAGE and sender.role == "township"
+        if from_township:
+            result.own = repair_before_apply(session, me.id, header.acks, payload.changes, counters(session, sender))
         result.merge = apply_changes(session, payload.changes, me=me.id,
                                      record_conflicts=me.role is not Role.VILLAGE, today=today)
+        if from_township:
+            settle_after_apply(session, me.id, header.acks, payload.changes, result.own)
+            result.restore = header.acks.get("restore") is True
+            result.restored_children = count_children(session) if result.restore else None
+        elif sender.role == "village":
+            settle_claims(session, sender.installation_id, header.acks)
         row = counters(session, sender)
         newest = header.seq_to is None or header.seq_to >= row.received_to
         if header.seq_from is not None and header.seq_to is not None:
