@@ -3,7 +3,9 @@
 The drill: set up with the OS keyring, print the recovery sheet, work, take the daily backup
 and copy it to a USB stick; lose the PC (the data directory and the keyring entry are deleted);
 restore on a new PC from the stick with the recovery key typed in from the sheet: every row of
-every table and the sync keys are back, and ``carebook check`` passes.
+every table and the sync keys are back, and ``carebook check`` passes. And the other way back,
+without a backup: the township re-enrols the village on a new PC and its restore bundle gives
+every record back with its history.
 """
 
 from __future__ import annotations
@@ -253,6 +255,68 @@ def test_restore_drill_new_pc_from_usb_backup_and_recovery_sheet(tmp_path: Path,
     finally:
         db.close()
     assert unlock_with_recovery_key(new_pc, recovery).database_key == store.database_key
+
+
+def test_restore_drill_new_pc_from_the_township_restore_bundle(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    """The drill's other way back (issue 8, acceptance 3): no usable backup; the township
+    re-enrols the village on a new PC and its restore bundle gives every record back, history
+    included (sync/restore.py)."""
+    from sqlalchemy import select
+
+    from carebook.model.changelog import ChangeLogEntry
+    from carebook.model.db import create_database
+    from carebook.model.register import Register
+    from carebook.sync.exchange import SyncSite, create_enrolment_file, setup_village_from_enrolment
+    from carebook.sync.restore import create_replacement_enrolment_file
+    from sync_world import build_world, tracked_state, village_code
+
+    def keyring_site(folder: Path) -> SyncSite:
+        db = create_database(folder, use_keyring=True)
+        return SyncSite(db, Register(db.sessionmaker, data_dir=folder, close=db.close))
+
+    def log(site: SyncSite) -> set[tuple[str, int, str, str | None]]:
+        with site.register.reading() as session:
+            return {(o, s, h, v) for o, s, h, v in session.execute(select(
+                ChangeLogEntry.origin, ChangeLogEntry.origin_seq, ChangeLogEntry.hlc, ChangeLogEntry.new_value))}
+
+    world = build_world(tmp_path, 0)
+    try:
+        code = village_code(0)
+        create_enrolment_file(world.township, village_code=code, village_name="东湾村", out=world.stick)
+        office = tmp_path / "office-pc"
+        village = keyring_site(office)
+        assert village.db.keystore.wrap_kinds == ["keyring"] and memory_keyring.entries
+        setup_village_from_enrolment(village, world.stick / f"enrol-{code}.cbe", actor="李秀英")
+        world.villages.append(village)
+        kids = world.import_ledger(village, 4, seed=17)
+        village.register.update_child(kids[0], {"notes": "走访后补记"})
+        world.deliver(world.township, world.export(village))
+        world.deliver(village, world.export(world.township))
+        before = {k: v for k, v in tracked_state(village).items() if k[0] != "org_unit"}
+        history = log(village)
+        world.villages.clear()
+        village.close()
+
+        # the PC is lost: its disk and its keyring entry are gone, and there is no backup
+        shutil.rmtree(office)
+        memory_keyring.entries.clear()
+        made = create_replacement_enrolment_file(world.township, village_code=code, village_name="东湾村",
+                                                 out=world.stick / "replace.cbe")
+        new = keyring_site(tmp_path / "new-pc")
+        world.villages.append(new)
+        setup_village_from_enrolment(new, made.path, actor="李秀英")
+        world.deliver(world.township, world.export(new))
+        result = world.export(world.township)
+        from carebook.sync.exchange import import_bundles
+
+        restored = import_bundles(new, result, backup=False)[0]
+        assert restored.restore and restored.restored_children == 4
+        after = {k: v for k, v in tracked_state(new).items() if k[0] != "org_unit"}
+        assert after == before  # nothing lost, field for field
+        assert history - log(new) == set()  # every change of the lost PC, with its history
+        assert check_register(new.db.sessionmaker).ok
+    finally:
+        world.close()
 
 
 def _read_key_from_sheet(pdf: bytes, tmp_path: Path) -> str:
