@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from carebook.model.children import Child
+from carebook.model.errors import StateError
 from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.services.transfer import transfer_child, transferred_away
+from carebook.model.transfer_guard import TransferredAwayError
 from carebook.sync.authority import ForeignRecordsError, UnauthorisedChangesError
 from carebook.sync.changes import Payload, decode_payload, encode_payload
 from carebook.sync.exchange import SyncSite, export_bundles, import_bundles
@@ -141,15 +143,32 @@ def test_transfer_reaches_both_villages_and_the_old_one_can_no_longer_change_it(
         went = transferred_away(session, child)
         assert went is not None and went.name == "第2村"
         assert "第2村" in (child.closed_note or "")
-    # the old village can no longer change it: its bundle is refused whole, naming the child
+    # the old village can no longer change it: its own program refuses, changing nothing ...
     with first.register.reading() as session:
         name = session.get(Child, moving).name  # type: ignore[union-attr]
+    local = content_hash(first)
+    with pytest.raises(TransferredAwayError) as stopped:
+        first.register.update_child(moving, {"school_name": "旧村小学"})
+    assert "第2村" in stopped.value.message_zh
+    with pytest.raises(StateError):  # closed (and transferred away)
+        first.register.record_visit(moving, {"visit_date": world.today, "visitor_name": "村儿童主任"})
+    with pytest.raises(TransferredAwayError):
+        first.register.reopen_child(moving)
+    assert content_hash(first) == local
+    # ... and once its next bundle has acknowledged the transfer, a forged bundle changing it
+    # anyway (validly signed, context claiming it had not seen the transfer) is refused whole
+    first.register.update_child(ids[0][1], {"school_name": "第1村小学"})
+    import_bundles(world.township, world.export(first), backup=False)
     before = content_hash(world.township)
-    _force_write(first, moving, school_name="旧村小学")
     with pytest.raises(UnauthorisedChangesError) as refused:
-        import_bundles(world.township, world.export(first), backup=False)
+        import_bundles(world.township, [_seal_from(world, first, _forged_payload(world, first, moving))],
+                       backup=False)
     assert name in refused.value.message_zh and "第2村" in refused.value.message_zh
     assert content_hash(world.township) == before
+    # the village carries on: its other files still go through
+    first.register.update_child(ids[0][1], {"school_name": "第1村中学"})
+    import_bundles(world.township, world.export(first), backup=False)
+    assert world.township.register.child_detail(ids[0][1]).fields["school_name"] == "第1村中学"
 
 
 def test_an_edit_made_before_the_village_knew_of_the_transfer_is_accepted(sync_world: SyncWorld) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from carebook.model import transfer_guard  # noqa: F401  (no writes to files transferred away)
 from carebook.model.attachments import Attachment
 from carebook.model.audit import AuditEvent  # noqa: F401  (local access audit, not synced)
 from carebook.model.base import Base

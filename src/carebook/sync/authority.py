@@ -20,7 +20,9 @@ One exception keeps honest villages moving: a change made *before the village kn
 child had left it (its causal context had not seen the township's change of ``village_id`` away
 from the village, or the township's move of that record to another child) is accepted: it is a
 late edit, concurrent with the transfer, and is routed to the child's new village like any other
-change. A change made after the village had received the transfer is not.
+change. A change made after the village had received the transfer is not; and once the village
+has acknowledged receiving the transfer (``sync_peer.acked_to`` covers its position), no context
+claim is believed: a forged context cannot reopen the window.
 
 Changes already in the register (a bundle re-sending what was acknowledged late) are not judged
 again. A bundle with any unauthorised change is refused whole
@@ -221,12 +223,15 @@ def _moves_away(session: Session, records: set[RecordKey], unit_json: str) -> di
 
 
 def village_refusals(session: Session, changes: Sequence[Change], *, village_code: str,
-                     township_unit_id: str | None) -> list[Refusal]:
+                     township_unit_id: str | None, acked_to: int = 0) -> list[Refusal]:
     """The records among ``changes`` (from the village with division code ``village_code``) that
     the village may not change (see the module docstring); empty when all are authorised.
 
     ``township_unit_id`` is the receiving township's own unit (its insert by the village's
-    set-up is accepted). Reads the register; writes nothing."""
+    set-up is accepted). ``acked_to`` is how far the village has acknowledged this township's
+    log (:class:`~carebook.model.sync_state.SyncPeer`): a move the village has acknowledged
+    receiving cannot have been unknown to it, whatever a change's context claims. Reads the
+    register; writes nothing."""
     new = _new_changes(session, changes)
     if not new:
         return []
@@ -263,17 +268,18 @@ def village_refusals(session: Session, changes: Sequence[Change], *, village_cod
     for c, root, reason in suspects:
         if reason == "other_village":
             taken = moves.get(root, []) + moves.get(c.record, [])
-            if taken and any(not has_seen(c, m) for m in taken):
+            if any(not has_seen(c, m) and m.seq > acked_to for m in taken):
                 continue
         refused.setdefault(root, owners.refusal(c, root, reason))
     return list(refused.values())
 
 
 def check_village_bundle(session: Session, changes: Sequence[Change], *, sender_name: str, village_code: str,
-                         township_unit_id: str | None) -> None:
+                         township_unit_id: str | None, acked_to: int = 0) -> None:
     """Raise :class:`UnauthorisedChangesError` if a village's bundle changes records that are not
     the village's (see :func:`village_refusals`)."""
-    refusals = village_refusals(session, changes, village_code=village_code, township_unit_id=township_unit_id)
+    refusals = village_refusals(session, changes, village_code=village_code, township_unit_id=township_unit_id,
+                                acked_to=acked_to)
     if refusals:
         raise UnauthorisedChangesError(sender_name, refusals)
 
@@ -341,7 +347,10 @@ def check_authority(session: Session, changes: Sequence[Change], *, me: Any, sen
         UnauthorisedChangesError, ForeignRecordsError: see the module docstring.
     """
     if sender.role == "village" and me.role.code != "village":
+        from carebook.model.sync_state import SyncPeer
+
+        row = session.get(SyncPeer, sender.installation_id)
         check_village_bundle(session, changes, sender_name=sender.name, village_code=sender.code,
-                             township_unit_id=me.org_unit_id)
+                             township_unit_id=me.org_unit_id, acked_to=row.acked_to if row is not None else 0)
     elif sender.role == "township" and me.role.code == "village":
         check_township_bundle(session, changes, my_unit_id=me.org_unit_id)
