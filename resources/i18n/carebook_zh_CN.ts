@@ -707,6 +707,18 @@ The register in use now is moved into a &apos;replaced-...&apos; folder of the d
 <context>
     <name>EntrustmentsPage</name>
     <message>
+        <source>Record signatures...</source>
+        <translation>登记签字...</translation>
+    </message>
+    <message>
+        <source>Record the date, who signed and the scan of the selected printed confirmation</source>
+        <translation>登记所选确认书的签订日期、签字人和签字扫描件</translation>
+    </message>
+    <message>
+        <source>Printed, waiting for signatures (%1)</source>
+        <translation>已打印、待签字（%1）</translation>
+    </message>
+    <message>
         <source>Child</source>
         <translation>儿童</translation>
     </message>
@@ -2519,6 +2531,50 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
 <context>
     <name>TownshipEnrolmentPage</name>
     <message>
+        <source>&amp;Re-enrol a replaced PC...</source>
+        <translation>更换电脑重新登记(&amp;R)...</translation>
+    </message>
+    <message>
+        <source>The village&apos;s PC was lost, stolen or broken and there is no usable backup: retire the old PC and make an enrolment file for the new one; its register comes back from this township.</source>
+        <translation>村里的电脑丢失、被盗或损坏且没有可用的备份时使用：停用旧电脑，为新电脑制作登记文件；新电脑的档案由本乡镇送回。</translation>
+    </message>
+    <message>
+        <source>Re-enrol a replaced PC</source>
+        <translation>更换电脑重新登记</translation>
+    </message>
+    <message>
+        <source>Re-enrol %1 (%2) on a new PC?
+
+The old PC of this village is retired at once: nothing it sends is accepted any more (use this when it was lost, stolen or broken). The new PC starts from the file made now and gets the village&apos;s files back from this township.</source>
+        <translation>为 %1（%2）更换电脑重新登记？
+
+该村的旧电脑将立即停用，它以后发来的数据一律不再接收（用于旧电脑丢失、被盗或损坏时）。新电脑用现在制作的登记文件完成设置，并从本乡镇取回全村的档案。</translation>
+    </message>
+    <message>
+        <source>&amp;Re-enrol</source>
+        <translation>重新登记(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Enrolment file for the new PC of %1 (%2): %3</source>
+        <translation>已为 %1（%2）的新电脑制作登记文件：%3</translation>
+    </message>
+    <message>
+        <source>The old PC is retired: any bundle it sends from now on is refused.</source>
+        <translation>旧电脑已停用：它以后发来的同步包一律拒收。</translation>
+    </message>
+    <message>
+        <source>Next: 1. the new PC starts from this file (first-run wizard) and exports its first bundle; 2. import that bundle here; 3. export bundles here (sync page) and take the village&apos;s one back: importing it gives the new PC the village&apos;s files, with their history.</source>
+        <translation>下一步：1. 新电脑用这个文件完成首次设置，并导出第一个同步包；2. 在本机导入该同步包；3. 在本机（同步页）导出同步包，把发给该村的那个带回村里：新电脑导入后即恢复全村的档案及修改记录。</translation>
+    </message>
+    <message>
+        <source>Could not re-enrol the village: %1</source>
+        <translation>未能重新登记：%1</translation>
+    </message>
+    <message>
         <source>Make an enrolment file for a village</source>
         <translation>为村制作登记文件</translation>
     </message>
@@ -3208,6 +3264,69 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
     <message>
         <source>Record visit</source>
         <translation>记录走访</translation>
+    </message>
+</context>
+<context>
+    <name>SignEntrustmentDialog</name>
+    <message>
+        <source>Record signatures</source>
+        <translation>登记签字</translation>
+    </message>
+    <message>
+        <source>Confirmation %1 of %2: enter the date it was signed and who signed, and attach the scan of the signed paper.</source>
+        <translation>%2 的委托监护确认书 %1：请填写签订日期和签字人，并附上签字后的扫描件。</translation>
+    </message>
+    <message>
+        <source>Date signed *</source>
+        <translation>签订日期 *</translation>
+    </message>
+    <message>
+        <source>Signed by *</source>
+        <translation>签字人 *</translation>
+    </message>
+    <message>
+        <source>names, separated by 、 or commas</source>
+        <translation>姓名，用“、”或逗号分开</translation>
+    </message>
+    <message>
+        <source>no scan attached</source>
+        <translation>未附扫描件</translation>
+    </message>
+    <message>
+        <source>Choose scan...</source>
+        <translation>选择扫描件...</translation>
+    </message>
+    <message>
+        <source>Scan (PDF, JPG, PNG)</source>
+        <translation>扫描件（PDF、JPG、PNG）</translation>
+    </message>
+    <message>
+        <source>The scan is stored encrypted on this PC and travels to the township in the next data package.</source>
+        <translation>扫描件在本机加密保存，并随下一个数据包发送到乡镇。</translation>
+    </message>
+    <message>
+        <source>Record &amp;signatures</source>
+        <translation>登记签字(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Choose the scan of the signed confirmation</source>
+        <translation>选择签字确认书的扫描件</translation>
+    </message>
+    <message>
+        <source>Scans (*.pdf *.jpg *.jpeg *.png)</source>
+        <translation>扫描件 (*.pdf *.jpg *.jpeg *.png)</translation>
+    </message>
+    <message>
+        <source>Enter the date it was signed.</source>
+        <translation>请填写签订日期。</translation>
+    </message>
+    <message>
+        <source>Enter who signed.</source>
+        <translation>请填写签字人。</translation>
     </message>
 </context>
 </TS>

@@ -8,6 +8,7 @@ one module means a change of the model's API touches one UI file.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,6 +345,46 @@ def add_attachment(api: Any, child_id: str, owner_entity: str, owner_id: str, pa
     result = api.write(add, api.attachments_dir(), path, owner_entity=owner_entity, owner_id=owner_id,
                        child_id=child_id)
     return str(result.record_id)
+
+
+def record_entrustment_signatures(api: Any, ref: str, signed_on: Any, signatories: list[str],
+                                  scan: Path | None) -> Any:
+    """Record a printed confirmation signed (date, who signed) with the scan of the signed paper
+    (sealed, attached to the confirmation and the child); returns the
+    :class:`~carebook.model.services.entrustment_scans.SignedEntrustment`.
+
+    Raises:
+        ValidationError: no date, a future date, nobody signed (nothing written).
+        CarebookError: not printed yet, cancelled or renewed, or a scan that is not a readable
+            PDF/JPG/PNG of at most 50 MB (nothing written).
+    """
+    from carebook.model.services.entrustment_scans import record_signatures
+
+    return api.write(record_signatures, api.attachments_dir(), ref, signed_on=signed_on,
+                     signatories=signatories, scan=scan, today=api.today())
+
+
+def attachment_copy(api: Any, attachment_id: str, folder: Path) -> Path:
+    """Decrypt the attachment ``attachment_id`` into ``folder`` (a private temporary folder)
+    under its original file name (made safe; a numbered folder keeps two equal names apart) and
+    return the path.
+
+    Raises:
+        NotFoundError / AttachmentDamaged: no such attachment, its file is missing or damaged.
+    """
+    import re
+
+    from carebook.model.attachment_store import read_attachment
+
+    content = api.read(read_attachment, api.attachments_dir(), attachment_id)
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", content.filename).strip(" .") or "attachment"
+    target_dir = folder / attachment_id[:8]
+    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = target_dir / name
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.data)
+    return target
 
 
 def due_visits(api: Any) -> list[Any]:
