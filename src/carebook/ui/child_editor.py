@@ -147,6 +147,7 @@ class ChildEditor(QWidget):
         self.visit_button.clicked.connect(self.record_visit)
         self.visit_add.clicked.connect(self.record_visit)
         self.attach_add.clicked.connect(self._choose_attachment)
+        self.attachments.activated.connect(self.open_attachment)
         self.close_file_button.clicked.connect(self.close_file)
         self.print_button.clicked.connect(self.print_forms)
         for seq, slot in (("Ctrl+S", self.save), ("Ctrl+Return", self.save), ("Ctrl+Enter", self.save),
@@ -376,6 +377,13 @@ class ChildEditor(QWidget):
         api, child_id = self.ctx.api, self.child_id
         self.ctx.task(lambda t: backend.add_attachment(api, child_id, "child", child_id, path), self).success(
             lambda _id: self.ctx.notify_changed(CHILDREN)).run()
+
+    def open_attachment(self, attachment_id: str) -> None:
+        """Open an attachment (double-click or Enter in the Attachments tab): decrypted into a
+        private temporary copy, deleted when the app quits (see :mod:`carebook.ui.attachment_viewer`)."""
+        from carebook.ui.attachment_viewer import open_attachment
+
+        open_attachment(self.ctx, attachment_id, self)
 
     def close_file(self) -> None:
         """Ask for the closing reason and close the file (销档)."""
