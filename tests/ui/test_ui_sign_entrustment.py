@@ -9,11 +9,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from entrustment_helpers import CHILD_ID, CHILD_NAME, GUARDIAN_NAME, add_printed_entrustment
+import pytest
 
 from carebook.model.register import Register
 from carebook.ui import attachment_viewer, backend
 from carebook.ui.sign_dialog import SignEntrustmentDialog, split_names
+from entrustment_helpers import CHILD_ID, CHILD_NAME, GUARDIAN_NAME, add_printed_entrustment
 
 
 def _printed_item(page: Any) -> Any:
@@ -38,10 +39,13 @@ def _open_dialog(window: Any, register: Register) -> tuple[Any, SignEntrustmentD
 
 
 def test_record_signatures_with_a_scan_and_open_it(window: Any, ctx: Any, register: Register, qtbot: Any,
-                                                    tmp_path: Path) -> None:
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     child_id, document_no = add_printed_entrustment(register)
     page, dialog = _open_dialog(window, register)
     assert dialog.signatories.value() == GUARDIAN_NAME  # prefilled with the entrusted guardian
+    from PySide6.QtWidgets import QLabel
+
+    assert any(document_no in label.text() and CHILD_NAME in label.text() for label in dialog.findChildren(QLabel))
     scan = tmp_path / "签字确认书.png"
     scan.write_bytes(b"\x89PNG\r\n\x1a\n" + f"{CHILD_NAME} {CHILD_ID}".encode() * 50)
     dialog.signed_on.set_value(dt.date.today() - dt.timedelta(days=2))
@@ -61,10 +65,24 @@ def test_record_signatures_with_a_scan_and_open_it(window: Any, ctx: Any, regist
     data = backend.load_child(register, child_id)
     [attachment] = data.attachments
     assert attachment.cells[:2] == ("签字确认书.png", "委托监护确认书")
-    attachment_viewer.open_attachment(ctx, attachment.record_id, show=False)
+    urls: list[str] = []
+
+    class Viewer:  # the system viewer, not started in tests
+        @staticmethod
+        def openUrl(url: Any) -> bool:
+            urls.append(url.toLocalFile())
+            return True
+
+    monkeypatch.setattr(attachment_viewer, "QDesktopServices", Viewer)
+    window.open_child(child_id)  # double-click in the child's Attachments tab
     ctx.tasks.wait_idle()
-    qtbot.waitUntil(lambda: bool(attachment_viewer.opened))
-    copy = attachment_viewer.opened[-1]
+    editor = window.child_editor
+    assert editor.attachments.cells(0)[:2] == ["签字确认书.png", "委托监护确认书"]
+    editor.attachments.activated.emit(attachment.record_id)
+    ctx.tasks.wait_idle()
+    qtbot.waitUntil(lambda: bool(urls))
+    copy = Path(urls[-1])
+    assert copy == attachment_viewer.opened[-1]
     assert copy.read_bytes() == scan.read_bytes() and copy.name == "签字确认书.png"
     assert (copy.stat().st_mode & 0o077) == 0  # private to this user
     attachment_viewer.cleanup()
