@@ -1,6 +1,8 @@
 """The enrolment management page (入网管理): make a village's enrolment file on a USB stick,
-show the fingerprints to compare by phone (the township's own and each pinned village's), and
-list the villages enrolled and the files issued (as ``carebook enrol create|list``)."""
+show the fingerprints to compare by phone (the township's own and each pinned village's), list
+the villages enrolled and the files issued (as ``carebook enrol create|list``), and re-enrol a
+village whose PC was replaced (更换电脑重新登记, as ``carebook enrol create --replace``): the old
+PC is retired and the new PC's first return bundle gives it back the village's register."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 from carebook.ui.context import SYNC, AppContext
 from carebook.ui.pages.base import Page
 from carebook.ui.township import data
+from carebook.ui.township.replacement import ReplacementResult, create_replacement_file
 from carebook.ui.township.tables import fill_table, heading, make_table, section
 
 
@@ -70,6 +74,15 @@ class TownshipEnrolmentPage(Page):
 
         self.peers = make_table("enrolment-peers", [self.tr("Name"), self.tr("Code"), self.tr("Fingerprint"),
                                                     self.tr("Enrolled (UTC)"), self.tr("State")])
+        self.peers.itemSelectionChanged.connect(self._selection_changed)
+        self.replace_button = QPushButton(self.tr("&Re-enrol a replaced PC..."))
+        self.replace_button.setObjectName("enrolment-replace")
+        self.replace_button.setToolTip(self.tr(
+            "The village's PC was lost, stolen or broken and there is no usable backup: retire the old PC "
+            "and make an enrolment file for the new one; its register comes back from this township."))
+        self.replace_button.setEnabled(False)
+        self.replace_button.clicked.connect(self.choose_replacement)
+        self._peer_rows: list[data.PeerView] = []
         self.issued = make_table("enrolment-files", [self.tr("Village"), self.tr("Code"), self.tr("Valid until (UTC)"),
                                                      self.tr("Used")])
         top = QHBoxLayout()
@@ -83,6 +96,10 @@ class TownshipEnrolmentPage(Page):
         layout.addWidget(self.result)
         layout.addWidget(section(self.tr("Villages enrolled here (compare the fingerprint by phone)")))
         layout.addWidget(self.peers, 2)
+        replace_row = QHBoxLayout()
+        replace_row.addStretch(1)
+        replace_row.addWidget(self.replace_button)
+        layout.addLayout(replace_row)
         layout.addWidget(section(self.tr("Enrolment files issued")))
         layout.addWidget(self.issued, 1)
         ctx.changed.connect(lambda e: self.activate() if SYNC in e and self.isVisible() else None)
@@ -102,10 +119,78 @@ class TownshipEnrolmentPage(Page):
         self.own.setText(self.tr("This township's fingerprint: %1").replace(
             "%1", d.own_fingerprint or self.tr("(no sync keys yet: they are made with the first enrolment file)")))
         active, retired = self.tr("active"), self.tr("retired (replaced PC)")
+        self._peer_rows = list(d.peers)
         fill_table(self.peers, [[p.name, p.code, p.fingerprint, p.pinned_at, retired if p.retired else active]
                                 for p in d.peers])
+        self._selection_changed()
         fill_table(self.issued, [[e.village_name, e.village_code, e.expires_at, e.used_at or self.tr("not yet")]
                                  for e in d.enrolments])
+
+    def selected_village(self) -> data.PeerView | None:
+        """The active village selected in the table of enrolled villages, or None."""
+        rows = {i.row() for i in self.peers.selectedIndexes()}
+        if len(rows) != 1:
+            return None
+        row = rows.pop()
+        peer = self._peer_rows[row] if 0 <= row < len(self._peer_rows) else None
+        return peer if peer is not None and peer.role == "village" and not peer.retired else None
+
+    def _selection_changed(self) -> None:
+        self.replace_button.setEnabled(self.selected_village() is not None)
+
+    def choose_replacement(self) -> None:
+        """Confirm, ask for the USB stick or folder, then re-enrol the selected village."""
+        peer = self.selected_village()
+        if peer is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Re-enrol a replaced PC"), self.tr(
+            "Re-enrol %1 (%2) on a new PC?\n\nThe old PC of this village is retired at once: nothing it sends is "
+            "accepted any more (use this when it was lost, stolen or broken). The new PC starts from the file "
+            "made now and gets the village's files back from this township.").replace("%1", peer.name)
+            .replace("%2", peer.code), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&Re-enrol"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("Cancel"))
+        if box.exec() != QMessageBox.StandardButton.Yes:
+            return
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Where to write the enrolment file (USB stick)"),
+                                                  str(Path.home()))
+        if folder:
+            self.make_replacement(Path(folder), peer.code, peer.name)
+
+    def make_replacement(self, folder: Path, village_code: str, village_name: str) -> int:
+        """Re-enrol the village on the worker, writing its file into ``folder``; returns the task id."""
+        api = self.ctx.api
+        days, sealed = self.valid_days.value(), self.sealed.isChecked()
+        self.replace_button.setEnabled(False)
+        return self.ctx.task(lambda t: create_replacement_file(api, village_code, village_name, folder, days, sealed),
+                             self).success(self._replaced).failure(self._failed).finally_(
+            self._selection_changed).run()
+
+    def _replaced(self, r: ReplacementResult) -> None:
+        lines = [self.tr("Enrolment file for the new PC of %1 (%2): %3").replace("%1", r.village_name)
+                 .replace("%2", r.village_code).replace("%3", str(r.path)),
+                 self.tr("The old PC is retired: any bundle it sends from now on is refused.")]
+        if r.code:
+            lines.append(self.tr("Enrolment code: %1 (tell the child director by phone; never write it on the stick)")
+                         .replace("%1", r.code))
+        lines.append(self.tr("Township fingerprint: %1 (compare with the child director by phone)")
+                     .replace("%1", r.fingerprint))
+        lines.append(self.tr("Valid until %1 (UTC). Delete the file from the stick once the village has used it.")
+                     .replace("%1", r.expires_at))
+        lines.append(self.tr(
+            "Next: 1. the new PC starts from this file (first-run wizard) and exports its first bundle; "
+            "2. import that bundle here; 3. export bundles here (sync page) and take the village's one back: "
+            "importing it gives the new PC the village's files, with their history."))
+        self.result.setText("\n".join(lines))
+        self.result.show()
+        self.ctx.notify_changed(SYNC)
+        self.activate()
+
+    def _failed(self, error: BaseException) -> None:
+        from carebook.ui.errors import error_text
+
+        self.result.setText(self.tr("Could not re-enrol the village: %1").replace("%1", error_text(error)))
+        self.result.show()
 
     def choose_folder(self) -> None:
         """Ask for the USB stick or folder, then make the file."""

@@ -269,6 +269,11 @@ def _import_line(names: str, r: Any) -> ImportLine:
                f"Imported {m.applied} changes from {who} ({m.inserted} records added, {m.updated} changed, "
                f"{m.conflicts} conflicts).")
     notes = []
+    if getattr(r, "restore", False):
+        notes.append(msg(f"这是乡镇发来的恢复包：本机现在有 {r.restored_children} 名儿童的档案（含以前的修改记录）。",
+                         f"This is the township's restore bundle: this PC now holds {r.restored_children} children's "
+                         "files (with their earlier history)."))
+    notes.extend(_own_repair_notes(r))
     if r.gaps:
         gaps = ", ".join(f"{a}-{b}" for a, b in r.gaps)
         notes.append(msg(f"对方还有较早的同步包没有导入（缺少第 {gaps} 条），请找到并导入，或请对方重新导出。",
@@ -281,6 +286,26 @@ def _import_line(names: str, r: Any) -> ImportLine:
         notes.append(msg(f"对方电脑的时钟比本机快约 {days} 天，请让对方校准电脑时间。",
                          f"The sender's PC clock is about {days} days ahead; ask them to set the time right."))
     return ImportLine(names, "imported", text, notes)
+
+
+def _own_repair_notes(r: Any) -> list[str]:
+    """What a village learnt about its own changes after a restore from an older backup
+    (:class:`carebook.sync.restore.OwnRepair`)."""
+    o = getattr(r, "own", None)
+    notes = []
+    if o is not None and (o.recovered or o.renumbered):
+        notes.append(msg(f"本机曾从较早的备份恢复：已从乡镇找回丢失的 {o.recovered} 条变更，恢复后新做的 {o.renumbered} 条变更"
+                         "已重新编号，请导出同步包交给乡镇。",
+                         f"This PC was restored from an older backup: {o.recovered} lost changes came back from the "
+                         f"township and {o.renumbered} changes made since were renumbered; export a bundle for the "
+                         "township."))
+    if o is not None and o.behind:
+        notes.append(msg(f"本机可能从较早的备份恢复过，乡镇至少有本机的 {o.missing} 条变更而本机没有。请导出同步包交给乡镇，"
+                         "乡镇的下一个回传包会把它们送回本机；在此之前不会丢失或覆盖任何数据。",
+                         f"This PC was probably restored from an older backup; the township holds at least {o.missing} "
+                         "of its changes that it lacks. Export a bundle for the township; its next bundle brings them "
+                         "back. Nothing is lost or overwritten meanwhile."))
+    return notes
 
 
 # --------------------------------------------------------------------------- conflicts
