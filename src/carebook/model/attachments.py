@@ -1,4 +1,4 @@
-"""Attachments: scans and photos, stored as content-addressed files."""
+"""Attachments: scans and photos, stored as encrypted content-addressed files."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from carebook.model.base import Base, RecordMixin
 class Attachment(RecordMixin, Base):
     """附件: a scan of a signed form, a certificate or a visit photo.
 
-    The bytes live in ``<data dir>/attachments/<sha256[:2]>/<sha256>`` (see
-    :mod:`carebook.model.attachment_store`); the record holds the SHA-256 (hex), the original
-    file name, media type and size in bytes, and what it belongs to (``owner_entity`` is a table
+    The bytes live encrypted in ``<data dir>/attachments/sealed/`` (see
+    :mod:`carebook.model.attachment_store`); the record holds the SHA-256 (hex) of the
+    plaintext, the original file name, media type and size in bytes, and what it belongs to (``owner_entity`` is a table
     name, ``owner_id`` its record id).
     """
 
