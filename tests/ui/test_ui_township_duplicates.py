@@ -199,4 +199,4 @@ def test_empty_list_says_so(page: Any) -> None:
         page.ctx.tasks.wait_idle()
     assert page.view.candidates == [] and table_texts(page.pairs) == []
     assert page.empty.isVisible() and not page.merge_button.isEnabled()
-    assert page.compare.rowCount() == 0
+    assert page.compare.rowCount() == 0 and page.compare.isHidden()

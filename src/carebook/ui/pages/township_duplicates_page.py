@@ -108,11 +108,12 @@ class TownshipDuplicatesPage(Page):
         layout.addWidget(intro)
         layout.addWidget(self.empty)
         layout.addWidget(self.pairs, 1)
-        layout.addWidget(section(self.tr("The selected pair side by side")))
+        self.compare_title = section(self.tr("The selected pair side by side"))
+        layout.addWidget(self.compare_title)
         layout.addWidget(self.compare)
         layout.addWidget(self.compare_note)
         layout.addLayout(actions)
-        self._set_buttons(None)
+        self._show_selected()  # nothing yet: no comparison, buttons off
         watched = {CHILDREN, SYNC}
         ctx.changed.connect(lambda e: self.activate() if e & watched and self.isVisible() else None)
 
@@ -201,6 +202,8 @@ class TownshipDuplicatesPage(Page):
     def _show_selected(self) -> None:
         c = self.selected()
         self._set_buttons(c)
+        for w in (self.compare_title, self.compare, self.compare_note):
+            w.setVisible(c is not None)
         if c is None:
             self.compare.setRowCount(0)
             self.compare_note.clear()
