@@ -389,7 +389,8 @@ def open_bundle(
     Order (each failure its own error, see ``docs/bundle-format.md`` "Verification order"):
     structure (:func:`parse_container`); sender lookup among active ``known_peers`` by signing
     key id — if not found: WrongRecipientError when the bundle is not addressed to this
-    installation either, else the enrolment proof path (signature under the key carried in
+    installation either, else SenderRetiredError when a retired pin (a replaced PC) has that key
+    and the signature verifies under it, else the enrolment proof path (signature under the key carried in
     the header, then :func:`verify_enrolment_proof` against ``pending_enrolments``), else
     UnknownSenderError; signature (SignatureInvalidError); recipient key id is mine
     (WrongRecipientError); HPKE decryption (DecryptionError); decompression within the

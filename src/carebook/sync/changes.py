@@ -7,7 +7,9 @@ A change is one ``change_log`` row, identified everywhere by ``(origin, origin_s
 seen}`` over the other origins' changes to that group. Merge uses it to tell an edit made after
 seeing another (it wins) from two edits made without seeing each other (a conflict; the later
 HLC stamp wins). Contexts of local changes are computed from the local log order (positions
-``change_log.seq``), which never changes; contexts of received changes are stored as they came.
+``change_log.seq``), whose order never changes (a village restored from an older backup moves its
+unacknowledged rows up, in order: :mod:`carebook.sync.restore`); contexts of received changes
+are stored as they came.
 
 Payload layout (version 1), inside the encrypted bundle::
 
