@@ -96,11 +96,16 @@ def test_same_child_in_two_villages_is_found_merged_and_reaches_both(sync_world:
     # the second village keeps a closed file saying where it went
     two = tracked_state(second)[("child", drop)]
     assert two["closed_reason"] == "other" and keep in two["closed_note"] and two["id_number"] is None
-    # both villages' next bundles import cleanly (nothing refused, nothing left parked)
+    # both villages' next bundles import cleanly (nothing refused, nothing left parked); the second
+    # village still holds the father under its closed file, and its correction reaches the first
     first.register.update_child(keep, {"school_name": "一村小学"})
+    second.register.update_child(drop, {"father.phone": "13800000000"})
     _upload(world)
     with world.township.register.reading() as session:
         assert session.scalars(select(SyncParked)).all() == []
+    _returns(world)
+    fathers = [v for k, v in tracked_state(first).items() if k[0] == "family_member" and v["child_id"] == keep]
+    assert [(f["name"], f["phone"]) for f in fathers] == [("王建军", "13800000000")]
 
 
 def test_close_names_same_birth_in_one_village_and_not_duplicate(sync_world: SyncWorld) -> None:

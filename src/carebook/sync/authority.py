@@ -20,7 +20,10 @@ One exception keeps honest villages moving: a change made *before the village kn
 child had left it (its causal context had not seen the township's change of ``village_id`` away
 from the village, or the township's move of that record to another child) is accepted: it is a
 late edit, concurrent with the transfer, and is routed to the child's new village like any other
-change. A change made after the village had received the transfer is not; and once the village
+change. A record that a merge of duplicate files moved from one of the village's children to
+another village's child stays changeable by the village (it still holds it under its closed file,
+and routing does not send it the move); its changes go on to the record's new village. A change
+made after the village had received the transfer is not accepted; and once the village
 has acknowledged receiving the transfer (``sync_peer.acked_to`` covers its position), no context
 claim is believed: a forged context cannot reopen the window.
 
@@ -219,6 +222,10 @@ def _moves_away(session: Session, records: set[RecordKey], unit_json: str) -> di
     return out
 
 
+def _loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
 # --------------------------------------------------------------------------- the checks
 
 
@@ -264,12 +271,17 @@ def village_refusals(session: Session, changes: Sequence[Change], *, village_cod
         return []
     # Late edits: made before the village had received the move away.
     moves = _moves_away(session, {k for c, root, _r in suspects for k in (c.record, root)}, unit_json)
+    old_children = {_loads(m.old_value) for (entity, _rid), ms in moves.items() if entity != "child" for m in ms}
+    old_village = _column_of(session, table_of(Child), "village_id", {i for i in old_children if i})
     refused: dict[RecordKey, Refusal] = {}
     for c, root, reason in suspects:
         if reason == "other_village":
             taken = moves.get(root, []) + moves.get(c.record, [])
             if any(not has_seen(c, m) and m.seq > acked_to for m in taken):
                 continue
+            if any(old_village.get(_loads(m.old_value)) == unit for m in moves.get(c.record, [])
+                   if c.entity != "child"):
+                continue  # merged away from the village's child: it still holds it; edits follow
         refused.setdefault(root, owners.refusal(c, root, reason))
     return list(refused.values())
 
