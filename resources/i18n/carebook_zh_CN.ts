@@ -1402,6 +1402,58 @@ The register of left-behind children and children in difficulty.</source>
 <context>
     <name>OrganisationPage</name>
     <message>
+        <source>Choose the enrolment file first.</source>
+        <translation>请先选择登记文件。</translation>
+    </message>
+    <message>
+        <source>This file replaces the village&apos;s old PC: skip the ledger import; on the Sync page, export a bundle for the township, then import the bundle it sends back: the village&apos;s files come back with it.</source>
+        <translation>这是更换电脑用的登记文件：请跳过台账导入；在“同步”页导出同步包交给乡镇，再导入乡镇发回的同步包，全村的档案就会随之恢复。</translation>
+    </message>
+    <message>
+        <source>Township fingerprint: %1 (compare with the supervisor by phone)</source>
+        <translation>乡镇指纹：%1（请在电话里与督导员核对）</translation>
+    </message>
+    <message>
+        <source>For %1 (%2), township %3 (%4); valid until %5 (UTC).</source>
+        <translation>用于 %1（%2），所属乡镇 %3（%4）；有效期至 %5（UTC）。</translation>
+    </message>
+    <message>
+        <source>Enrolment files (*.cbe)</source>
+        <translation>登记文件 (*.cbe)</translation>
+    </message>
+    <message>
+        <source>The township&apos;s enrolment file</source>
+        <translation>乡镇的登记文件</translation>
+    </message>
+    <message>
+        <source>Choose the enrolment file the township supervisor made for this village and type the code read out by phone; compare the township&apos;s fingerprint by phone too.</source>
+        <translation>请选择乡镇督导员为本村制作的登记文件，并输入电话告知的登记码；同时请在电话里核对乡镇的指纹。</translation>
+    </message>
+    <message>
+        <source>Enrolment code</source>
+        <translation>登记码</translation>
+    </message>
+    <message>
+        <source>Enrolment file</source>
+        <translation>登记文件</translation>
+    </message>
+    <message>
+        <source>&amp;Check the file</source>
+        <translation>检查文件(&amp;C)</translation>
+    </message>
+    <message>
+        <source>1234-5678-9012 (the supervisor reads it out by phone)</source>
+        <translation>1234-5678-9012（督导员在电话里告知）</translation>
+    </message>
+    <message>
+        <source>&amp;Browse...</source>
+        <translation>浏览(&amp;B)...</translation>
+    </message>
+    <message>
+        <source>enrol-&lt;village code&gt;.cbe on the USB stick</source>
+        <translation>U盘上的 enrol-&lt;村代码&gt;.cbe</translation>
+    </message>
+    <message>
         <source>Your organisation</source>
         <translation>所在单位</translation>
     </message>
@@ -1809,6 +1861,10 @@ The register of left-behind children and children in difficulty.</source>
 </context>
 <context>
     <name>RolePage</name>
+    <message>
+        <source>Village, starting from the township&apos;s enrolment file (for syncing with the township, or a replaced PC)</source>
+        <translation>村（居）委会，用乡镇发的登记文件开始（与乡镇同步，或更换电脑）</translation>
+    </message>
     <message>
         <source>Welcome to Carebook</source>
         <translation>欢迎使用儿童关爱台账</translation>

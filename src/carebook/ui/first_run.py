@@ -1,6 +1,7 @@
-"""The first-run wizard (首次设置向导): role, organisation names and codes, import of an
-existing ledger with a preview of the column mapping (the user can correct it) and the bad rows
-listed, visit frequencies.
+"""The first-run wizard (首次设置向导): role, organisation names and codes — or, for a village,
+the township's enrolment file (登记文件, as ``carebook init --enrolment FILE``), which brings the
+names, codes and the township's keys — import of an existing ledger with a preview of the column
+mapping (the user can correct it) and the bad rows listed, visit frequencies.
 
 The organisation page is the commit page: leaving it sets up the installation, after which
 the ledger can be checked (a dry run) and imported. Reading, checking and importing run on the
@@ -48,6 +49,9 @@ class RolePage(QWizardPage):
         self.setSubTitle(self.tr("A few questions to set up this computer. You can change the visit "
                                  "frequencies later in Settings."))
         self.village = QRadioButton(self.tr("Village or residents' committee (child director)"))
+        self.enrolled = QRadioButton(self.tr("Village, starting from the township's enrolment file (for syncing "
+                                             "with the township, or a replaced PC)"))
+        self.enrolled.setObjectName("wizard-from-enrolment")
         self.township = QRadioButton(self.tr("Township or street office (child supervisor)"))
         self.village.setChecked(True)
         self.actor = QLineEdit()
@@ -56,6 +60,7 @@ class RolePage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("This computer is used by:")))
         layout.addWidget(self.village)
+        layout.addWidget(self.enrolled)
         layout.addWidget(self.township)
         form = QFormLayout()
         form.addRow(self.tr("Your name (recorded with your changes)"), self.actor)
@@ -64,7 +69,11 @@ class RolePage(QWizardPage):
 
     def role(self) -> str:
         """``village`` or ``township``."""
-        return "village" if self.village.isChecked() else "township"
+        return "township" if self.township.isChecked() else "village"
+
+    def from_enrolment(self) -> bool:
+        """True when the village starts from the township's enrolment file."""
+        return self.enrolled.isChecked()
 
 
 class OrganisationPage(QWizardPage):
@@ -94,10 +103,46 @@ class OrganisationPage(QWizardPage):
         self.form.addRow(self.tr("Division code"), self.org_code)
         self.form.addRow(self.tr("Township / county name"), self.parent_name)
         self.form.addRow(self.tr("Its division code"), self.parent_code)
+        self.enrolment_file = QLineEdit()
+        self.enrolment_file.setObjectName("wizard-enrolment-file")
+        self.enrolment_file.setPlaceholderText(self.tr("enrol-<village code>.cbe on the USB stick"))
+        browse = QPushButton(self.tr("&Browse..."))
+        browse.clicked.connect(self._browse_enrolment)
+        self.enrolment_row = QWidget()
+        row = QHBoxLayout(self.enrolment_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.enrolment_file, 1)
+        row.addWidget(browse)
+        self.enrolment_code = QLineEdit()
+        self.enrolment_code.setObjectName("wizard-enrolment-code")
+        self.enrolment_code.setPlaceholderText(self.tr("1234-5678-9012 (the supervisor reads it out by phone)"))
+        self.check_button = QPushButton(self.tr("&Check the file"))
+        self.check_button.clicked.connect(self.check_enrolment)
+        self.summary = QLabel()
+        self.summary.setObjectName("wizard-enrolment-summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow(self.tr("Enrolment file"), self.enrolment_row)
+        self.form.addRow(self.tr("Enrolment code"), self.enrolment_code)
+        self.form.addRow("", self.check_button)
+        self.form.addRow("", self.summary)
         self.form.addRow("", self.error)
+        self._enrolment_rows = (self.enrolment_row, self.enrolment_code, self.check_button, self.summary)
+        self._manual_rows = (self.org_name, self.org_code, self.parent_name, self.parent_code)
+        self.started: Any = None  # the StartResult once set up from an enrolment file
 
     def initializePage(self) -> None:
-        """Word the fields for the chosen role."""
+        """Word the fields for the chosen role (or show the enrolment file's fields)."""
+        enrolled = self.role_page.from_enrolment()
+        for widget in self._enrolment_rows:
+            self.form.setRowVisible(widget, enrolled)
+        for widget in self._manual_rows:
+            self.form.setRowVisible(widget, not enrolled)
+        if enrolled:
+            self.setSubTitle(self.tr("Choose the enrolment file the township supervisor made for this village and "
+                                     "type the code read out by phone; compare the township's fingerprint by "
+                                     "phone too."))
+            return
         village = self.role_page.role() == "village"
         self.setSubTitle(self.tr("The village committee and its 12-digit statistical division code; the "
                                  "township it belongs to (9 digits).") if village else
@@ -105,8 +150,39 @@ class OrganisationPage(QWizardPage):
         self.org_code.setPlaceholderText(self.tr("12 digits") if village else self.tr("9 digits"))
         self.parent_code.setPlaceholderText(self.tr("9 digits") if village else self.tr("6 digits"))
 
+    def _browse_enrolment(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("The township's enrolment file"), "",
+                                              self.tr("Enrolment files (*.cbe)"))
+        if path:
+            self.enrolment_file.setText(path)
+            self.check_enrolment()
+
+    def check_enrolment(self) -> int:
+        """Read the chosen file on the worker and show what it is for; returns the task id."""
+        from carebook.ui.enrolment_ops import read_enrolment
+
+        path, code = Path(self.enrolment_file.text().strip()), self.enrolment_code.text().strip()
+        self.summary.clear()
+        return self.ctx.task(lambda t: read_enrolment(path, code), self).success(self._show_summary).failure(
+            lambda e: self.error.setText(error_text(e))).run()
+
+    def _show_summary(self, s: Any) -> None:
+        self.error.clear()
+        lines = [self.tr("For %1 (%2), township %3 (%4); valid until %5 (UTC).").replace("%1", s.village_name)
+                 .replace("%2", s.village_code).replace("%3", s.township_name).replace("%4", s.township_code)
+                 .replace("%5", s.expires_at),
+                 self.tr("Township fingerprint: %1 (compare with the supervisor by phone)")
+                 .replace("%1", s.township_fingerprint)]
+        if s.replacement:
+            lines.append(self.tr("This file replaces the village's old PC: skip the ledger import; on the Sync page, "
+                                 "export a bundle for the township, then import the bundle it sends back: the "
+                                 "village's files come back with it."))
+        self.summary.setText("\n".join(lines))
+
     def validatePage(self) -> bool:
         """Set up the installation on the worker; stay here with the message when refused."""
+        if self.role_page.from_enrolment():
+            return self._start_from_enrolment()
         api = self.ctx.api
         role, actor = self.role_page.role(), self.role_page.actor.text().strip()
         org_name, org_code = self.org_name.text(), self.org_code.text().strip()
@@ -122,6 +198,26 @@ class OrganisationPage(QWizardPage):
                 if field is not None:
                     field.setFocus()
             return False
+        self.error.clear()
+        self.ctx.notify_changed(SETTINGS)
+        return True
+
+
+    def _start_from_enrolment(self) -> bool:
+        from carebook.ui.enrolment_ops import start_from_enrolment
+
+        api, actor = self.ctx.api, self.role_page.actor.text().strip()
+        path, code = Path(self.enrolment_file.text().strip()), self.enrolment_code.text().strip()
+        if not self.enrolment_file.text().strip():
+            self.error.setText(self.tr("Choose the enrolment file first."))
+            return False
+        try:
+            started = self.ctx.tasks.run_sync(lambda t: start_from_enrolment(api, path, code, actor))
+        except Exception as exc:
+            self.error.setText(error_text(exc))
+            return False
+        self._show_summary(started.summary)
+        self.started = started
         self.error.clear()
         self.ctx.notify_changed(SETTINGS)
         return True
