@@ -66,7 +66,7 @@ from carebook.model.errors import CarebookError
 from carebook.model.recording import SEQ_KEY
 from carebook.model.sync_state import SyncChangeContext, SyncPeer
 from carebook.sync import trust_store
-from carebook.sync.aggregates import chunks, table_of
+from carebook.sync.aggregates import table_of
 from carebook.sync.atomic_files import write_files_atomically
 from carebook.sync.changes import Change, change_from_row
 from carebook.sync.enrolment import DEFAULT_VALIDITY, EnrolmentFile, create_enrolment, encode_enrolment
@@ -290,12 +290,14 @@ def claim_acks(session: Session, me: str) -> dict[str, Any]:
 
 
 def _stamps(session: Session, origin: str, seqs: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for part in chunks(sorted(set(seqs))):
-        for seq, hlc in session.execute(select(_LOG.c.origin_seq, _LOG.c.hlc).where(
-                _LOG.c.origin == origin, _LOG.c.origin_seq.in_(part))):
-            out[int(seq)] = str(hlc)
-    return out
+    """``{origin_seq: hlc}`` of the changes of ``origin`` numbered ``seqs`` held here: one range
+    read on the unique index (a bundle's numbers are mostly consecutive, and mostly new)."""
+    wanted = set(seqs)
+    if not wanted:
+        return {}
+    rows = session.execute(select(_LOG.c.origin_seq, _LOG.c.hlc).where(
+        _LOG.c.origin == origin, _LOG.c.origin_seq >= min(wanted), _LOG.c.origin_seq <= max(wanted)))
+    return {int(seq): str(hlc) for seq, hlc in rows if seq in wanted}
 
 
 def first_reused(session: Session, changes: Sequence[Change], origin: str) -> int | None:
