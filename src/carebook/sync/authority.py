@@ -167,11 +167,11 @@ class _Owners:
         staff_ids = {r[1] for r in self.roots.values() if r[0] == "staff"}
         children = table_of(Child)
         self.child_village = _column_of(session, children, "village_id", child_ids)
-        self.child_name = _column_of(session, children, "name", child_ids)
+        self.child_name: dict[str, Any] = {}  # names are read only for a refusal's message
         self._fill("child", child_ids, self.child_village, "village_id")
         staff = table_of(Staff)
         self.staff_unit = _column_of(session, staff, "org_unit_id", staff_ids)
-        self.staff_name = _column_of(session, staff, "name", staff_ids)
+        self.staff_name: dict[str, Any] = {}
         self._fill("staff", staff_ids, self.staff_unit, "org_unit_id")
         self.unit_names = {u: n for u, n in session.execute(select(OrgUnit.id, OrgUnit.name))}
         for (entity, rid), snap in self.snaps.items():
@@ -188,12 +188,18 @@ class _Owners:
                 owners[rid] = snap.get(column)
                 names[rid] = snap.get("name") or ""
 
+    def _name(self, entity: str, rid: str) -> str:
+        names = self.child_name if entity == "child" else self.staff_name
+        if rid not in names:
+            names.update(_column_of(self.session, table_of(Child if entity == "child" else Staff), "name", {rid}))
+        return str(names.get(rid) or "")
+
     def refusal(self, c: Change, root: RecordKey, reason: str) -> Refusal:
         if root[0] == "child":
-            return Refusal(root[0], root[1], self.child_name.get(root[1]) or "",
+            return Refusal(root[0], root[1], self._name("child", root[1]),
                            self.unit_names.get(str(self.child_village.get(root[1])), ""), reason)
         if root[0] == "staff":
-            return Refusal(root[0], root[1], self.staff_name.get(root[1]) or "",
+            return Refusal(root[0], root[1], self._name("staff", root[1]),
                            self.unit_names.get(str(self.staff_unit.get(root[1])), ""), reason)
         return Refusal(c.entity, c.record_id, self.unit_names.get(c.record_id, ""), "", reason)
 
