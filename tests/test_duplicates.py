@@ -152,6 +152,19 @@ def test_a_child_who_moved_is_a_transfer_not_a_duplicate(sync_world: SyncWorld) 
         found = find_duplicates(session)
     assert len(found) == 1 and found[0].kind == TRANSFER
     assert {found[0].a.id, found[0].b.id} == {old, new}
+    # the supervisor's action: transfer the old file to the new village, then merge the new one in
+    from carebook.model.services.transfer import transfer_child
+
+    with world.township.register.writing() as session:
+        transfer_child(session, old, second.installation().org_code, reason="随父母迁居", today=world.today)
+        merge_children(session, old, new, today=world.today)
+    _returns(world)
+    two = tracked_state(second)
+    assert two[("child", old)] == tracked_state(world.township)[("child", old)]
+    assert two[("child", old)]["closed_reason"] is None and two[("child", new)]["closed_reason"] == "other"
+    assert tracked_state(first)[("child", old)]["transferred_to"] == second.installation().org_code
+    with world.township.register.reading() as session:
+        assert find_duplicates(session) == []
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
