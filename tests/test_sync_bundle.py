@@ -210,6 +210,10 @@ def test_retired_peer_is_refused(world: World) -> None:
     tampered[-1] ^= 1
     with pytest.raises(SignatureInvalidError):  # a forged one is not told apart by the claim alone
         open_bundle(bytes(tampered), my_keys=world.township, known_peers=[world.village_as_peer.retire()])
+    from carebook.sync.bundle_format import inspect_bytes
+
+    assert inspect_bytes(sealed.data, known_peers=[world.village_as_peer.retire()]).signature == "retired"
+    assert inspect_bytes(bytes(tampered), known_peers=[world.village_as_peer.retire()]).signature == "invalid"
 
 
 def test_addressed_to_another_township_is_refused(world: World) -> None:

@@ -136,6 +136,7 @@ _SIGNATURE_TEXT = {
     ),
     "invalid": ("无效：文件被改动、损坏或伪造", "INVALID: changed, damaged or forged"),
     "unknown_sender": ("无法核对：发送方未在本机登记", "cannot check: sender not enrolled here"),
+    "retired": ("有效，但发送方是已更换的旧电脑：不会被导入", "valid, but from a replaced (retired) PC: it will not be imported"),
 }
 
 

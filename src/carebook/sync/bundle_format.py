@@ -446,7 +446,7 @@ def open_bundle(
     return OpenedBundle(header=header, payload=payload, sender=sender, newly_enrolled=newly_enrolled)
 
 
-SignatureStatus = Literal["valid", "valid_enrolment_key", "invalid", "unknown_sender"]
+SignatureStatus = Literal["valid", "valid_enrolment_key", "invalid", "unknown_sender", "retired"]
 
 
 @dataclass(frozen=True)
@@ -454,7 +454,8 @@ class InspectedBundle:
     """What ``carebook bundle inspect`` shows: the header, the file's total size in bytes, and
     the signature status — ``valid`` (pinned sender, or this installation itself),
     ``valid_enrolment_key`` (valid under the key carried in an enrolment proof, not yet
-    pinned), ``invalid``, or ``unknown_sender`` (no key to check it with)."""
+    pinned), ``invalid``, ``unknown_sender`` (no key to check it with), or ``retired`` (valid
+    under the key of a replaced PC, whose bundles are refused)."""
 
     header: BundleHeader
     size: int
@@ -481,10 +482,15 @@ def inspect_bytes(
     """
     raw = parse_container(data)
     header = raw.header
+    known_peers = list(known_peers)
     sender = find_peer_by_signing_key_id(known_peers, header.sender_signing_key_id)
     status: SignatureStatus
     if sender is not None:
         status = "valid" if signature_valid(raw, sender.signing_public_key) else "invalid"
+    elif (retired := next((p for p in known_peers if p.retired and p.signing_key_id == header.sender_signing_key_id),
+                          None)) is not None:
+        status = "retired" if signature_valid(raw, retired.signing_public_key) else "invalid"
+        sender = retired
     elif own is not None and own.signing_key_id == header.sender_signing_key_id:
         status = "valid" if signature_valid(raw, own.signing_public_key) else "invalid"
     elif (
