@@ -250,6 +250,8 @@ def test_check_names_missing_and_damaged_attachments(tmp_path: Path, monkeypatch
     store = store_of(db)
     db.close()
     monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    assert main(["--data-dir", str(data_dir), "backup", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["attachments"] == 2
     assert main(["--data-dir", str(data_dir), "check", "--json"]) == 0
     ok = json.loads(capsys.readouterr().out)
     assert ok["counts"]["attachments"] == 2 and "attachments" in ok["checks"]

@@ -101,7 +101,7 @@ def _paths(args: argparse.Namespace) -> Any:
 
 def run_backup(args: argparse.Namespace) -> int:
     """``carebook backup [--to DIR] [--list] [--json]``."""
-    from carebook.model.backups import copy_backup, list_backups, take_backup
+    from carebook.model.backups import copy_backup, list_backups, load_attachment_list, take_backup
     from carebook.model.recovery import has_recovery_key
 
     _sqlcipher_only(args)
@@ -121,10 +121,14 @@ def run_backup(args: argparse.Namespace) -> int:
         passphrase_wrap = "passphrase" in db.keystore.wrap_kinds
     finally:
         db.close()
+    attachments = len(load_attachment_list(path))
     if args.json:
-        print_json({"backup": str(path), "copy": str(copied) if copied else None, "has_recovery_key": recovery})
+        print_json({"backup": str(path), "copy": str(copied) if copied else None, "has_recovery_key": recovery,
+                    "attachments": attachments})
         return 0
     print(msg(f"已备份：{path}", f"backup written: {path}"))
+    if attachments:
+        print(msg(f"附件文件 {attachments} 个（加密）已一并备份", f"with {attachments} attachment files (encrypted)"))
     if copied:
         print(msg(f"已复制到：{copied}（连同 {copied.name}.keys.json）", f"copied to: {copied} (with {copied.name}.keys.json)"))
     if not recovery and passphrase_wrap:
