@@ -220,3 +220,53 @@ def test_insert_visits_keeps_a_later_visit_already_recorded(register: Register, 
     after = register.child_detail(child_id)
     assert len(after.visits) == 2
     assert (after.last_visit_date, after.next_visit_due) == (before.last_visit_date, before.next_visit_due)
+
+
+def test_bulk_rows_and_log_are_byte_for_byte_what_the_orm_path_writes(
+        register: Register, model_template: Any, tmp_path: Any, sample: list[dict[str, Any]],
+        today: dt.date) -> None:
+    """The bulk path builds driver rows and change-log JSON itself (no ORM, no per-row
+    SQLAlchemy processing): every stored column and every logged value must be what
+    ``register_child`` stores for the same input, ids and instants aside."""
+    import shutil
+
+    from sqlalchemy import text
+
+    from carebook.model.db import open_database
+    from carebook.model.jsonvalues import dumps
+    from model_helpers import PASSPHRASE
+
+    values = [v for v in sample if v.get("id_number")][:25]
+    with register.writing() as session:
+        import_children(session, [clean_child_input(v, today=today) for v in values], today=today)
+    orm_dir = tmp_path / "orm"
+    shutil.copytree(model_template, orm_dir)
+    db = open_database(orm_dir, passphrase=PASSPHRASE)
+    orm = Register(db.sessionmaker, data_dir=orm_dir, today=lambda: today, close=db.close)
+    try:
+        for v in values:
+            orm.register_child(v)
+
+        def stored(session: Any) -> dict[str, Any]:
+            skip = {"id", "child_id", "created_at", "updated_at", "record_id"}
+            number = {r[0]: r[1] for r in session.execute(text("SELECT id, id_number FROM child"))}
+            out: dict[str, Any] = {}
+            for table, key in (("child", lambda r: r["id_number"]),
+                               ("family_member", lambda r: (number[r["child_id"]], r["relation"], r["name"]))):
+                for r in session.execute(text(f"SELECT * FROM {table}")).mappings():
+                    out[f"{table} {key(r)}"] = {k: v for k, v in r.items() if k not in skip}
+            for r in session.execute(text("SELECT entity, record_id, new_value FROM change_log WHERE op = 'insert' "
+                                          "AND entity IN ('child', 'family_member')")).mappings():
+                assert r["new_value"] == dumps(json.loads(r["new_value"]))  # the canonical text
+                snap = json.loads(r["new_value"])
+                assert snap["id"] == r["record_id"]
+                k = snap["id_number"] if r["entity"] == "child" else (number[snap["child_id"]], snap["relation"],
+                                                                      snap["name"])
+                out[f"log {r['entity']} {k}"] = {f: x for f, x in snap.items() if f not in skip}
+            return out
+
+        bulk_state, orm_state = register.read(stored), orm.read(stored)
+    finally:
+        orm.close()
+    assert len(bulk_state) > 2 * len(values)
+    assert bulk_state == orm_state

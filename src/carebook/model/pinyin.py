@@ -59,10 +59,12 @@ def _usual_reading(char: str) -> str:
     return "".join(lazy_pinyin(char, errors="ignore"))
 
 
+@functools.lru_cache(maxsize=65_536)
 def search_key(name: str) -> str:
     """The text stored in ``child.search_initials``: the full pinyin of the usual reading first
     (so sorting by this column gives the pinyin order people expect), then every initials
     variant, space-separated and space-framed (``" cengsiyuan csy zsy "``), so ``LIKE '% q%'``
-    matches the start of one variant without crossing into another."""
+    matches the start of one variant without crossing into another. Remembered per name (a
+    bulk import meets the same name many times)."""
     parts = [full_pinyin(name), *initials_variants(name)]
     return " " + " ".join(p for p in parts if p) + " "

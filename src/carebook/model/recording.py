@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +139,27 @@ class ChangeRecorder:
             "new_value": None if op == "delete" else dumps(new),
             "actor": self.actor, "at_utc": at or utc_now(), "tx_id": self.tx_id,
         }
+
+    def record_inserts(
+        self, session: Session, entity: str, records: Sequence[tuple[str, dict[str, Any]]],
+    ) -> list[tuple[int, str]]:
+        """Stamp one ``insert`` change per ``(record_id, whole record as JSON values)`` of table
+        ``entity``, remember them as changes of this session (as :meth:`entry` does), and return
+        each one's ``(origin_seq, HLC stamp text)`` in order.
+
+        For bulk paths that write their ``change_log`` rows themselves (the ``new_value`` JSON
+        text made in one pass, rows inserted with one ``executemany``); call
+        :meth:`persist_counters` afterwards, in the same transaction."""
+        self._prepare(session)
+        assert self._clock is not None and self._next_seq is not None
+        now, seq, changes = self._clock.now, self._next_seq, self.changes
+        out: list[tuple[int, str]] = []
+        for record_id, values in records:
+            out.append((seq, now().text()))
+            changes.append(FieldChange(entity, record_id, "insert", None, None, values))
+            seq += 1
+        self._next_seq = seq
+        return out
 
     def persist_counters(self, session: Session) -> None:
         """Store the clock and sequence counter (called at each flush)."""

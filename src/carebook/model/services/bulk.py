@@ -11,20 +11,25 @@ Measured in ``bench/bench_register.py`` (target: >= 20,000 children/s).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from carebook.model.base import new_id, utc_now
+from carebook.model.base import utc_now
 from carebook.model.categories import ChildFacts, ParentFacts, compute_categories, sort_categories
 from carebook.model.changelog import ChangeLogEntry
 from carebook.model.child_fields import MEMBER_ROLES
 from carebook.model.children import Child, FamilyMember
-from carebook.model.enums import Relation, VisitKind, VisitMethod
+from carebook.model.enums import Category, Relation, VisitKind, VisitMethod
 from carebook.model.errors import ValidationError
 from carebook.model.installation import get_installation
 from carebook.model.jsonvalues import to_json_value
@@ -80,84 +85,190 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-#: SQLite page cache (KiB) while the bulk path inserts; restored afterwards.
+#: SQLite page cache (KiB) while the bulk path inserts; restored afterwards. Rows land at random
+#: places of the UUID, ID-number and name indexes: with SQLite's default 2 MB page cache most
+#: inserts read (and decrypt) a page again once the register is large.
 BULK_CACHE_KIB = 131_072
 
+#: Bind-processor results remembered per column (codes, booleans, instants, small JSON lists).
+_CACHE_LIMIT = 4096
 
-def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``process`` remembering its last argument (by identity): consecutive rows share the
-    same ``now``, enumeration members and often the same date."""
-    last_in: Any = object()
-    last_out: Any = None
+
+def _cached(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` (a column type's bind processor: a pure function of the value) remembering
+    its results by value and type (lists by their items), up to :data:`_CACHE_LIMIT` values."""
+    cache: dict[Any, Any] = {}
 
     def run(value: Any) -> Any:
-        nonlocal last_in, last_out
-        if value is not last_in:
-            last_in, last_out = value, process(value)
-        return last_out
+        cls = value.__class__
+        try:
+            key = (cls, tuple(value)) if cls is list else (cls, value)
+            return cache[key]
+        except KeyError:
+            out = process(value)
+            if len(cache) < _CACHE_LIMIT:
+                cache[key] = out
+            return out
+        except TypeError:  # unhashable (a dict, a list of lists): not remembered
+            return process(value)
 
     return run
 
 
-def _insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys: column names) into ``model``'s table.
+#: JSON text of a change-log value; the dicts given are already in sorted key order (see
+#: :class:`_Layout`), so the text is the one :func:`carebook.model.jsonvalues.dumps` writes.
+_LOG_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
+                             default=to_json_value).encode
 
-    On SQLite (``qmark`` drivers) the rows go to one DB-API ``executemany`` after each column
-    type's own bind processor (what SQLAlchemy applies per row, without its per-row
-    bookkeeping: a third of the import time at 100,000 children). Elsewhere, a Core
-    ``executemany``. Explicit ``None`` values are stored as NULL in both (no column defaults).
+
+class _Layout:
+    """How one table's rows are inserted on the bulk path.
+
+    ``keys``: the mapped attribute names in column order; ``pos``: key -> position;
+    ``raw``: the column defaults as Python values (``None`` where the default is made per row:
+    ``id``, ``created_at``, ``updated_at``); ``db``: the same defaults as the driver gets them
+    (after the column types' bind processors); ``convert``: per position, the bind processor
+    (remembering its results) or ``None``; ``log``: the tracked columns' defaults as JSON
+    values, in sorted key order (a copy updated with a record's values is its change-log
+    ``new_value`` in the order :func:`~carebook.model.jsonvalues.dumps` sorts to); ``tracked``:
+    the names of the tracked columns. On dialects other than SQLite (``qmark`` parameters) the
+    rows go through SQLAlchemy instead (``dialect_rows=False``).
     """
-    if not rows:
-        return
-    table = _table(model)
+
+    def __init__(self, model: type[Any], dialect: Dialect) -> None:
+        attrs = list(inspect(model).column_attrs)
+        self.model = model
+        self.keys = tuple(a.key for a in attrs)
+        self.pos = {k: i for i, k in enumerate(self.keys)}
+        self.raw = _defaults(model)
+        self.dialect_rows = dialect.paramstyle == "qmark"
+        self.convert: list[Callable[[Any], Any] | None] = []
+        self.json: list[Callable[[Any], Any] | None] = []
+        for attr in attrs:
+            col_type = attr.columns[0].type
+            process = col_type.bind_processor(dialect) if self.dialect_rows else None
+            py_type = _python_type(col_type)
+            dated = py_type in (dt.date, dt.datetime)
+            if process is not None and self.dialect_rows:
+                self.convert.append(_cached(_then_driver_value(process)))
+            elif dated and self.dialect_rows:
+                self.convert.append(_cached(_driver_value))
+            else:
+                self.convert.append(None if process is None else _cached(process))
+            self.json.append(_cached(to_json_value) if dated or py_type is Decimal else None)
+        self.db = [self.raw[k] if c is None else c(self.raw[k]) for k, c in zip(self.keys, self.convert, strict=True)]
+        tracked = sorted(_tracked(model))
+        self.tracked = frozenset(tracked)
+        self.log = {k: to_json_value(self.raw[k]) for k in tracked}
+        table = _table(model)
+        quote = dialect.identifier_preparer
+        names = [a.columns[0].name for a in attrs]
+        self.sql = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
+                    f"VALUES ({', '.join('?' for _ in names)})")
+
+    def set(self, db: list[Any], key: str, value: Any) -> None:
+        """Put ``value`` (a Python value) into the driver row ``db`` at ``key``'s column."""
+        i = self.pos[key]
+        convert = self.convert[i]
+        db[i] = value if convert is None else convert(value)
+
+    def put(self, db: list[Any], log: dict[str, Any], key: str, value: Any) -> None:
+        """Put ``value`` into the driver row ``db`` and, for a tracked column, into the
+        change-log values ``log`` (as its JSON value)."""
+        i = self.pos[key]
+        convert = self.convert[i]
+        db[i] = value if convert is None else convert(value)
+        if key in self.tracked:
+            as_json = self.json[i]
+            log[key] = value if as_json is None else as_json(value)
+
+    def insert(self, session: Session, rows: list[list[Any]]) -> None:
+        """Insert driver rows (one DB-API ``executemany``; elsewhere a Core ``executemany`` of
+        the same values as dicts: explicit ``None`` is stored as NULL in both)."""
+        if not rows:
+            return
+        if self.dialect_rows:
+            session.connection().exec_driver_sql(self.sql, list(map(tuple, rows)))
+        else:
+            session.execute(insert(_table(self.model)), [dict(zip(self.keys, r, strict=True)) for r in rows])
+
+
+def _driver_value(value: Any) -> Any:
+    """A date or instant as the SQLite driver's default adapters store it (ISO text; a space
+    between date and time): done once per distinct value here instead of per row there."""
+    cls = value.__class__
+    if cls is dt.datetime:
+        return value.isoformat(" ")
+    if cls is dt.date:
+        return value.isoformat()
+    return value
+
+
+def _then_driver_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` followed by :func:`_driver_value`."""
+    return lambda value: _driver_value(process(value))
+
+
+def _python_type(col_type: Any) -> Any:
+    """The Python type a column holds, or ``None`` when its type does not say."""
+    try:
+        return col_type.python_type
+    except NotImplementedError:
+        return None
+
+
+_HEX_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _id_stream(chunk: int = 4096) -> Iterator[str]:
+    """New record ids (see :func:`_new_ids`), made ``chunk`` at a time."""
+    while True:
+        yield from _new_ids(chunk)
+
+
+def _new_ids(count: int) -> list[str]:
+    """``count`` new record ids: random UUIDs (RFC 9562 version 4) as 36-character text, the
+    same kind :func:`carebook.model.base.new_id` makes, from one ``os.urandom`` call."""
+    raw = os.urandom(16 * count).hex()
+    variant = _HEX_VARIANT
+    return [f"{raw[i:i + 8]}-{raw[i + 8:i + 12]}-4{raw[i + 13:i + 16]}-{variant[raw[i + 16]]}{raw[i + 17:i + 20]}-"
+            f"{raw[i + 20:i + 32]}" for i in range(0, 32 * count, 32)]
+
+
+@contextlib.contextmanager
+def _bulk_cache(session: Session) -> Iterator[None]:
+    """A :data:`BULK_CACHE_KIB` page cache on SQLite while the block runs (set once for all the
+    tables: changing the cache size drops cached pages), restored afterwards."""
     connection = session.connection()
-    dialect = connection.dialect
-    if dialect.paramstyle != "qmark":
-        session.execute(insert(table), rows)
+    if connection.dialect.name != "sqlite":
+        yield
         return
-    keys = list(rows[0])
-    processors = [table.c[key].type.bind_processor(dialect) for key in keys]
-    getters = [(key, None if process is None else _memo(process)) for key, process in zip(keys, processors, strict=True)]
-    quote = dialect.identifier_preparer
-    sql = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(k) for k in keys)}) "
-           f"VALUES ({', '.join('?' for _ in keys)})")
-    params = [tuple([row[key] if process is None else process(row[key]) for key, process in getters])
-              for row in rows]
-    # Rows land at random places of the UUID and ID-number indexes: with SQLite's default 2 MB
-    # page cache most inserts read (and decrypt) a page from disk once the register is large.
     previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
-        connection.exec_driver_sql(sql, params)
+        yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
 
 
-def _fresh_list(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else value
-
-
-def _new_row(defaults: dict[str, Any], list_keys: tuple[str, ...]) -> dict[str, Any]:
-    """A copy of ``defaults`` with fresh lists (cheaper than copying value by value)."""
-    row = dict(defaults)
-    for key in list_keys:
-        row[key] = list(row[key])
-    return row
-
-
-def _list_keys(defaults: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(k for k, v in defaults.items() if isinstance(v, list))
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def _log_values(row: dict[str, Any], cols: list[str]) -> dict[str, Any]:
-    """The tracked columns of ``row`` as JSON values (fast path for plain values)."""
-    out: dict[str, Any] = {}
-    for key in cols:
-        value = row[key]
-        out[key] = value if type(value) in _PLAIN else to_json_value(value)
+def _log_rows(session: Session, recorder: ChangeRecorder, log_layout: _Layout, entity: str,
+              records: list[tuple[str, dict[str, Any]]], at: dt.datetime) -> list[list[Any]]:
+    """Driver rows of ``change_log`` for one ``insert`` per ``(record_id, whole record as
+    JSON values in sorted key order)`` of ``entity``, stamped by ``recorder``."""
+    stamps = recorder.record_inserts(session, entity, records)
+    row = list(log_layout.db)
+    for key, value in (("origin", recorder.installation_id), ("entity", entity), ("op", "insert"),
+                       ("field", None), ("old_value", None), ("actor", recorder.actor), ("at_utc", at),
+                       ("tx_id", recorder.tx_id)):
+        log_layout.set(row, key, value)
+    pos = log_layout.pos
+    i_seq, i_hlc, i_rid, i_new = pos["origin_seq"], pos["hlc"], pos["record_id"], pos["new_value"]
+    out: list[list[Any]] = []
+    encode = _LOG_JSON
+    for (record_id, values), (seq, hlc) in zip(records, stamps, strict=True):
+        r = row.copy()
+        r[i_seq], r[i_hlc], r[i_rid], r[i_new] = seq, hlc, record_id, encode(values)
+        out.append(r)
     return out
 
 
@@ -234,17 +345,26 @@ def import_children(
                 select(Child.id_number, Child.id).where(Child.id_number.in_(chunk))):
             if found_number:
                 existing[found_number] = found_id
-    child_defaults, member_defaults, visit_defaults = _defaults(Child), _defaults(FamilyMember), _defaults(Visit)
-    child_cols, member_cols, visit_cols = _tracked(Child), _tracked(FamilyMember), _tracked(Visit)
-    child_lists, member_lists, visit_lists = _list_keys(child_defaults), _list_keys(member_defaults), \
-        _list_keys(visit_defaults)
+    dialect = session.connection().dialect
+    child_l, member_l, visit_l, log_l = (_Layout(m, dialect) for m in (Child, FamilyMember, Visit, ChangeLogEntry))
     result = BulkResult()
-    child_rows: list[dict[str, Any]] = []
-    member_rows: list[dict[str, Any]] = []
-    visit_rows: list[dict[str, Any]] = []
-    log_rows: list[dict[str, Any]] = []
+    child_rows: list[list[Any]] = []
+    member_rows: list[list[Any]] = []
+    visit_rows: list[list[Any]] = []
+    child_logs: list[tuple[str, dict[str, Any]]] = []
+    member_logs: list[tuple[str, dict[str, Any]]] = []
+    visit_logs: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
+    sorted_categories: dict[frozenset[Category], list[str]] = {}
     known = _load_existing(session, list(existing.values()))
+    ids = _id_stream()
+    c_pos, c_conv, c_json, c_tracked = child_l.pos, child_l.convert, child_l.json, child_l.tracked
+    m_pos, m_conv, m_json, m_tracked = member_l.pos, member_l.convert, member_l.json, member_l.tracked
+    for key in ("created_at", "updated_at", "version"):  # the same for every new record
+        for layout in (child_l, member_l, visit_l):
+            layout.set(layout.db, key, now if key != "version" else 1)
+    child_l.set(child_l.db, "village_id", village_id)
+    child_l.log["village_id"] = village_id
     for item, last_visit in zip(inputs, last_visits, strict=True):
         number = item.child.get("id_number")
         if number and number in existing:
@@ -261,22 +381,47 @@ def import_children(
             if number in seen:
                 raise ValidationError.single("id_number", f"身份证号{number}重复", f"ID number {number} appears twice")
             seen.add(number)
-        row = _new_row(child_defaults, child_lists)
-        row.update({k: v for k, v in item.child.items() if v is not None})
-        child_id = new_id()
-        row.update(id=child_id, village_id=village_id, created_at=now, updated_at=now, version=1)
+        # Three forms of the new record at once: Python values (for the rules), the driver row
+        # and the change-log values (JSON values in sorted key order).
+        row = dict(child_l.raw)
+        db = child_l.db.copy()
+        log = child_l.log.copy()
+        for key, value in item.child.items():
+            if value is None or key == "village_id":
+                continue
+            row[key] = value
+            i = c_pos[key]
+            convert = c_conv[i]
+            db[i] = value if convert is None else convert(value)
+            if key in c_tracked:
+                as_json = c_json[i]
+                log[key] = value if as_json is None else as_json(value)
+        child_id = next(ids)
+        db[c_pos["id"]] = log["id"] = child_id
         parents: dict[str, ParentFacts] = {}
         for role, fields in item.members.items():
             if all(v in (None, "", []) for v in fields.values()):
                 continue
             relation = MEMBER_ROLES[role][2] or fields.get("relation") or Relation.OTHER_RELATIVE
-            member = _new_row(member_defaults, member_lists)
-            member.update({k: v for k, v in fields.items() if v is not None and k != "relation"})
-            member.update(id=new_id(), child_id=child_id, relation=relation, is_entrusted_guardian=(role == "guardian"),
-                          created_at=now, updated_at=now, version=1)
-            member_rows.append(member)
+            mdb = member_l.db.copy()
+            mlog = member_l.log.copy()
+            for key, value in fields.items():
+                if value is None or key == "relation":
+                    continue
+                i = m_pos[key]
+                convert = m_conv[i]
+                mdb[i] = value if convert is None else convert(value)
+                if key in m_tracked:
+                    as_json = m_json[i]
+                    mlog[key] = value if as_json is None else as_json(value)
+            member_id = next(ids)
+            for key, value in (("id", member_id), ("child_id", child_id), ("relation", relation),
+                               ("is_entrusted_guardian", role == "guardian")):
+                member_l.put(mdb, mlog, key, value)
+            member_rows.append(mdb)
+            member_logs.append((member_id, mlog))
             if role in ("father", "mother"):
-                parents[role] = ParentFacts(member.get("status"), member.get("away_since"))
+                parents[role] = ParentFacts(fields.get("status"), fields.get("away_since"))
         facts = ChildFacts(
             date_of_birth=row["date_of_birth"], registration_type=row["registration_type"],
             has_household_registration=row["has_household_registration"],
@@ -287,35 +432,41 @@ def import_children(
             improper_guardianship=bool(row["improper_guardianship"]), family_poverty=row["family_poverty"],
             assessed_categories=frozenset(row["assessed_categories"] or ()), key_child=row["key_child"],
         )
-        row["categories"] = sort_categories(compute_categories(facts, today, settings))
-        row["search_initials"] = search_key(row["name"])
-        row["id_number_rev"] = number[::-1] if number else None
+        found = compute_categories(facts, today, settings)
+        categories = sorted_categories.get(found)
+        if categories is None:
+            categories = sorted_categories[found] = sort_categories(found)
+        child_l.set(db, "categories", categories)
+        child_l.set(db, "search_initials", search_key(row["name"]))
+        child_l.set(db, "id_number_rev", number[::-1] if number else None)
         risk = row["risk_colour"].code if row["risk_colour"] else None
         if last_visit is not None:
-            next_due = propose_next_visit(row["categories"], risk, last_visit, today, settings)
-            visit = _new_row(visit_defaults, visit_lists)
-            visit.update(id=new_id(), child_id=child_id, visit_date=last_visit, kind=VisitKind.VISIT,
-                         method=VisitMethod.HOME, visitor_name=visitor_name, next_visit_date=next_due,
-                         created_at=now, updated_at=now, version=1)
-            visit_rows.append(visit)
-            row["last_visit_date"], row["next_visit_due"] = last_visit, next_due
+            next_due = propose_next_visit(categories, risk, last_visit, today, settings)
+            vdb = visit_l.db.copy()
+            vlog = visit_l.log.copy()
+            visit_id = next(ids)
+            for key, value in (("id", visit_id), ("child_id", child_id), ("visit_date", last_visit),
+                               ("kind", VisitKind.VISIT), ("method", VisitMethod.HOME),
+                               ("visitor_name", visitor_name), ("next_visit_date", next_due)):
+                visit_l.put(vdb, vlog, key, value)
+            visit_rows.append(vdb)
+            visit_logs.append((visit_id, vlog))
+            child_l.set(db, "last_visit_date", last_visit)
+            child_l.set(db, "next_visit_due", next_due)
         else:
-            row["next_visit_due"] = today
-        child_rows.append(row)
+            child_l.set(db, "next_visit_due", today)
+        child_rows.append(db)
+        child_logs.append((child_id, log))
         result.created.append(child_id)
-    for table, rows, cols in (("child", child_rows, child_cols), ("family_member", member_rows, member_cols),
-                              ("visit", visit_rows, visit_cols)):
-        for r in rows:
-            log_rows.append(recorder.entry(session, table, r["id"], "insert", None, None,
-                                           _log_values(r, cols), at=now))
-    if child_rows:
-        _insert_rows(session, Child, child_rows)
-    if member_rows:
-        _insert_rows(session, FamilyMember, member_rows)
-    if visit_rows:
-        _insert_rows(session, Visit, visit_rows)
+    log_rows = [*_log_rows(session, recorder, log_l, "child", child_logs, now),
+                *_log_rows(session, recorder, log_l, "family_member", member_logs, now),
+                *_log_rows(session, recorder, log_l, "visit", visit_logs, now)]
+    with _bulk_cache(session):
+        child_l.insert(session, child_rows)
+        member_l.insert(session, member_rows)
+        visit_l.insert(session, visit_rows)
+        log_l.insert(session, log_rows)
     if log_rows:
-        _insert_rows(session, ChangeLogEntry, log_rows)
         recorder.persist_counters(session)
     session.flush()
     return result
@@ -327,23 +478,41 @@ def insert_visits(session: Session, visits: Iterable[dict[str, Any]], *, today: 
     and next visit dates up to date. Used by the demo and the benchmarks. Returns the count."""
     recorder = _recorder(session)
     now = utc_now()
-    defaults, cols = _defaults(Visit), _tracked(Visit)
-    rows: list[dict[str, Any]] = []
+    dialect = session.connection().dialect
+    layout, log_l = _Layout(Visit, dialect), _Layout(ChangeLogEntry, dialect)
+    for key in ("created_at", "updated_at", "version"):
+        layout.set(layout.db, key, now if key != "version" else 1)
+    pos, conv, tracked = layout.pos, layout.convert, layout.tracked
+    rows: list[list[Any]] = []
+    logs: list[tuple[str, dict[str, Any]]] = []
     latest: dict[str, tuple[dt.date, dt.date | None]] = {}
+    ids = _id_stream()
     for v in visits:
-        row = {k: _fresh_list(x) for k, x in defaults.items()}
-        row.update(v)
-        row.update(id=row.get("id") or new_id(), created_at=now, updated_at=now, version=1)
-        rows.append(row)
-        prev = latest.get(row["child_id"])
-        if prev is None or row["visit_date"] > prev[0]:
-            latest[row["child_id"]] = (row["visit_date"], row.get("next_visit_date"))
+        db = layout.db.copy()
+        log = layout.log.copy()
+        for key, value in v.items():
+            if key in ("created_at", "updated_at", "version"):
+                continue
+            i = pos[key]
+            convert = conv[i]
+            db[i] = value if convert is None else convert(value)
+            if key in tracked:
+                as_json = layout.json[i]
+                log[key] = value if as_json is None else as_json(value)
+        visit_id = v.get("id") or next(ids)
+        db[pos["id"]] = log["id"] = visit_id
+        rows.append(db)
+        logs.append((visit_id, log))
+        child_id, visit_date = v["child_id"], v["visit_date"]
+        prev = latest.get(child_id)
+        if prev is None or visit_date > prev[0]:
+            latest[child_id] = (visit_date, v.get("next_visit_date"))
     if not rows:
         return 0
-    logs = [recorder.entry(session, "visit", r["id"], "insert", None, None,
-                           _log_values(r, cols), at=now) for r in rows]
-    _insert_rows(session, Visit, rows)
-    _insert_rows(session, ChangeLogEntry, logs)
+    log_rows = _log_rows(session, recorder, log_l, "visit", logs, now)
+    with _bulk_cache(session):
+        layout.insert(session, rows)
+        log_l.insert(session, log_rows)
     recorder.persist_counters(session)
     # One executemany; a child whose file already holds a later visit keeps its dates.
     child = _table(Child)
