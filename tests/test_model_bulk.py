@@ -270,3 +270,19 @@ def test_bulk_rows_and_log_are_byte_for_byte_what_the_orm_path_writes(
         orm.close()
     assert len(bulk_state) > 2 * len(values)
     assert bulk_state == orm_state
+
+
+def test_bulk_ids_are_time_ordered_uuids(register: Register, sample: list[dict[str, Any]], today: dt.date) -> None:
+    """New records of the bulk path get RFC 9562 version-7 ids, increasing in creation order
+    (they append to the id indexes), distinct across calls."""
+    import uuid
+
+    from carebook.model.services.bulk import _new_ids
+
+    with register.writing() as session:
+        created = import_children(session, [clean_child_input(v, today=today) for v in sample], today=today).created
+    more = _new_ids(5000)  # more than the 4,096 a millisecond's counter holds
+    ids = created + more
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert {uuid.UUID(i).version for i in ids} == {7}
+    assert all(str(uuid.UUID(i)) == i for i in ids)
