@@ -32,7 +32,6 @@ COMMAND_MODULES = [
     "carebook.cli.staff_cmd",
     "carebook.cli.township_cmd",
     "carebook.cli.duplicates_cmd",
-    "carebook.cli.duplicates_cmd",
 ]
 
 #: Pages of ``--screenshot --page``: the village app's, then the township's (township role only).
