@@ -127,7 +127,7 @@ def build(register: Register, inputs: list[ChildInput], visits_per_child: int) -
     import_driver_s, clock.seconds = clock.seconds, 0.0
     visits = synthetic_visits(created, per_child=visits_per_child, seed=2, today=TODAY)
     start = time.perf_counter()
-    per_batch = BATCH * visits_per_child
+    per_batch = BATCH * max(visits_per_child, 1)
     for i in range(0, len(visits), per_batch):
         with register.writing() as session:
             insert_visits(session, visits[i:i + per_batch], today=TODAY)

@@ -68,3 +68,22 @@ def search_key(name: str) -> str:
     bulk import meets the same name many times)."""
     parts = [full_pinyin(name), *initials_variants(name)]
     return " " + " ".join(p for p in parts if p) + " "
+
+
+@functools.lru_cache(maxsize=20_000)
+def first_letters(char: str) -> frozenset[str] | None:
+    """The letters a word of :func:`search_key` can start with for a name whose first character
+    is ``char``: the first letters of its usual reading and of every other reading. ``None``
+    when any letter can (``char`` has no reading, e.g. a CJK Extension B character, a Latin
+    letter or a space: then the words start with a later character's reading).
+
+    Every word of a search key starts at the name's first character, so a register search for
+    ``q`` only needs the names whose first character ``c`` has ``q[0]`` in ``first_letters(c)``
+    (or ``None``): see :mod:`carebook.model.queries.children`."""
+    from pypinyin import Style
+
+    usual = _usual_reading(char)
+    readings = [r for r in _readings(char, Style.NORMAL) if r]
+    if char.isspace() or not usual or not readings:
+        return None
+    return frozenset(r[0] for r in (usual, *readings))
