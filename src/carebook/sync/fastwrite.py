@@ -32,16 +32,19 @@ def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[
 def _by_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``process`` remembering its results by ``(type, value)`` for hashable values: a column's
     codes, dates and instants repeat across rows (the changes of one transaction share their
-    instant); equal values give equal results. An unhashable value (a list) is processed each
-    time."""
-    seen: dict[tuple[type, Any], Any] = {}
+    instant); equal values give equal results. A list (a JSON column's value: categories, income
+    sources) is remembered by its items when they are hashable and the result is immutable
+    (JSON text); anything else is processed each time."""
+    seen: dict[Any, Any] = {}
 
     def run(value: Any) -> Any:
-        key = (type(value), value)
+        key = (list, tuple(value)) if type(value) is list else (type(value), value)
         try:
             return seen[key]
         except KeyError:
-            out = seen[key] = process(value)
+            out = process(value)
+            if key[0] is not list or isinstance(out, str | bytes):
+                seen[key] = out
             return out
         except TypeError:
             return process(value)
@@ -89,6 +92,28 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     sql = (f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES ("
            + ", ".join("?" for _ in columns) + ")")
     session.connection().exec_driver_sql(sql, _convert(rows, columns, procs))
+
+
+def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (value sequences in the order of ``columns``) into ``table``: as
+    :func:`insert_rows` without building a dict per row."""
+    if not rows:
+        return
+    if not _is_sqlite(session):
+        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    procs = _processors(session, table, columns)
+    tuples: list[Any] = rows if isinstance(rows, list) else list(rows)
+    if any(proc is not None for proc in procs):
+        converted: list[Any] = list(zip(*rows, strict=True))
+        for i, proc in enumerate(procs):
+            if proc is not None:
+                run = _by_value(proc)
+                converted[i] = [None if v is None else run(v) for v in converted[i]]
+        tuples = list(zip(*converted, strict=True))
+    sql = (f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES ("
+           + ", ".join("?" for _ in columns) + ")")
+    session.connection().exec_driver_sql(sql, tuples)
 
 
 def update_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]],

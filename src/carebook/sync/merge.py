@@ -43,10 +43,13 @@ from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts, record_duplicates
 from carebook.sync.errors import BundleError
-from carebook.sync.fastwrite import insert_rows, update_rows
-from carebook.sync.merge_derived import DERIVED_INPUTS, refresh_children
+from carebook.sync.fastwrite import insert_rows, insert_tuples, update_rows
+from carebook.sync.merge_derived import DERIVED_INPUTS, derived_of_new_children, refresh_children
 
 _LOG = table_of(ChangeLogEntry)
+#: The ``change_log`` columns a received change is stored with (as :meth:`Change.log_row`).
+_LOG_INSERT = ("origin", "origin_seq", "hlc", "entity", "record_id", "op", "field", "old_value", "new_value",
+               "actor", "at_utc", "tx_id")
 _DELETE = object()
 
 
@@ -356,7 +359,9 @@ def _apply(
     if record_conflicts and new:
         result.conflicts = detect_conflicts(session, new, by_record, me=me)
     if new:
-        insert_rows(session, _LOG, [c.log_row() for c in new])
+        insert_tuples(session, _LOG, _LOG_INSERT, [
+            (c.origin, c.origin_seq, c.hlc, c.entity, c.record_id, c.op, c.field, c.old_value, c.new_value,
+             c.actor, c.at_utc, c.tx_id) for c in new])
         contexts = [{"origin": c.origin, "origin_seq": c.origin_seq, "context": json.dumps(c.ctx, sort_keys=True)}
                     for c in new if c.ctx]
         if contexts:
@@ -370,12 +375,15 @@ def _apply(
             fields[record] = None
         elif record not in fields or fields[record] is not None:
             fields.setdefault(record, set()).add(c.field)  # type: ignore[union-attr]
-    written = _materialise(session, by_record, touched, parked_before, result, fields)
+    derived_done: set[RecordKey] = set()
+    written = _materialise(session, by_record, touched, parked_before, result, fields,
+                           settings=settings, today=today, derived_done=derived_done)
     if record_conflicts and result.duplicate_keys:
         result.conflicts += record_duplicates(session, result.duplicate_keys, by_record)
-    child_ids = _affected_children(session, written, by_record)
+    child_ids = _affected_children(session, [w for w in written if w[0] not in derived_done], by_record)
+    result.children_refreshed = sum(1 for key in derived_done if key[0] == "child")
     if child_ids:
-        result.children_refreshed = refresh_children(session, child_ids, settings, today)
+        result.children_refreshed += refresh_children(session, child_ids, settings, today)
     return result
 
 
@@ -411,10 +419,15 @@ def _affected_children(session: Session, written: list[tuple[RecordKey, set[str]
 def _materialise(
     session: Session, by_record: dict[RecordKey, list[Change]], touched: set[RecordKey],
     parked_before: set[RecordKey], result: MergeResult, fields: dict[RecordKey, set[str] | None],
+    *, settings: RegisterSettings, today: dt.date, derived_done: set[RecordKey],
 ) -> list[tuple[RecordKey, set[str] | None]]:
     """Write what the changes decide for each touched record. ``fields`` says, per record that
     may exist already, which fields the new changes touch (``None``: all); the other fields of an
-    existing record already hold their winning values."""
+    existing record already hold their winning values. The derived columns of the children
+    inserted here are computed from the rows being inserted and written with them
+    (:func:`carebook.sync.merge_derived.derived_of_new_children`): the keys of those children
+    and of the sub-records inserted with them are added to ``derived_done`` (nothing of theirs
+    is left to refresh)."""
     desired: dict[RecordKey, Any] = {}
     waiting: dict[RecordKey, str] = {}
     partial: set[RecordKey] = set()
@@ -475,21 +488,39 @@ def _materialise(
     inserts_of: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for (ent, rid), values in inserts.items():
         inserts_of.setdefault(ent, []).append((rid, values))
+    rows_of: dict[str, list[dict[str, Any]]] = {}
     for entity in order:
         info = columns_of(entity)
         rows = []
-        ent = entity
+        template, list_defaults = info.template, info.list_defaults
         # in id order: the primary-key B-tree fills page by page
         for rid, values in sorted(inserts_of.get(entity, []), key=lambda item: item[0]):
-            record = dict(info.template)
-            for k in info.list_defaults:
-                record[k] = []
-            record.update(values)
-            record.update(id=rid, created_at=_created_at(by_record[(ent, rid)]) or now, updated_at=now, version=1)
+            record = {**template, **values}
+            for k in list_defaults:
+                if k not in values:
+                    record[k] = []
+            history = by_record[(entity, rid)]
+            created = history[0].at_utc if len(history) == 1 and history[0].op == "insert" else _created_at(history)
+            record["id"], record["created_at"], record["updated_at"], record["version"] = rid, created or now, now, 1
             rows.append(record)
         if rows:
-            insert_rows(session, info.table, rows)
-            result.inserted += len(rows)
+            rows_of[entity] = rows
+    if "child" in rows_of:
+        # an update of an existing sub-record may move it to a new child: that child is read back
+        pointed = {diff["child_id"] for (entity, _rid), diff in updates.items()
+                   if PARENT_COLUMN.get(entity, ("",))[0] == "child" and diff.get("child_id")}
+        derived = derived_of_new_children(session.get_bind().dialect, rows_of, settings, today, pointed)
+        for record in rows_of["child"]:
+            computed = derived.get(record["id"])
+            if computed is not None:
+                record.update(computed)
+                derived_done.add(("child", record["id"]))
+        for entity, (parent, column) in PARENT_COLUMN.items():
+            if parent == "child":
+                derived_done.update((entity, r["id"]) for r in rows_of.get(entity, ()) if r.get(column) in derived)
+    for entity, rows in rows_of.items():
+        insert_rows(session, columns_of(entity).table, rows)
+        result.inserted += len(rows)
     groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
     for (entity, rid), diff in updates.items():
         groups.setdefault((entity, tuple(sorted(diff))), []).append({"id": rid, **diff})

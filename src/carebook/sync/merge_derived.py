@@ -2,26 +2,42 @@
 
 The derived columns (categories, search keys, last visit and next visit due) are never synced:
 each installation recomputes them with the model's own rules
-(:func:`carebook.model.services.derived.derived_rows`, the batch form of
-:func:`~carebook.model.services.derived.refresh_child`: one query per table per batch of
-children), and this module writes them with one ``executemany``.
+(:func:`carebook.model.services.derived.derived_values`).
+
+Two ways, same rules, same values:
+
+* :func:`derived_of_new_children`: children the merge *inserts*, whose family members,
+  assistance records and visits can only be rows the same merge inserts (a row already in the
+  register cannot refer to a child that is not): their derived columns are computed from the rows
+  about to be written, read the way the database would give them back (each value through its
+  column type's bind then result processing), and written with the insert itself;
+* :func:`refresh_children`: every other affected child, read back from the register after the
+  writes (:func:`carebook.model.services.derived.derived_rows`: one query per table per batch
+  of children) and written with one ``executemany``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import SimpleNamespace
+from typing import Any
 
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from carebook.model.children import Child
-from carebook.model.services.derived import derived_rows
+from carebook.model.children import AssistanceRecord, Child, FamilyMember
+from carebook.model.services.derived import CHILD_INPUT_COLUMNS, derived_rows, derived_values
 from carebook.model.settings import RegisterSettings
+from carebook.model.visits import Visit
 from carebook.sync.aggregates import table_of
 from carebook.sync.fastwrite import update_rows
 
 _CHILD = table_of(Child)
 _DERIVED = ["categories", "search_initials", "id_number_rev", "last_visit_date", "next_visit_due"]
+#: Columns of a family member that :func:`derived_values` reads (as ``derived_rows`` selects them).
+_MEMBER_COLUMNS = ("id", "child_id", "relation", "status", "away_since", "is_entrusted_guardian")
 
 #: Per table, the tracked columns the derived columns of a child depend on (``None``: any).
 DERIVED_INPUTS: dict[str, frozenset[str] | None] = {
@@ -44,3 +60,118 @@ def refresh_children(session: Session, child_ids: Iterable[str], settings: Regis
     rows = derived_rows(session, child_ids, settings, today)
     update_rows(session, _CHILD, _DERIVED, rows)
     return len(rows)
+
+
+_Reader = Callable[[Any], Any]
+_READERS: dict[tuple[str, str, str], _Reader | None] = {}
+
+
+def _reader(dialect: Dialect, table: Table, column: str) -> _Reader | None:
+    """The value ``column`` of ``table`` would be read back as after writing ``value`` (its
+    type's bind processing, then its result processing), remembered by value (codes, dates and
+    flags repeat across rows; a list by its items, returned as a fresh list); ``None`` stays
+    ``None``. ``None`` instead of a function when the type processes nothing (the value is read
+    back as written)."""
+    key = (dialect.name, table.name, column)
+    if key in _READERS:
+        return _READERS[key]
+    col_type = table.c[column].type
+    bind = col_type.bind_processor(dialect)
+    result = col_type.result_processor(dialect, None)
+    if bind is None and result is None:
+        _READERS[key] = None
+        return None
+    seen: dict[Any, Any] = {}
+
+    def roundtrip(value: Any) -> Any:
+        stored = bind(value) if bind is not None else value
+        return result(stored) if result is not None and stored is not None else stored
+
+    def run(value: Any) -> Any:
+        if value is None:
+            return None
+        memo = (list, tuple(value)) if isinstance(value, list) else (type(value), value)
+        try:
+            out = seen[memo]
+        except KeyError:
+            out = seen[memo] = roundtrip(value)
+        except TypeError:  # unhashable items: not remembered
+            return roundtrip(value)
+        return list(out) if isinstance(out, list) else out
+
+    _READERS[key] = run
+    return run
+
+
+class _Reading:
+    """Reads insert rows of ``table`` as the objects with attributes ``columns`` that reading them
+    back from the database would give (a missing column is ``None``)."""
+
+    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str]) -> None:
+        readers = [(c, _reader(dialect, table, c)) for c in columns]
+        self.columns = list(columns)
+        self.converted = [(c, read) for c, read in readers if read is not None]
+
+    def __call__(self, row: Mapping[str, Any]) -> SimpleNamespace:
+        get = row.get
+        values = {c: get(c) for c in self.columns}
+        for c, read in self.converted:
+            values[c] = read(values[c])
+        return SimpleNamespace(**values)
+
+
+def _member_order(member: Any) -> tuple[str, str]:
+    """The order of :func:`carebook.model.services.derived.members_of` (relation code, NULL
+    first; then id), as ``derived_rows`` sorts members."""
+    return (member.relation.code if member.relation else "", member.id)
+
+
+def derived_of_new_children(
+    dialect: Dialect, rows_of: Mapping[str, Sequence[dict[str, Any]]], settings: RegisterSettings,
+    today: dt.date, exclude: set[str],
+) -> dict[str, dict[str, Any]]:
+    """The derived columns of the children inserted by a merge, computed from the rows about to be
+    inserted: ``rows_of`` maps a table name to its insert rows (dicts by column name, Python
+    values as written, each with ``id``; a child row also with ``created_at``). Children in
+    ``exclude`` (one that an update of an existing sub-record now points at) are left out: the
+    caller refreshes them from the register after the writes.
+
+    Returns ``{child id: {column: value}}`` for the derived columns (those of
+    :func:`carebook.model.services.derived.derived_values`), exactly as
+    :func:`refresh_children` would compute them after the rows were written: the same rules on
+    the same values (each read as the database gives it back), members in the same order, the
+    same latest visit (greatest visit date, then latest ``created_at``)."""
+    new_children = [r for r in rows_of.get("child", ()) if r["id"] not in exclude]
+    if not new_children:
+        return {}
+    wanted = {r["id"] for r in new_children}
+    member_t, assist_t, visit_t = table_of(FamilyMember), table_of(AssistanceRecord), table_of(Visit)
+    members: dict[str, list[Any]] = {}
+    read_member = _Reading(dialect, member_t, _MEMBER_COLUMNS)
+    for row in rows_of.get("family_member", ()):
+        if row.get("child_id") in wanted:
+            members.setdefault(row["child_id"], []).append(read_member(row))
+    kinds: dict[str, list[Any]] = {}
+    read_kind = _Reading(dialect, assist_t, ("kind",))
+    for row in rows_of.get("assistance_record", ()):
+        if row.get("child_id") in wanted:
+            kinds.setdefault(row["child_id"], []).append(read_kind(row).kind)
+    last: dict[str, tuple[Any, Any, Any]] = {}
+    read_visit = _Reading(dialect, visit_t, ("visit_date", "next_visit_date", "created_at"))
+    for row in rows_of.get("visit", ()):
+        cid = row.get("child_id")
+        if cid is None or cid not in wanted:
+            continue
+        visit = read_visit(row)
+        seen = last.get(cid)
+        if seen is None or (visit.visit_date, visit.created_at) > (seen[0], seen[2]):
+            last[cid] = (visit.visit_date, visit.next_visit_date, visit.created_at)
+    out: dict[str, dict[str, Any]] = {}
+    read_child = _Reading(dialect, _CHILD, CHILD_INPUT_COLUMNS)
+    for row in new_children:
+        child = read_child(row)
+        latest = last.get(child.id)
+        out[child.id] = derived_values(child, sorted(members.get(child.id, []), key=_member_order),
+                                       kinds.get(child.id, ()), (latest[0], latest[1]) if latest else None,
+                                       settings, today)
+    return out
