@@ -38,8 +38,10 @@ def pin_peer(session: Session, peer: Peer) -> SyncPeer:
     """Pin ``peer`` in the trust store (:func:`carebook.sync.trust_store.pin_peer`, which retires
     an earlier PC of the same unit) and bring every counters row in step; returns its row."""
     for pinned in trust_store.pin_peer(session, peer):
+        if pinned.installation_id == peer.installation_id or not pinned.retired:
+            continue  # pinning changes no other peer but by retiring it (an earlier PC of the same unit)
         existing: SyncPeer | None = session.get(SyncPeer, pinned.installation_id)
-        if pinned.installation_id != peer.installation_id and existing is not None:
+        if existing is not None and not existing.retired:
             counters(session, pinned)
     return counters(session, peer)
 
