@@ -2015,6 +2015,69 @@ The register of left-behind children and children in difficulty.</source>
     </message>
 </context>
 <context>
+    <name>SignEntrustmentDialog</name>
+    <message>
+        <source>Record signatures</source>
+        <translation>登记签字</translation>
+    </message>
+    <message>
+        <source>Confirmation %1 of %2: enter the date it was signed and who signed, and attach the scan of the signed paper.</source>
+        <translation>%2 的委托监护确认书 %1：请填写签订日期和签字人，并附上签字后的扫描件。</translation>
+    </message>
+    <message>
+        <source>Date signed *</source>
+        <translation>签订日期 *</translation>
+    </message>
+    <message>
+        <source>Signed by *</source>
+        <translation>签字人 *</translation>
+    </message>
+    <message>
+        <source>names, separated by 、 or commas</source>
+        <translation>姓名，用“、”或逗号分开</translation>
+    </message>
+    <message>
+        <source>no scan attached</source>
+        <translation>未附扫描件</translation>
+    </message>
+    <message>
+        <source>Choose scan...</source>
+        <translation>选择扫描件...</translation>
+    </message>
+    <message>
+        <source>Scan (PDF, JPG, PNG)</source>
+        <translation>扫描件（PDF、JPG、PNG）</translation>
+    </message>
+    <message>
+        <source>The scan is stored encrypted on this PC and travels to the township in the next data package.</source>
+        <translation>扫描件在本机加密保存，并随下一个数据包发送到乡镇。</translation>
+    </message>
+    <message>
+        <source>Record &amp;signatures</source>
+        <translation>登记签字(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Choose the scan of the signed confirmation</source>
+        <translation>选择签字确认书的扫描件</translation>
+    </message>
+    <message>
+        <source>Scans (*.pdf *.jpg *.jpeg *.png)</source>
+        <translation>扫描件 (*.pdf *.jpg *.jpeg *.png)</translation>
+    </message>
+    <message>
+        <source>Enter the date it was signed.</source>
+        <translation>请填写签订日期。</translation>
+    </message>
+    <message>
+        <source>Enter who signed.</source>
+        <translation>请填写签字人。</translation>
+    </message>
+</context>
+<context>
     <name>StaffDialog</name>
     <message>
         <source>Edit %1</source>
@@ -3320,69 +3383,6 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
     <message>
         <source>Record visit</source>
         <translation>记录走访</translation>
-    </message>
-</context>
-<context>
-    <name>SignEntrustmentDialog</name>
-    <message>
-        <source>Record signatures</source>
-        <translation>登记签字</translation>
-    </message>
-    <message>
-        <source>Confirmation %1 of %2: enter the date it was signed and who signed, and attach the scan of the signed paper.</source>
-        <translation>%2 的委托监护确认书 %1：请填写签订日期和签字人，并附上签字后的扫描件。</translation>
-    </message>
-    <message>
-        <source>Date signed *</source>
-        <translation>签订日期 *</translation>
-    </message>
-    <message>
-        <source>Signed by *</source>
-        <translation>签字人 *</translation>
-    </message>
-    <message>
-        <source>names, separated by 、 or commas</source>
-        <translation>姓名，用“、”或逗号分开</translation>
-    </message>
-    <message>
-        <source>no scan attached</source>
-        <translation>未附扫描件</translation>
-    </message>
-    <message>
-        <source>Choose scan...</source>
-        <translation>选择扫描件...</translation>
-    </message>
-    <message>
-        <source>Scan (PDF, JPG, PNG)</source>
-        <translation>扫描件（PDF、JPG、PNG）</translation>
-    </message>
-    <message>
-        <source>The scan is stored encrypted on this PC and travels to the township in the next data package.</source>
-        <translation>扫描件在本机加密保存，并随下一个数据包发送到乡镇。</translation>
-    </message>
-    <message>
-        <source>Record &amp;signatures</source>
-        <translation>登记签字(&amp;S)</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Choose the scan of the signed confirmation</source>
-        <translation>选择签字确认书的扫描件</translation>
-    </message>
-    <message>
-        <source>Scans (*.pdf *.jpg *.jpeg *.png)</source>
-        <translation>扫描件 (*.pdf *.jpg *.jpeg *.png)</translation>
-    </message>
-    <message>
-        <source>Enter the date it was signed.</source>
-        <translation>请填写签订日期。</translation>
-    </message>
-    <message>
-        <source>Enter who signed.</source>
-        <translation>请填写签字人。</translation>
     </message>
 </context>
 </TS>

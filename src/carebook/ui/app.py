@@ -76,28 +76,85 @@ def run_app(
         open_api: opens the register for a data directory (called on the GUI thread before the
             window exists; the register is used from the worker afterwards). Default:
             :func:`carebook.ui.backend.open_register` asking for the passphrase in a dialog when
-            no keyring holds the key.
+            no keyring holds the key (:class:`carebook.ui.start_checks.PassphrasePrompt`).
         argv: command-line arguments for Qt.
 
-    The first run (no organisation set up yet) shows the first-run wizard before the main
-    window.
+    A wrong passphrase is said and asked again (five tries). A damaged database file is moved
+    aside and a backup offered before the window shows
+    (:func:`carebook.ui.start_checks.open_with_recovery`). The first run (no organisation set
+    up yet) shows the first-run wizard before the main window. Once the window shows, the
+    start checks run (:class:`carebook.ui.start_checks.StartChecks`: recovery-key rewrap,
+    daily backup) and the app lock watches for idle time. A restore asked for in the app
+    (:attr:`AppContext.restart_requested`) closes the window and the register, runs, and the
+    register is opened again.
     """
     from carebook.ui import backend
-    from carebook.ui.main_window import MainWindow
+    from carebook.ui.start_checks import PassphrasePrompt, Recovery, open_with_recovery
 
     data_dir = backend.resolve_data_dir(data_dir)
     app = make_application(argv)
     install_language(str(preferences(data_dir).value("ui/language", "zh_CN")))
+    prompt = PassphrasePrompt(data_dir)
+    opener = open_api or (lambda d: backend.open_register(d, prompt))
+    note = ""
+    wrong = 0
+    while True:
+        try:
+            api = open_with_recovery(data_dir, opener, Recovery(data_dir, prompt))
+        except Exception as exc:  # shown, not raised: the user sees why the register did not open
+            _show_start_error(exc)
+            if _wrong_secret(exc) and wrong < 4:  # a mistyped passphrase: ask again
+                wrong += 1
+                prompt.last = None
+                continue
+            return 1
+        if api is None:
+            return 0
+        code, action = _run_window(app, api, data_dir, prompt, note)
+        if action is None:
+            return code
+        note = _run_closed(action, data_dir)
+
+
+def _wrong_secret(exc: BaseException) -> bool:
+    from carebook.model.keys import PassphraseTooShort, WrongKeyError
+    from carebook.model.recovery import RecoveryKeyError
+
+    return isinstance(exc, WrongKeyError | PassphraseTooShort | RecoveryKeyError)
+
+
+def _show_start_error(exc: BaseException) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from carebook.ui.errors import error_text
+
+    log.warning("the register did not open", exc_info=exc)
+    QMessageBox.critical(None, QCoreApplication.translate("Errors", "Carebook"), error_text(exc))
+
+
+def _run_closed(action: Callable[[Path], str], data_dir: Path) -> str:
+    """Run a restart action with the register closed (on a worker, events flowing); returns
+    what to tell the user when the window shows again."""
+    from carebook.ui.errors import error_text
+
+    tasks = TaskManager()
     try:
-        api = open_api(data_dir) if open_api else backend.open_register(data_dir, ask_passphrase)
-    except Exception as exc:  # shown, not raised: the user sees why the register did not open
-        from PySide6.QtWidgets import QMessageBox
+        return str(tasks.run_sync(lambda t: action(data_dir), timeout_s=3600))
+    except Exception as exc:
+        log.warning("a restore did not complete", exc_info=exc)
+        return error_text(exc)
+    finally:
+        tasks.shutdown()
 
-        from carebook.ui.errors import error_text
 
-        log.warning("the register did not open", exc_info=exc)
-        QMessageBox.critical(None, QCoreApplication.translate("Errors", "Carebook"), error_text(exc))
-        return 1
+def _run_window(app: QApplication, api: Any, data_dir: Path, prompt: Any, note: str) -> tuple[int, Any]:
+    """Show the main window over the open register ``api`` until it closes. Returns the exit
+    code and the restart action asked for (None: the app ends)."""
+    from carebook.ui import backend
+    from carebook.ui.lock_screen import AppLocker
+    from carebook.ui.main_window import MainWindow
+    from carebook.ui.start_checks import StartChecks
+
     tasks = TaskManager()
     ctx = make_context(api, data_dir, tasks)
     if tasks.run_sync(lambda t: backend.needs_first_run(api)):
@@ -107,25 +164,41 @@ def run_app(
         if not wizard.exec():
             tasks.run_sync(lambda t: backend.close_register(api))
             tasks.shutdown()
-            return 0
+            return 0, None
 
-    holder: dict[str, MainWindow] = {}
+    holder: dict[str, Any] = {}
 
     def build() -> None:
         old = holder.get("window")
-        holder["window"] = MainWindow(ctx)
+        window = MainWindow(ctx)
+        holder["window"] = window
+        holder["locker"] = AppLocker(window, ctx)
         if old is not None:
-            holder["window"].setGeometry(old.geometry())
+            window.setGeometry(old.geometry())
             old.hide()
             old.deleteLater()
-        holder["window"].show()
+        window.show()
 
     def switch_language(language: str) -> None:
         install_language(language)
         build()
 
+    def restart(action: Any) -> None:
+        holder["action"] = action
+        window = holder.get("window")
+        if window is not None:
+            window.close()
+        app.quit()
+
     ctx.language_changed.connect(switch_language)
+    ctx.restart_requested.connect(restart)
     build()
+    checks = StartChecks(ctx, holder["window"], prompt=prompt)
+    checks.run()
+    if note:
+        from carebook.ui.errors import show_message
+
+        show_message(holder["window"], note, warning=False)
     from carebook.ui import ready_probe
 
     probe = ready_probe.exit_when_ready(lambda: holder.get("window"), tasks) if ready_probe.armed() else None
@@ -133,11 +206,16 @@ def run_app(
     del probe
     tasks.run_sync(lambda t: backend.close_register(api))
     tasks.shutdown()
-    return int(code)
+    window = holder.pop("window", None)
+    if window is not None:
+        window.hide()
+        window.deleteLater()
+    return int(code), holder.get("action")
 
 
 def ask_passphrase() -> str | None:
-    """Ask for the database passphrase in a dialog (None when cancelled)."""
+    """Ask for the database passphrase in a dialog (None when cancelled). The app itself uses
+    :class:`carebook.ui.start_checks.PassphrasePrompt`, which also says why it asks."""
     from PySide6.QtWidgets import QInputDialog, QLineEdit
 
     text, ok = QInputDialog.getText(

@@ -1,6 +1,9 @@
 """The child file editor (一人一档案): tabs, save with validation beside the fields, undo of
 the last change, a guard against losing unsaved edits, closing a file with a reason.
 
+The History tab prints the history of changes (打印历史记录); a mandatory report of the Reports
+tab opens in full with a double-click or Enter, and that opening is recorded (audit).
+
 Keys: Ctrl+S or Ctrl+Enter saves; Enter in a one-line field moves to the next field; Esc goes
 back to the register (asking first when there are unsaved changes); Ctrl+Shift+Z undoes the
 last change of a field (typing inside a field has its own Ctrl+Z); Ctrl+PgUp/PgDown switch tabs.
@@ -114,6 +117,8 @@ class ChildEditor(QWidget):
             self.tabs.addTab(list_tab, list_tab.title())
         self.visit_add = self.visits.add_button(self.tr("Record visit"))
         self.attach_add = self.attachments.add_button(self.tr("Add scan or photo..."))
+        self.history_print = self.history.add_button(self.tr("Print the history..."))
+        self.history_print.setObjectName("history-print")
 
         head = QHBoxLayout()
         titles = QVBoxLayout()
@@ -150,6 +155,8 @@ class ChildEditor(QWidget):
         self.attachments.activated.connect(self.open_attachment)
         self.close_file_button.clicked.connect(self.close_file)
         self.print_button.clicked.connect(self.print_forms)
+        self.history_print.clicked.connect(self.print_history)
+        self.reports.activated.connect(self.open_report)
         for seq, slot in (("Ctrl+S", self.save), ("Ctrl+Return", self.save), ("Ctrl+Enter", self.save),
                           ("Esc", self.go_back), ("Ctrl+Shift+Z", self.undo)):
             QShortcut(QKeySequence(seq), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -261,6 +268,7 @@ class ChildEditor(QWidget):
         self.visit_add.setEnabled(existing and not closed)
         self.close_file_button.setEnabled(existing and not closed)
         self.print_button.setEnabled(existing)
+        self.history_print.setEnabled(existing)
         self.attach_add.setEnabled(existing)
         self._update_heading()
 
@@ -400,6 +408,21 @@ class ChildEditor(QWidget):
         from carebook.ui.print_dialog import PrintDialog
 
         PrintDialog(self.ctx, self.child_id, self).open()
+
+    def print_history(self) -> None:
+        """Open the print dialog of this child's history of changes (打印历史记录)."""
+        if self.child_id is None:
+            return
+        from carebook.ui.history_print import HistoryPrintDialog
+
+        self.history_dialog = HistoryPrintDialog(self.ctx, self.child_id, self)
+        self.history_dialog.open()
+
+    def open_report(self, record_id: str) -> None:
+        """Show a mandatory report of the Reports tab in full; the opening is recorded."""
+        from carebook.ui.history_print import open_report
+
+        open_report(self.ctx, record_id, self)
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if self.child_id is not None and entities and not self.is_dirty():

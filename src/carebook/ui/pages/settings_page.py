@@ -1,4 +1,5 @@
-"""The settings page (设置): language, the organisation, visit frequencies."""
+"""The settings page (设置): language, the organisation, visit frequencies, the app lock, backup
+and restore."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def _days_spin() -> QSpinBox:
 
 class SettingsPage(Page):
     """Settings (设置): the UI language (stored per installation), the organisation this PC
-    works for, and the visit frequencies per category and risk colour (days between visits,
-    the shortest applying wins; DOMAIN.md "Home visits")."""
+    works for, the visit frequencies per category and risk colour (days between visits,
+    the shortest applying wins; DOMAIN.md "Home visits"), the app lock (程序锁,
+    :class:`~carebook.ui.app_lock_panel.AppLockPanel`) and backup and restore (备份与恢复,
+    :class:`~carebook.ui.backup_panel.BackupPanel`)."""
 
     code = "settings"
 
@@ -93,6 +96,12 @@ class SettingsPage(Page):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
 
+        from carebook.ui.app_lock_panel import AppLockPanel
+        from carebook.ui.backup_panel import BackupPanel
+
+        self.app_lock_panel = AppLockPanel(ctx)
+        self.backup_panel = BackupPanel(ctx)
+
         inner = QWidget()
         box = QVBoxLayout(inner)
         box.addWidget(title)
@@ -100,6 +109,8 @@ class SettingsPage(Page):
         box.addWidget(org_box)
         box.addWidget(freq_box)
         box.addLayout(buttons)
+        box.addWidget(self.app_lock_panel)
+        box.addWidget(self.backup_panel)
         box.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -113,9 +124,11 @@ class SettingsPage(Page):
         return self.tr("Settings")
 
     def activate(self) -> None:
-        """Load the organisation and the frequencies."""
+        """Load the organisation, the frequencies, the app lock and the backups."""
         api = self.ctx.api
         self.ctx.task(lambda t: backend.settings_view(api), self).success(self._show).run()
+        self.app_lock_panel.refresh()
+        self.backup_panel.refresh()
 
     def _show(self, view: backend.SettingsView) -> None:
         self.org_label.setText(view.organisation_text)

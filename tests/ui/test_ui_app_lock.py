@@ -1,0 +1,84 @@
+"""The app lock in the desktop: a PIN set in the settings page, the window locked after the
+idle minutes (a fake clock stands for the time passing) with the register's data taken out of
+the window, a wrong PIN refused with a growing wait, the right one giving the window back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit
+
+from carebook.model.register import Register
+from carebook.ui.context import AppContext
+from carebook.ui.lock_screen import AppLocker
+
+
+class FakeClock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _settle(ctx: AppContext) -> None:
+    for _ in range(3):
+        ctx.tasks.wait_idle()
+
+
+def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppContext, register: Register,
+                                                       qtbot: Any) -> None:
+    from carebook.ui import protect_ops
+
+    protect_ops.set_app_lock(register, "2468", 5, None)
+    clock = FakeClock()
+    locker = AppLocker(window, ctx, clock=clock, poll_ms=60_000)
+    _settle(ctx)
+    assert locker.config is not None and locker.config.idle_minutes == 5
+    table = window.register_page.table
+    assert table.isVisible() and table.model().rowCount() > 0
+    first_name = table.model().index(0, 0).data()
+
+    clock.now += 4 * 60  # four minutes: not yet
+    locker.poll()
+    assert not locker.locked
+    qtbot.keyClick(window.register_page.search, "z")  # activity resets the idle time
+    clock.now += 4 * 60
+    locker.poll()
+    assert not locker.locked
+    clock.now += 61
+    locker.poll()
+    assert locker.locked
+    assert not table.isVisible() and not window.register_page.isVisible()
+    assert window.centralWidget() is locker.screen and not window.menuBar().isVisible()
+    shot = window.grab()
+    assert not shot.isNull() and shot.width() >= 900
+    texts = [w.text() for w in window.findChildren(QLineEdit)] + [window.windowTitle()]
+    assert not any(first_name in t for t in texts)
+
+    screen = locker.screen
+    assert screen is not None
+    for _attempt in range(1, 4):  # wrong three times: refused, then a wait
+        qtbot.keyClicks(screen.secret, "1111")
+        qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+        _settle(ctx)
+        assert locker.locked
+        assert "不对" in screen.message.text()
+    assert "30" in screen.message.text() and not screen.secret.isEnabled()
+    locker.try_unlock("2468")  # during the wait even the right PIN is not tried
+    _settle(ctx)
+    assert locker.locked
+    clock.now += 31
+    locker._tick()
+    assert screen.secret.isEnabled()
+    qtbot.keyClicks(screen.secret, "2468")
+    qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+    _settle(ctx)
+    assert not locker.locked
+    assert window.centralWidget() is not None and table.isVisible() and window.menuBar().isVisible()
+    assert locker.failures == 0
+
+
+from PySide6.QtCore import Qt  # noqa: E402
