@@ -180,7 +180,7 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     </message>
     <message>
         <source>%1 set: the app locks after %2 idle minutes.</source>
-        <translation>已设置%1：无操作 %2 分钟后自动锁定。</translation>
+        <translation>已设置 %1：无操作 %2 分钟后自动锁定。</translation>
     </message>
     <message>
         <source>Change...</source>

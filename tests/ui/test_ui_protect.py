@@ -251,12 +251,12 @@ def test_damage_found_by_the_start_check_is_recovered(tmp_path: Path, qapp: Any,
 
     data = tmp_path / "data"
     db = new_database(data)
-    do_work(db, 30)
+    do_work(db, 20)
     take_backup(db, kind="daily")
     before = table_digest(db)
     db.close()
     size = (data / "carebook.db").stat().st_size
-    _damage(data / "carebook.db", size // 2 // 4096 * 4096, 4096 * 2)  # a bad sector in the middle
+    _damage(data / "carebook.db", size // 2 // 4096 * 4096, 4096 * 4)  # a bad sector in the middle
     reg = _register(open_database(data, passphrase=PASSPHRASE))  # opening does not read every page
     ctx = make_context(reg, data)
     window = MainWindow(ctx)
