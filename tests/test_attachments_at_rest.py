@@ -268,3 +268,34 @@ def test_check_names_missing_and_damaged_attachments(tmp_path: Path, monkeypatch
     assert main(["--data-dir", str(data_dir), "check"]) == 1
     out = capsys.readouterr().out
     assert "Traceback" not in out and "监护人签字.pdf" in out
+
+
+def test_kill_while_copying_attachment_files_leaves_no_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGKILL of ``carebook backup`` after the database copy, in the middle of copying the
+    attachment files: no backup under a final name, ``check`` passes, a rerun completes and its
+    restore brings the scans back."""
+    import signal
+
+    from test_crash import kill_midway
+
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("POSIX SIGKILL")
+    data_dir = tmp_path / "data"
+    db = new_database(data_dir)
+    do_work(db, n=1)
+    ids = {attach(db, tmp_path, f"scan-{i}.pdf", scan_bytes(str(i))): scan_bytes(str(i)) for i in range(3)}
+    db.close()
+    kill_midway(tmp_path, "carebook.model.backups._copy_file", ["--data-dir", str(data_dir), "backup"], PASSPHRASE)
+    assert list_backups(data_dir / "backups") == []
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    assert main(["--data-dir", str(data_dir), "check"]) == 0
+    assert main(["--data-dir", str(data_dir), "backup"]) == 0
+    [backup] = list_backups(data_dir / "backups")
+    restored = tmp_path / "restored"
+    result = restore_backup(backup.path, restored, passphrase=PASSPHRASE)
+    assert result.attachments.copied == 3
+    db = open_database(restored, passphrase=PASSPHRASE)
+    try:
+        assert {i: read_back(db, i) for i in ids} == ids
+    finally:
+        db.close()
