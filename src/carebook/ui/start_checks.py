@@ -99,16 +99,14 @@ class PassphrasePrompt:
 def is_damage(exc: BaseException) -> bool:
     """Whether opening failed because the database FILE is damaged (not a key problem, not a
     database busy in another Carebook)."""
-    from carebook.model.db import DatabaseUnreadable
-
-    if isinstance(exc, DatabaseUnreadable):
+    names = {c.__name__ for c in type(exc).__mro__}  # by name: ui does not import the db layer
+    if "DatabaseUnreadable" in names:  # carebook.model.db: the key does not open the file
         return True
     if isinstance(exc, CarebookError):
         return False
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return False
-    names = {c.__name__ for c in type(exc).__mro__}
     return "DatabaseError" in names and any(
         word in text for word in ("malformed", "not a database", "corrupt", "disk image", "hmac"))
 
