@@ -1,12 +1,18 @@
 """The bulk path: importing many children (a village ledger, a benchmark) fast.
 
-New children, their family members and visits are inserted with Core ``executemany`` rather than
-one ORM object at a time, and their change-log rows are stamped by the session's recorder in the
-same transaction, exactly as the ORM path would write them (one ``insert`` row per record with
-the whole record). Children already in the register (same ID number) go through
+New children, their family members and visits are inserted with one DB-API ``executemany`` per
+table rather than one ORM object at a time, and their change-log rows are stamped by the
+session's recorder (:meth:`~carebook.model.recording.ChangeRecorder.record_inserts`) in the same
+transaction, exactly as the ORM path writes them: one ``insert`` row per record holding the
+whole record (a test compares both byte for byte). Each record is built once in three forms:
+its Python values (for the category rules), the driver row (column defaults converted once per
+import, each column type's bind processor remembered per value) and its change-log values in
+sorted key order (encoded once by the C JSON encoder). New records get time-ordered ids
+(:func:`_new_ids`). Children already in the register (same ID number) go through
 :func:`~carebook.model.services.children.update_child`, so they are updated, never duplicated.
 
-Measured in ``bench/bench_register.py`` (target: >= 20,000 children/s).
+Measured in ``bench/bench_register.py`` (target: >= 20,000 children/s; see ``bench/README.md``
+for the figures and the floor SQLCipher sets).
 """
 
 from __future__ import annotations
