@@ -172,7 +172,7 @@ Enter the register&apos;s passphrase (or the recovery key):</source>
     </message>
     <message>
         <source>PIN</source>
-        <translation>PIN</translation>
+        <translation>PIN 码</translation>
     </message>
     <message>
         <source>Password</source>
