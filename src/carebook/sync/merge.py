@@ -313,7 +313,10 @@ def apply_changes(
     try:
         return _apply(session, changes, me=me, record_conflicts=record_conflicts, today=today, settings=settings)
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
+        import contextlib  # after a Ctrl-C or a refused write the connection awaits the caller's rollback
+
+        with contextlib.suppress(Exception):  # best effort: never hide the error being raised
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
 
 
 #: SQLite page cache during a merge, in KiB (64 MiB: a bundle of 10,000 children fits).
