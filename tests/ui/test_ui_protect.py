@@ -268,6 +268,7 @@ def test_damage_found_by_the_start_check_is_recovered(tmp_path: Path, qapp: Any,
     actions: list[Any] = []
     ctx.restart_requested.connect(actions.append)
     checks.run()
+    checks.wait()
     _settle(ctx)
     assert checks.result is not None and checks.result.damage and offered
     assert len(list_backups(data / "backups")) == 1  # a damaged file is never backed up
@@ -300,6 +301,7 @@ def test_start_check_takes_the_daily_backup_once(desk: tuple[Register, AppContex
     for _ in range(2):
         checks = StartChecks(ctx, window)
         checks.run()
+        checks.wait()
         _settle(ctx)
     daily = [b for b in list_backups(tmp_path / "data" / "backups") if b.kind == "daily"]
     assert len(daily) == 1  # the second start of the day takes none
@@ -342,6 +344,7 @@ def test_recovery_key_at_the_prompt_then_a_new_passphrase(tmp_path: Path, qapp: 
         checks.run()
     finally:
         start_checks.QMessageBox.warning = original  # type: ignore[method-assign]
+    checks.wait()
     _settle(ctx)
     assert asked == [False, False] and monkey_warnings and "8" in monkey_warnings[0]
     assert checks.rewrapped == "passphrase" and not protect_ops.unlocked_with_recovery_key(api)
