@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from carebook.model.register import Register
@@ -30,11 +31,32 @@ def _settle(ctx: AppContext) -> None:
 
 def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppContext, register: Register,
                                                        qtbot: Any) -> None:
-    from carebook.ui import protect_ops
+    from carebook.ui.app_lock_panel import AppLockDialog
 
-    protect_ops.set_app_lock(register, "2468", 5, None)
     clock = FakeClock()
     locker = AppLocker(window, ctx, clock=clock, poll_ms=60_000)
+    _settle(ctx)
+    locker.lock_now()  # no PIN yet: nothing locks, the user is told where to set one
+    assert not locker.locked
+    settings = window.page_by_code("settings")
+    window.show_page(window.pages.index(settings))
+    _settle(ctx)
+    panel = settings.app_lock_panel
+    assert "未设置" in panel.status.text()
+    panel.edit()  # set the PIN and the idle minutes through the settings page
+    dialog = panel.dialog
+    assert isinstance(dialog, AppLockDialog)
+    qtbot.keyClicks(dialog.new, "2468")
+    qtbot.keyClicks(dialog.repeat, "2469")
+    dialog.save()
+    assert "不一样" in dialog.error.text()  # the two entries differ: nothing stored
+    dialog.repeat.clear()
+    qtbot.keyClicks(dialog.repeat, "2468")
+    dialog.minutes.setValue(5)
+    dialog.save()
+    _settle(ctx)
+    assert "5 分钟" in panel.status.text()
+    window.show_page(0)
     _settle(ctx)
     assert locker.config is not None and locker.config.idle_minutes == 5
     table = window.register_page.table
@@ -81,4 +103,35 @@ def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppConte
     assert locker.failures == 0
 
 
-from PySide6.QtCore import Qt  # noqa: E402
+
+
+def test_changing_and_removing_the_lock_needs_the_current_pin(window: Any, ctx: AppContext, register: Register,
+                                                             qtbot: Any, monkeypatch: Any) -> None:
+    from carebook.model.app_lock import app_lock_config, verify_app_lock
+    from carebook.ui import protect_ops
+
+    protect_ops.set_app_lock(register, "2468", 10, None)
+    settings = window.page_by_code("settings")
+    window.show_page(window.pages.index(settings))
+    _settle(ctx)
+    panel = settings.app_lock_panel
+    panel.edit()
+    dialog = panel.dialog
+    qtbot.keyClicks(dialog.current, "1357")  # wrong current PIN: refused, nothing changed
+    dialog.minutes.setValue(60)
+    dialog.save()
+    _settle(ctx)
+    assert "不对" in dialog.error.text() and app_lock_config(register).idle_minutes == 10
+    dialog.current.clear()
+    qtbot.keyClicks(dialog.current, "2468")  # right PIN, new one left empty: only the minutes change
+    dialog.save()
+    _settle(ctx)
+    assert app_lock_config(register).idle_minutes == 60 and verify_app_lock(register, "2468")
+    monkeypatch.setattr(panel, "ask_current", lambda: "1357")
+    panel.remove()
+    _settle(ctx)
+    assert app_lock_config(register) is not None
+    monkeypatch.setattr(panel, "ask_current", lambda: "2468")
+    panel.remove()
+    _settle(ctx)
+    assert app_lock_config(register) is None and "未设置" in panel.status.text()
