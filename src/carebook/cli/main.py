@@ -1,7 +1,12 @@
 """The ``carebook`` command: argument parsing, language, error handling, dispatch.
 
 With no subcommand it starts the desktop app (``--screenshot FILE.png`` renders one page to a PNG
-and exits). Exit codes: 0 success, 1 a user error (one line, no traceback), 2 a usage error.
+and exits). Exit codes: 0 success, 1 a user error (one line, no traceback), 2 a usage error,
+130 interrupted (Ctrl-C: "已中断，数据没有改动"; every write is one transaction, so an
+interrupted command changes nothing). This module imports only the standard library at load
+time: the rest is imported inside :func:`main`, so a Ctrl-C while modules load is answered
+like any other. A SQLite error that reaches the top (a damaged, unreadable or read-only
+register) is told in words (:func:`carebook.model.db.database_error`), never as a traceback.
 """
 
 from __future__ import annotations
@@ -14,9 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from carebook import __version__
-from carebook.cli.common import data_dir_of, open_register, stdout_utf8
-from carebook.model.errors import CarebookError
-from carebook.model.i18n import set_language
+from carebook.model.i18n import msg, set_language
 
 #: Command modules; each has ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES = [
@@ -79,6 +82,7 @@ def _starts_desktop(argv: Sequence[str]) -> bool:
 
 
 def _screenshot(args: argparse.Namespace) -> int:
+    from carebook.cli.common import open_register
     from carebook.ui.screenshot import take_screenshot
 
     reg = open_register(args)
@@ -90,26 +94,91 @@ def _screenshot(args: argparse.Namespace) -> int:
 
 
 def _desktop(args: argparse.Namespace) -> int:
+    from carebook.cli.common import data_dir_of
     from carebook.ui.app import run_app
 
     return run_app(data_dir_of(args))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+def _early_language(argv: Sequence[str]) -> str:
+    """The message language before the arguments are parsed (``--lang``, ``--lang=``,
+    ``$CAREBOOK_LANG``, else ``zh``)."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return os.environ.get("CAREBOOK_LANG", "zh")
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised while handling, a Ctrl-C (a clean-up that fails on
+    the interrupted connection raises e.g. SQLAlchemy's ``PendingRollbackError`` instead)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__context__
+    return False
+
+
+def _database_message(exc: BaseException, args: argparse.Namespace | None) -> str | None:
+    """The user's message for a SQLite error of the register, or ``None`` (see
+    :func:`carebook.model.db.database_error`)."""
+    module = type(exc).__module__
+    orig = getattr(exc, "orig", None)
+    if not (module.startswith("sqlcipher3") or module.startswith("sqlalchemy")
+            or type(orig).__module__.startswith("sqlcipher3")):
+        return None
+    from carebook.cli.common import data_dir_of
+    from carebook.model.db import database_error
+    from carebook.model.paths import DataPaths
+
+    try:
+        path = DataPaths.resolve(data_dir_of(args) if args is not None else None).database
+    except Exception:
+        path = Path("carebook.db")
+    error = database_error(exc, path)
+    return error.message if error is not None else None
+
+
+def _run(argv: list[str], parsed: list[argparse.Namespace]) -> int:
+    from carebook.cli.common import stdout_utf8
+
     stdout_utf8()
-    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(commands=not _starts_desktop(argv))
     args = parser.parse_args(argv)
+    parsed.append(args)
     set_language(args.lang or os.environ.get("CAREBOOK_LANG", "zh"))
+    if args.command is None:
+        return _screenshot(args) if args.screenshot else _desktop(args)
+    result: int = args.func(args)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_early_language(argv))
+    parsed: list[argparse.Namespace] = []
     try:
-        if args.command is None:
-            return _screenshot(args) if args.screenshot else _desktop(args)
-        result: int = args.func(args)
-        return result
-    except CarebookError as exc:
-        print(f"carebook: {exc.message}", file=sys.stderr)
-        return 1
+        from carebook.model.errors import CarebookError
+
+        try:
+            return _run(argv, parsed)
+        except CarebookError as exc:
+            print(f"carebook: {exc.message}", file=sys.stderr)
+            return 1
+        except Exception as exc:
+            if _interrupted(exc):
+                raise KeyboardInterrupt from None
+            text = _database_message(exc, parsed[0] if parsed else None)
+            if text is None:
+                raise
+            print(f"carebook: {text}", file=sys.stderr)
+            return 1
     except KeyboardInterrupt:
-        print("carebook: interrupted", file=sys.stderr)
+        print(msg("carebook：已中断，数据没有改动", "carebook: interrupted; nothing was changed"), file=sys.stderr)
         return 130

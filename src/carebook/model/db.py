@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import URL, Engine, create_engine, event, orm
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -130,6 +130,83 @@ class DatabaseBusy(CarebookError):
             "The database is busy in another Carebook program (an import or upgrade, perhaps). "
             "Try again shortly, or close the other Carebook windows.",
         )
+
+
+class DamagedDatabaseError(DatabaseUnreadable):
+    """The register file is damaged (损坏): SQLite reports ``SQLITE_CORRUPT`` ("database disk
+    image is malformed") or the file no longer decrypts. A subclass of
+    :class:`DatabaseUnreadable`, so whoever handles that (``carebook check``, the desktop's
+    start-up recovery) handles this. Nothing was written; ``carebook recover`` moves the file
+    aside and offers the newest backup."""
+
+    def __init__(self, path: Path) -> None:
+        CarebookError.__init__(
+            self,
+            f"数据库文件 {path} 已损坏，无法读取（可能是断电或磁盘故障）。数据没有任何改动。"
+            "请运行 carebook recover：它会把损坏的文件移到一旁保留，并提供最新的备份来恢复。",
+            f"The database file {path} is damaged and cannot be read (a power cut or a disk "
+            "fault, perhaps). Nothing was changed. Run 'carebook recover': it moves the damaged "
+            "file aside, keeps it, and offers the newest backup.",
+        )
+
+
+class DatabaseCannotOpen(CarebookError):
+    """The register file cannot be opened or written for a reason outside the file (无法打开):
+    no permission, a read-only folder or drive, a full disk, an I/O error. Not damage: the file
+    may be sound. Nothing was written."""
+
+    def __init__(self, path: Path, reason_zh: str, reason_en: str) -> None:
+        self.path = path
+        super().__init__(
+            f"无法打开数据库文件 {path}：{reason_zh}。数据没有任何改动。",
+            f"Cannot open the database file {path}: {reason_en}. Nothing was changed.",
+        )
+
+
+# SQLite primary result codes (https://www.sqlite.org/rescode.html)
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 3, 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_AUTH = 13, 14, 23
+_NO_ACCESS = ("Carebook 需要能写入数据目录（它旁边的 -wal、-shm 文件也要写）。请检查文件夹的权限和是否只读"
+              "（只读U盘、光盘、只读共享文件夹），或把数据目录复制到可写的位置后用 --data-dir 指定",
+              "Carebook must be able to write in the data directory (its -wal and -shm files sit "
+              "beside it). Check the folder's permissions and whether it is read-only (a locked "
+              "USB stick, a CD, a read-only share), or copy the data directory somewhere writable "
+              "and name it with --data-dir")
+
+
+def database_error(exc: BaseException, path: Path) -> CarebookError | None:
+    """The user's error for a SQLite error met while opening or using the register at ``path``.
+
+    ``exc`` is a ``sqlcipher3`` error or a SQLAlchemy ``DBAPIError`` wrapping one (``.orig``).
+    Returns :class:`DamagedDatabaseError` (``SQLITE_CORRUPT``, ``SQLITE_NOTADB``),
+    :class:`DatabaseBusy` (locked / busy), :class:`DatabaseCannotOpen` (``SQLITE_CANTOPEN``,
+    ``SQLITE_READONLY``, ``SQLITE_PERM``, ``SQLITE_AUTH``, ``SQLITE_FULL``, ``SQLITE_IOERR``),
+    or ``None`` for anything else (a bug, not the file). Codes: SQLite's result codes
+    (https://www.sqlite.org/rescode.html); the text is checked too, as some builds leave the
+    code unset.
+    """
+    orig = getattr(exc, "orig", None)
+    if orig is not None:
+        exc = orig
+    if not isinstance(exc, sqlcipher.Error):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text_ = str(exc).lower()
+    if _is_busy(exc):
+        return DatabaseBusy()
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text_ or "not a database" in text_:
+        return DamagedDatabaseError(path)
+    if primary == _SQLITE_FULL or "disk is full" in text_:
+        return DatabaseCannotOpen(path, "磁盘已满，请先腾出空间", "the disk is full; free some space first")
+    if primary in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_PERM, _SQLITE_AUTH) \
+            or "unable to open" in text_ or "readonly" in text_:
+        return DatabaseCannotOpen(path, *_NO_ACCESS)
+    if primary == _SQLITE_IOERR or "disk i/o" in text_:
+        return DatabaseCannotOpen(path, "读写磁盘出错（磁盘或U盘可能有故障）。请运行 carebook check 检查",
+                                  "a disk read/write error (the disk or USB stick may be failing). "
+                                  "Run 'carebook check'")
+    return None
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -358,6 +435,9 @@ def open_database(
         NewerSchemaError: the database comes from a newer Carebook; nothing was changed.
         NotACarebookDatabase: tables but no schema revision; nothing was changed.
         DatabaseUnreadable: the key does not open the file (damaged / mismatched).
+        DamagedDatabaseError: the file is damaged (a :class:`DatabaseUnreadable`).
+        DatabaseCannotOpen: no permission, read-only folder, full disk, I/O error
+            (:func:`database_error`); nothing was written.
         BackupError: the pre-migration backup failed; the database was not migrated.
     """
     paths = _paths(data_dir)
@@ -372,12 +452,12 @@ def open_database(
         probe = connect_sqlcipher(paths.database, key)
     except WrongKeyError:
         raise DatabaseUnreadable(paths.database) from None
-    except sqlcipher.OperationalError as exc:
-        if _is_busy(exc):
-            raise DatabaseBusy() from exc
-        raise
+    except sqlcipher.Error as exc:
+        raise (database_error(exc, paths.database) or exc) from exc
     try:
         revisions, has_tables = _read_revisions(probe)
+    except sqlcipher.Error as exc:
+        raise (database_error(exc, paths.database) or exc) from exc
     finally:
         probe.close()
     unknown = migrations.unknown_revisions(revisions)
@@ -403,11 +483,9 @@ def open_database(
                 migrations.upgrade(conn)
             current = migrations.current_revision(conn)
             conn.rollback()
-    except (sqlcipher.OperationalError, OperationalError) as exc:
+    except (sqlcipher.Error, DBAPIError) as exc:
         engine.dispose()
-        if _is_busy(exc):
-            raise DatabaseBusy() from exc
-        raise
+        raise (database_error(exc, paths.database) or exc) from exc
     except BaseException:
         engine.dispose()
         raise

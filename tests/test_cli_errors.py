@@ -1,0 +1,223 @@
+"""The command line on broken ground (QA audit of 1be02ac): a damaged, unreadable or read-only
+register, a failed ``init``, Ctrl-C at start-up and during ``bundle import``, a demo pointed at
+a real register, missing bundle files, codes outside their township, labels in ``children
+show``. Each case runs the real ``carebook`` in a subprocess on real SQLCipher files and checks
+the one-line message, the exit code, that no traceback is printed and that nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carebook.sync.exchange import SyncSite
+from sync_world import PASSPHRASE, build_world, content_hash
+
+DEMO_PASSPHRASE = "carebook-demo"
+SAMPLE_LEDGER = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "village-ledger-sample.xlsx"
+
+
+def env_of(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"QT_QPA_PLATFORM": "offscreen", "CAREBOOK_KEYRING": "off", "HOME": str(tmp_path / "home"),
+                "XDG_DATA_HOME": str(tmp_path / "xdg"), "CAREBOOK_LANG": "zh"})
+    for name in ("CAREBOOK_PASSPHRASE", "CAREBOOK_DATA_DIR", "CAREBOOK_DATABASE_URL"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+def carebook(tmp_path: Path, *args: str, passphrase: str | None = DEMO_PASSPHRASE,
+             code: str | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m carebook ARGS`` (or ``python -c CODE ARGS``) and return the result."""
+    if passphrase is not None:
+        extra["CAREBOOK_PASSPHRASE"] = passphrase
+    head = [sys.executable, "-c", code] if code else [sys.executable, "-m", "carebook"]
+    return subprocess.run([*head, *args], capture_output=True, text=True, env=env_of(tmp_path, **extra),
+                          timeout=600)
+
+
+def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo register (synthetic people), made once; tests copy it."""
+    base = tmp_path_factory.mktemp("demo")
+    proc = carebook(base, "--data-dir", str(base / "demo"), "demo", "--no-open", "--children", "40")
+    assert proc.returncode == 0, proc.stderr
+    return base / "demo"
+
+
+@pytest.fixture
+def copy_of_demo(demo_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "register"
+    shutil.copytree(demo_dir, target)
+    return target
+
+
+# -- 1. a damaged, unreadable or read-only register --------------------------------------------
+
+def _damage(database: Path) -> None:
+    """Zero everything after the first page (the schema's root page stays readable)."""
+    size = database.stat().st_size
+    with open(database, "r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\0" * (size - 4096))
+
+
+@pytest.mark.parametrize("command", [
+    ["children", "list"],
+    ["children", "list", "--json"],
+    ["overview"],
+    ["backup"],
+    ["ledger", "import", str(SAMPLE_LEDGER)],
+    ["bundle", "export", "--to", "OUT"],
+    ["--screenshot", "SHOT.png"],
+])
+def test_damaged_register_is_told_in_words_and_left_as_it_was(copy_of_demo: Path, tmp_path: Path,
+                                                               command: list[str]) -> None:
+    _damage(copy_of_demo / "carebook.db")
+    before = tree_hash(copy_of_demo)
+    args = [a.replace("OUT", str(tmp_path / "out")).replace("SHOT", str(tmp_path / "shot")) for a in command]
+    (tmp_path / "out").mkdir()
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), *args)
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "已损坏" in proc.stderr and "carebook recover" in proc.stderr
+    assert tree_hash(copy_of_demo) == before
+    assert not (tmp_path / "shot.png").exists() and not any((tmp_path / "out").iterdir())
+
+
+def test_damaged_register_in_english(copy_of_demo: Path, tmp_path: Path) -> None:
+    _damage(copy_of_demo / "carebook.db")
+    proc = carebook(tmp_path, "--lang", "en", "--data-dir", str(copy_of_demo), "children", "list")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "damaged" in proc.stderr and "carebook recover" in proc.stderr
+
+
+def test_damaged_register_error_is_a_database_unreadable(copy_of_demo: Path) -> None:
+    """The desktop's start-up recovery handles :class:`DatabaseUnreadable`: the damage error is one."""
+    from carebook.model.db import DamagedDatabaseError, DatabaseUnreadable, open_database
+
+    _damage(copy_of_demo / "carebook.db")
+    with pytest.raises(DamagedDatabaseError) as caught:
+        open_database(copy_of_demo, passphrase=DEMO_PASSPHRASE)
+    assert isinstance(caught.value, DatabaseUnreadable)
+
+
+@pytest.fixture
+def read_only_mount(tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs mounted read-only (the register of a locked USB stick); skipped where mounting
+    is not allowed (not root, no CAP_SYS_ADMIN)."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if shutil.which("mount") is None or subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mount)],
+                                                         capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def _remount_read_only(mount: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+
+
+def test_register_on_a_read_only_drive_is_told_in_words(read_only_mount: Path, demo_dir: Path,
+                                                        tmp_path: Path) -> None:
+    shutil.copytree(demo_dir, read_only_mount / "register")
+    _remount_read_only(read_only_mount)
+    proc = carebook(tmp_path, "--data-dir", str(read_only_mount / "register"), "children", "list")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "无法打开数据库文件" in proc.stderr and "只读" in proc.stderr
+
+
+def test_init_on_a_read_only_drive_is_told_in_words(read_only_mount: Path, tmp_path: Path) -> None:
+    _remount_read_only(read_only_mount)
+    proc = carebook(tmp_path, "--data-dir", str(read_only_mount / "new"), "init", "--role", "village",
+                    "--org-code", "610402100200", "--org-name", "东湾村", passphrase="first-pass-123")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "只读" in proc.stderr and "Errno" not in proc.stderr
+
+
+# -- 4, 5. Ctrl-C -------------------------------------------------------------------------------
+
+_INTERRUPT_WHILE_LOADING = """
+import os, signal, sys, runpy
+class Hook:
+    def find_spec(self, name, path=None, target=None):
+        if name == "sqlalchemy":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Hook())
+sys.argv = ["carebook", *sys.argv[1:]]
+runpy.run_module("carebook", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("lang,expected", [("zh", "已中断，数据没有改动"), ("en", "interrupted")])
+def test_ctrl_c_while_modules_load_exits_130_quietly(tmp_path: Path, lang: str, expected: str) -> None:
+    proc = carebook(tmp_path, "--lang", lang, "--data-dir", str(tmp_path / "none"), "children", "list",
+                    code=_INTERRUPT_WHILE_LOADING)
+    assert proc.returncode == 130
+    no_traceback(proc)
+    assert expected in proc.stderr
+
+
+_INTERRUPT_DURING_MERGE = """
+import os, signal, sys, runpy
+import carebook.sync.merge as merge
+original = merge._materialise
+def interrupted(*args, **kwargs):
+    result = original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGINT)
+    return result
+merge._materialise = interrupted
+sys.argv = ["carebook", *sys.argv[1:]]
+runpy.run_module("carebook", run_name="__main__")
+"""
+
+
+def test_ctrl_c_during_bundle_import_changes_nothing_and_exits_130(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        world.import_ledger(village, 20, seed=5)
+        bundle = world.export(village)[0]
+        before = content_hash(world.township)
+        world.township.close()
+        proc = carebook(tmp_path, "--data-dir", str(tmp_path / "township"), "bundle", "import", str(bundle),
+                        passphrase=PASSPHRASE, code=_INTERRUPT_DURING_MERGE)
+        assert proc.returncode == 130, proc.stderr
+        no_traceback(proc)
+        assert "已中断，数据没有改动" in proc.stderr
+        world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)
+        assert content_hash(world.township) == before
+    finally:
+        world.close()
+
+
+def _json(proc: subprocess.CompletedProcess[str]) -> object:
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
