@@ -20,8 +20,9 @@ from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
 from carebook.model.installation import ACTOR_KEY
 from carebook.model.settings import get_value
-from carebook.sync.conflicts import ConflictView, list_conflicts, resolve_conflict
+from carebook.sync.conflicts import DUPLICATE_REVIEW_HINT, ConflictView, list_conflicts, resolve_conflict
 from carebook.sync.exchange import ExportResult, ImportResult, SyncSite, export_bundles, import_bundles
+from carebook.sync.held_records import held_notes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -124,9 +125,8 @@ def _print_import(r: ImportResult) -> None:
         gaps = ", ".join(f"{a}-{b}" for a, b in r.gaps)
         print(msg(f"注意：对方还有较早的同步包没有导入（缺少 {gaps}），请找到并导入，或让对方重新导出。",
                   f"Note: earlier bundles from this sender are missing ({gaps}); import them or ask for a new export."))
-    if m.parked:
-        print(msg(f"有 {m.parked} 条记录在等待尚未收到的变更，收到后会自动补上。",
-                  f"{m.parked} records wait for changes not received yet; they are applied when those arrive."))
+    for line in held_notes(r.held):
+        print(line)
     if m.clock_ahead_ms:
         days = m.clock_ahead_ms // 86_400_000
         print(msg(f"警告：对方电脑的时钟比本机快约 {days} 天，请让对方校准电脑时间。",
@@ -171,9 +171,28 @@ def _print_conflict(c: ConflictView) -> None:
             "edit_on_closed": msg("结案时另一方仍在修改", "edited while closed elsewhere"),
             "duplicate_key": msg("身份证号等重复登记", "same ID number registered twice")}.get(c.kind, c.kind)
     print(f"{c.id[:8]}  {kind}  {c.entity}/{c.record_id[:8]}  {c.field or ''}  [{c.status}]")
+    if c.kind == "duplicate_key" and c.a_summary is not None and c.b_summary is not None:
+        for side in sorted((c.a_summary, c.b_summary), key=lambda s: s.get("status") != "in_register"):
+            print("    " + _summary_line(side))
+        if c.status == "open":
+            print("    " + msg(*DUPLICATE_REVIEW_HINT))
+        return
     print(f"    a: {json.dumps(c.a_value, ensure_ascii=False)}  ({c.a_actor}, {c.a_field})")
     print(f"    b: {json.dumps(c.b_value, ensure_ascii=False)}  ({c.b_actor}, {c.b_field})"
           + (msg("  ← 当前采用", "  <- kept") if c.winner == "b" else ""))
+
+
+def _summary_line(side: dict[str, Any]) -> str:
+    """One side of a duplicate, readable: in the register or held; name, ID number, village, birth."""
+    held = side.get("status") != "in_register"
+    label = msg("暂缓（待审核）", "held for review") if held else msg("在册", "in the register")
+    if "name" not in side:
+        values = "  ".join(f"{k}={v}" for k, v in side.items() if k != "status")
+        return f"{label}：{values}" if msg("zh", "en") == "zh" else f"{label}: {values}"
+    village = f"{side.get('village_name') or '-'}（{side.get('village_code') or '-'}）"
+    born = side.get("date_of_birth") or "-"
+    return msg(f"{label}：{side.get('name') or '-'}  身份证号 {side.get('id_number') or '-'}  {village}  出生日期 {born}",
+               f"{label}: {side.get('name') or '-'}  ID {side.get('id_number') or '-'}  {village}  born {born}")
 
 
 def run_conflicts_resolve(args: argparse.Namespace) -> int:

@@ -202,13 +202,43 @@ class ConflictView:
     resolved_by: str | None
     resolved_at: dt.datetime | None
     note: str | None
+    a_summary: dict[str, Any] | None = None
+    b_summary: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (instants ISO 8601)."""
+        """A JSON-ready dict (instants ISO 8601; ``a_summary``/``b_summary``: see
+        :func:`duplicate_summary`, ``None`` for other kinds)."""
         out = dict(self.__dict__)
         out["detected_at"] = self.detected_at.isoformat()
         out["resolved_at"] = self.resolved_at.isoformat() if self.resolved_at else None
         return out
+
+
+#: Where duplicates are settled (the words of ``conflicts list`` and ``conflicts resolve``).
+DUPLICATE_REVIEW_HINT = (
+    "请在重复档案审核中处理：carebook township duplicates（合并 merge-children、转移 transfer，"
+    "或 not-duplicate 标记为两个儿童），或乡镇端的“重复档案”页面；处理后这个冲突会自动结清",
+    "settle it in the duplicate review: carebook township duplicates (merge-children, transfer, or "
+    "not-duplicate for two children), or the township's Duplicates page; the conflict is then settled",
+)
+
+
+def duplicate_summary(session: Session, entity: str, value: Any, holder: bool) -> dict[str, Any]:
+    """A readable summary of one side of a ``duplicate_key`` conflict (its record's insert
+    ``value``). For a child's file: ``name``, ``id_number``, ``date_of_birth`` (ISO),
+    ``village_code``, ``village_name`` and ``status`` (``in_register`` for the file holding the
+    ID number, ``held`` for the file parked for the duplicate review); for another record its
+    unique values and ``status``."""
+    from carebook.model.organisation import OrgUnit
+
+    data = value if isinstance(value, dict) else {}
+    status = "in_register" if holder else "held"
+    if entity != "child":
+        return {"status": status, **{k: data.get(k) for k in ("document_no", "code") if k in data}}
+    unit = session.get(OrgUnit, data.get("village_id")) if data.get("village_id") else None
+    return {"name": data.get("name"), "id_number": data.get("id_number"), "date_of_birth": data.get("date_of_birth"),
+            "village_code": unit.code if unit else None, "village_name": unit.name if unit else None,
+            "status": status}
 
 
 def _view(row: SyncConflict) -> ConflictView:
@@ -220,11 +250,21 @@ def _view(row: SyncConflict) -> ConflictView:
 
 
 def list_conflicts(session: Session, *, status: str | None = "open") -> list[ConflictView]:
-    """Conflicts, oldest first; ``status`` ``open``, ``resolved`` or ``None`` for all."""
+    """Conflicts, oldest first; ``status`` ``open``, ``resolved`` or ``None`` for all. A
+    ``duplicate_key`` conflict carries a readable summary of each side (:func:`duplicate_summary`)."""
+    from dataclasses import replace
+
     stmt = select(SyncConflict).order_by(SyncConflict.detected_at, SyncConflict.id)
     if status is not None:
         stmt = stmt.where(SyncConflict.status == status)
-    return [_view(r) for r in session.scalars(stmt)]
+    out = []
+    for row in session.scalars(stmt):
+        view = _view(row)
+        if view.kind == "duplicate_key":
+            view = replace(view, a_summary=duplicate_summary(session, view.entity, view.a_value, view.winner == "a"),
+                           b_summary=duplicate_summary(session, view.entity, view.b_value, view.winner == "b"))
+        out.append(view)
+    return out
 
 
 def find_conflict(session: Session, ref: str) -> SyncConflict:
@@ -249,7 +289,11 @@ def resolve_conflict(session: Session, ref: str, *, keep: str, actor: str, value
     compatible data), or ``current`` (accept what the merge kept). For a ``concurrent_edit`` the
     decided value is written to the field as a recorded change, so it travels to the villages as
     the supervisor's correction and wins there (it has seen both). For ``edit_on_closed`` only
-    ``current`` is accepted (reopen the file with the usual command if needed).
+    ``current`` is accepted (reopen the file with the usual command if needed). A
+    ``duplicate_key`` conflict is settled by the duplicate review (merge, transfer then merge, or
+    not-duplicate: :mod:`carebook.model.services.duplicates`), which marks it resolved; here only
+    ``current`` is accepted (the held file stays held for that review), any other choice is
+    refused saying where to go.
 
     Raises:
         NotFoundError: no such conflict.
@@ -260,6 +304,9 @@ def resolve_conflict(session: Session, ref: str, *, keep: str, actor: str, value
         raise CarebookError("这个冲突已经处理过了", "this conflict is already resolved")
     if keep not in ("a", "b", "value", "current"):
         raise CarebookError("请选择 a、b、value 或 current", "choose a, b, value or current")
+    if row.kind == "duplicate_key" and keep != "current":
+        raise CarebookError("身份证号相同的重复档案不能在这里选 a、b 或 value；" + DUPLICATE_REVIEW_HINT[0],
+                            "a duplicate cannot be decided here with a, b or value: " + DUPLICATE_REVIEW_HINT[1])
     if row.kind != "concurrent_edit" and keep != "current":
         raise CarebookError("这类冲突只能确认（current）；如需恢复档案，请用重新开档功能",
                             "this kind of conflict can only be accepted (current); reopen the file if needed")

@@ -55,6 +55,7 @@ from carebook.sync.enrolment import (
     read_enrolment_file,
 )
 from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError
+from carebook.sync.held_records import HeldRecords, duplicate_files, held_records
 from carebook.sync.identity import InstallationKeys, ensure_installation_keys
 from carebook.sync.merge import MergeResult, apply_changes
 from carebook.sync.peer_store import (
@@ -331,8 +332,9 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
 @dataclass
 class ImportResult:
     """导入结果: one bundle imported (or found already imported): who sent it, its id and range, what the
-    merge did, the gaps still missing in the sender's log (ranges of positions), and whether a
-    backup was taken."""
+    merge did, the gaps still missing in the sender's log (ranges of positions), whether a
+    backup was taken, and what stays held back (``held``: files held for the duplicate review,
+    records waiting for changes not received yet; :mod:`carebook.sync.held_records`)."""
 
     bundle_id: str
     sender_code: str
@@ -347,9 +349,10 @@ class ImportResult:
     restore: bool = False
     restored_children: int | None = None
     own: OwnRepair = field(default_factory=OwnRepair)
+    held: HeldRecords = field(default_factory=HeldRecords)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (``held``'s keys: :meth:`HeldRecords.to_json`)."""
         m = self.merge
         return {
             "bundle_id": self.bundle_id, "sender_code": self.sender_code, "sender_name": self.sender_name,
@@ -360,7 +363,7 @@ class ImportResult:
             "newly_enrolled": self.newly_enrolled, "restore": self.restore,
             "restored_children": self.restored_children, "own_missing": self.own.missing,
             "own_recovered": self.own.recovered, "own_renumbered": self.own.renumbered,
-            "own_behind": self.own.behind,
+            "own_behind": self.own.behind, **self.held.to_json(),
         }
 
 
@@ -427,8 +430,10 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
         from_township = me.role is Role.VILLAGE and sender.role == "township"
         if from_township:
             result.own = repair_before_apply(session, me.id, header.acks, payload.changes, counters(session, sender))
+        held_before = duplicate_files(session)
         result.merge = apply_changes(session, payload.changes, me=me.id,
                                      record_conflicts=me.role is not Role.VILLAGE, today=today)
+        result.held = held_records(session, held_before, township=me.role is not Role.VILLAGE)
         if from_township:
             settle_after_apply(session, me.id, header.acks, payload.changes, result.own)
             result.restore = header.acks.get("restore") is True

@@ -209,20 +209,27 @@ def merge_children(session: Session, keep_id: str, drop_id: str, *, today: dt.da
     return WriteResult(keep.id, changes_of(session))
 
 
-def _settle_conflicts(session: Session, keep_id: str, drop_id: str) -> None:
-    """Mark the open ``duplicate_key`` conflicts of the pair resolved by this merge."""
+def _settle_conflicts(session: Session, keep_id: str, drop_id: str, *, review: str = "merged",
+                      note: str | None = None) -> int:
+    """Mark the open ``duplicate_key`` conflicts of the pair (either file's record id)
+    resolved by the duplicate review: ``review`` (``merged`` or ``not_duplicate``) is kept in
+    the decision, ``note`` (default: merged into ``keep_id``) with it. Returns how many."""
     from carebook.model.base import utc_now
     from carebook.model.sync_state import SyncConflict
 
-    recorder = _recorder(session)
+    recorder = session.info.get("recorder")
+    actor = recorder.actor if isinstance(recorder, ChangeRecorder) else ""
+    settled = 0
     for row in session.scalars(select(SyncConflict).where(
             SyncConflict.kind == "duplicate_key", SyncConflict.status == "open",
             SyncConflict.record_id.in_([keep_id, drop_id]))):
         row.status = "resolved"
-        row.decision = json.dumps({"keep": "current", "value": None}, sort_keys=True)
-        row.resolved_by = recorder.actor[:60]
+        row.decision = json.dumps({"keep": "current", "value": None, "review": review}, sort_keys=True)
+        row.resolved_by = actor[:60]
         row.resolved_at = utc_now()
-        row.note = f"合并到 {keep_id} / merged into {keep_id}"
+        row.note = note or f"合并到 {keep_id} / merged into {keep_id}"
+        settled += 1
+    return settled
 
 
 def _remember(session: Session, a: str, b: str, verdict: str) -> None:
@@ -234,7 +241,10 @@ def _remember(session: Session, a: str, b: str, verdict: str) -> None:
 def mark_not_duplicate(session: Session, a_id: str, b_id: str) -> None:
     """Remember that the files ``a_id`` and ``b_id`` (record ids) are two children, so the pair
     no longer shows in :func:`carebook.model.queries.duplicates.find_duplicates`. A local
-    setting of this township (not synced).
+    setting of this township (not synced). The pair's open ``duplicate_key`` conflicts are
+    marked resolved (decision ``review: not_duplicate``); a file held because its ID number is
+    taken stays held until a village corrects one of the two ID numbers (the correction
+    arrives by sync and the held file then comes in by itself).
 
     Raises:
         NotFoundError: neither a file nor a parked file has that id.
@@ -247,3 +257,5 @@ def mark_not_duplicate(session: Session, a_id: str, b_id: str) -> None:
         if session.get(Child, rid) is None and session.get(SyncParked, ("child", rid)) is None:
             raise NotFoundError(f"名册中找不到编号为“{rid}”的档案", f"no file with record id '{rid}'")
     _remember(session, ids[0], ids[1], "not_duplicate")
+    _settle_conflicts(session, ids[0], ids[1], review="not_duplicate",
+                      note="不是同一儿童：其中一个身份证号需由村更正 / two children: one ID number must be corrected")

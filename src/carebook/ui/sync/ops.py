@@ -278,9 +278,9 @@ def _import_line(names: str, r: Any) -> ImportLine:
         gaps = ", ".join(f"{a}-{b}" for a, b in r.gaps)
         notes.append(msg(f"对方还有较早的同步包没有导入（缺少第 {gaps} 条），请找到并导入，或请对方重新导出。",
                          f"Earlier bundles from this sender are missing ({gaps}); import them or ask for a new export."))
-    if m.parked:
-        notes.append(msg(f"有 {m.parked} 条记录在等待尚未收到的变更，收到后会自动补上。",
-                         f"{m.parked} records wait for changes not received yet; they are applied when those arrive."))
+    from carebook.sync.held_records import held_notes
+
+    notes.extend(held_notes(getattr(r, "held", None)))
     if m.clock_ahead_ms:
         days = m.clock_ahead_ms // 86_400_000
         notes.append(msg(f"对方电脑的时钟比本机快约 {days} 天，请让对方校准电脑时间。",
