@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from carebook.model.register import Register
 from carebook.ui.context import AppContext
@@ -80,6 +81,12 @@ def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppConte
     texts = [w.text() for w in window.findChildren(QLineEdit)] + [window.windowTitle()]
     assert not any(first_name in t for t in texts)
 
+    from carebook.ui.errors import show_message
+
+    show_message(window, "某个任务的结果：欧阳思远")  # a message arriving while locked is hidden too
+    _settle(ctx)
+    late = [w for w in QApplication.topLevelWidgets() if w.objectName() == "carebook-message"]
+    assert late and not any(w.isVisible() for w in late)
     screen = locker.screen
     assert screen is not None
     for _attempt in range(1, 4):  # wrong three times: refused, then a wait
@@ -100,6 +107,7 @@ def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppConte
     _settle(ctx)
     assert not locker.locked
     assert window.centralWidget() is not None and table.isVisible() and window.menuBar().isVisible()
+    assert any(w.isVisible() for w in late if shiboken6.isValid(w))  # shown again after unlocking
     assert locker.failures == 0
 
 

@@ -207,17 +207,27 @@ class AppLocker(QObject):
             self.lock()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Every input event anywhere in the app counts as activity; closing the window while
-        locked is refused (its unsaved-changes question would name the child)."""
+        """Every input event anywhere in the app counts as activity; a window of the app that
+        shows while locked (a message of a task that finished late) is hidden until unlocked;
+        closing the window while locked is refused (its unsaved-changes question would name
+        the child)."""
         kind = event.type()
         if kind in ACTIVITY_EVENTS and not self._locked:
             self._last_activity = self.clock()
+        if (self._locked and kind == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow()
+                and watched is not self.window and not isinstance(watched, QMenu)):
+            QTimer.singleShot(0, lambda w=watched: self._hide_while_locked(w))  # a message that arrived late
         if watched is self.window and kind == QEvent.Type.Close and self._locked and isinstance(event, QCloseEvent):
             event.ignore()
             if self.screen is not None:
                 self.screen.message.setText(self.tr("Unlock first, then close Carebook."))
             return True
         return False
+
+    def _hide_while_locked(self, widget: QWidget) -> None:
+        if self._locked and shiboken6.isValid(widget) and widget.isVisible():
+            widget.hide()
+            self._hidden_windows.append(widget)
 
     # -- locking ----------------------------------------------------------------------------
     @property
