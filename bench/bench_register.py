@@ -164,14 +164,29 @@ def raw_floor(register: Register, root: Path, batches: int) -> dict[str, float]:
         try:
             conn: Any = raw.driver_connection
             conn.execute("PRAGMA cache_size = -131072")  # as the bulk path
+            # batch k: the k-th tenth of the children, their members and the log rows in that range
+            child_cols, child_rows = data["child"]
+            size = -(-len(child_rows) // batches)
+            i_id = child_cols.index("id")
+            batch_of = {r[i_id]: k // size for k, r in enumerate(child_rows)}
+            member_cols, member_rows = data["family_member"]
+            i_child = member_cols.index("child_id")
+            log_rows = data["change_log"][1]
+            log_size = -(-len(log_rows) // batches)
+            parts: list[dict[str, list[tuple[Any, ...]]]] = [{t: [] for t in tables} for _ in range(batches)]
+            for k, r in enumerate(child_rows):
+                parts[k // size]["child"].append(r)
+            for r in member_rows:
+                parts[batch_of[r[i_child]]]["family_member"].append(r)
+            for k, r in enumerate(log_rows):
+                parts[k // log_size]["change_log"].append(r)
             start, start_cpu = time.perf_counter(), time.process_time()
-            for k in range(batches):
+            for part in parts:
                 conn.execute("BEGIN IMMEDIATE")
                 for table in tables:
-                    cols, rows = data[table]
-                    size = -(-len(rows) // batches)
+                    cols = data[table][0]
                     conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                                     rows[k * size:(k + 1) * size])
+                                     part[table])
                 conn.execute("COMMIT")
             return {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - start_cpu}
         finally:

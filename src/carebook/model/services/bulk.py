@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import threading
@@ -271,6 +272,20 @@ def _new_ids(count: int) -> list[str]:
 
 
 @contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs (restored afterwards): a bulk
+    import allocates millions of containers and makes no cycles, and each full collection
+    walks every live object of the process (10% of the import's CPU time at 20,000 children)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _bulk_cache(session: Session) -> Iterator[None]:
     """A :data:`BULK_CACHE_KIB` page cache on SQLite while the block runs (set once for all the
     tables: changing the cache size drops cached pages), restored afterwards."""
@@ -366,6 +381,22 @@ def import_children(
         ValidationError: an ID number appears twice in ``inputs`` (the caller should have
             reported it per row); nothing of this call is written when the caller rolls back.
     """
+    with _gc_paused():
+        return _import_children(session, inputs, last_visits=last_visits, village_id=village_id, today=today,
+                                settings=settings, visitor_name=visitor_name)
+
+
+def _import_children(
+    session: Session,
+    inputs: Sequence[ChildInput],
+    *,
+    last_visits: Sequence[dt.date | None] | None = None,
+    village_id: str | None = None,
+    today: dt.date | None = None,
+    settings: RegisterSettings | None = None,
+    visitor_name: str = "台账导入",
+) -> BulkResult:
+    """The work of :func:`import_children` (with the garbage collector paused)."""
     today = today or dt.date.today()
     settings = settings or load_settings(session)
     recorder = _recorder(session)
@@ -511,6 +542,11 @@ def insert_visits(session: Session, visits: Iterable[dict[str, Any]], *, today: 
     """Insert many visits (dicts of :class:`~carebook.model.visits.Visit` fields with at least
     ``child_id`` and ``visit_date``) with their change-log rows, then bring each child's last
     and next visit dates up to date. Used by the demo and the benchmarks. Returns the count."""
+    with _gc_paused():
+        return _insert_visits(session, visits)
+
+
+def _insert_visits(session: Session, visits: Iterable[dict[str, Any]]) -> int:
     recorder = _recorder(session)
     now = utc_now()
     dialect = session.connection().dialect
