@@ -36,12 +36,16 @@
         <translation>从任职次月起计算（1日任职的从当月起）</translation>
     </message>
     <message>
-        <source>The month of leaving office is paid</source>
-        <translation>离任当月计发补贴</translation>
+        <source>The month of &amp;leaving office is paid</source>
+        <translation>离任当月计发补贴(&amp;L)</translation>
     </message>
     <message>
-        <source>Child &amp;supervisor, yuan a month</source>
-        <translation>儿童督导员每月补贴（元）(&amp;S)</translation>
+        <source>Child s&amp;upervisor, yuan a month</source>
+        <translation>儿童督导员每月补贴（元）(&amp;U)</translation>
+    </message>
+    <message>
+        <source>R&amp;eset to defaults</source>
+        <translation>恢复默认标准(&amp;E)</translation>
     </message>
     <message>
         <source>Child &amp;director, yuan a month</source>
@@ -58,10 +62,6 @@
     <message>
         <source>First &amp;paid month</source>
         <translation>任职后起算(&amp;P)</translation>
-    </message>
-    <message>
-        <source>Seed &amp;defaults</source>
-        <translation>恢复默认标准(&amp;D)</translation>
     </message>
     <message>
         <source>100 yuan (supervisor) and 200 yuan (director) a month, 新区 : 新城 = 35 : 65, from 2020-01</source>

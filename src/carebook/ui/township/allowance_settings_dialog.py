@@ -99,13 +99,15 @@ class AllowanceSettingsDialog(QDialog):
         self.start_rule.addItem(self.tr("From the month of taking office"), "appointment_month")
         self.start_rule.addItem(self.tr("From the month after taking office (unless appointed on the 1st)"),
                                 "following_month")
-        self.pay_end_month = QCheckBox(self.tr("The month of leaving office is paid"))
+        self.pay_end_month = QCheckBox(self.tr("The month of &leaving office is paid"))
         self.pay_end_month.setObjectName("allowance-pay-end-month")
 
         form = QFormLayout()
-        form.addRow(self.tr("Child &supervisor, yuan a month"), self.supervisor)
+        form.addRow(self.tr("Child s&upervisor, yuan a month"), self.supervisor)
         form.addRow(self.tr("Child &director, yuan a month"), self.director)
-        form.addRow(self.tr("Fu&nding shares"), payer_box)
+        shares_label = QLabel(self.tr("Fu&nding shares"))
+        shares_label.setBuddy(self.payers)
+        form.addRow(shares_label, payer_box)
         form.addRow(self.tr("Scheme s&tarts in"), self.scheme_start)
         form.addRow("", scheme_note)
         form.addRow(self.tr("First &paid month"), self.start_rule)
@@ -122,7 +124,7 @@ class AllowanceSettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
             QCoreApplication.translate("TownshipDialog", "Cancel"))
         defaults = self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
-        defaults.setText(self.tr("Seed &defaults"))
+        defaults.setText(self.tr("R&eset to defaults"))
         defaults.setToolTip(self.tr("100 yuan (supervisor) and 200 yuan (director) a month, "
                                     "新区 : 新城 = 35 : 65, from 2020-01"))
         defaults.clicked.connect(lambda: self.show_form(rules.default_form()))
@@ -134,9 +136,10 @@ class AllowanceSettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addStretch(1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(560, 500)
+        self.resize(560, 460)
         self.buttons.setEnabled(False)
         api = ctx.api
         ctx.task(lambda t: rules.load_form(api), self).success(self.show_form).finally_(
