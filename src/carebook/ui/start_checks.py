@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QMainWindow, QMessageBox, QWidget
@@ -36,6 +36,7 @@ from carebook.ui.errors import error_text
 from carebook.ui.tasks import Task, TaskManager
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # -- the passphrase prompt -----------------------------------------------------------------------
@@ -236,19 +237,30 @@ class Recovery:
         from carebook.model.recovery import RecoveryKeyError
 
         secret = self.prompt.last
+        data_dir = self.data_dir
         try:
-            plan = protect_ops.plan_restore(backup, self.data_dir, secret)
+            plan = _off_gui_thread(lambda: protect_ops.plan_restore(backup, data_dir, secret))
         except (KeyAccessError, RecoveryKeyError):
             secret = self.ask_secret()
             if secret is None:
                 raise
-            plan = protect_ops.plan_restore(backup, self.data_dir, secret)
+            plan = _off_gui_thread(lambda: protect_ops.plan_restore(backup, data_dir, secret))
         new_passphrase = self.ask_new_passphrase() if plan.needs_new_passphrase else None
         if plan.needs_new_passphrase and new_passphrase is None:
             raise CarebookError("没有设置新密码，备份没有恢复。", "No new passphrase was set; the backup was not restored.")
-        protect_ops.restore(backup, self.data_dir, secret, new_passphrase)
+        _off_gui_thread(lambda: protect_ops.restore(backup, data_dir, secret, new_passphrase))
         self.prompt.last = new_passphrase or secret
         self.prompt.reuse_once = True
+
+
+def _off_gui_thread(fn: Callable[[], T]) -> T:
+    """Run ``fn`` (checking or copying a backup: seconds for a big register) on a worker thread
+    while the GUI thread keeps processing events; raises what ``fn`` raised."""
+    tasks = TaskManager()
+    try:
+        return tasks.run_sync(lambda t: fn(), timeout_s=3600)
+    finally:
+        tasks.shutdown()
 
 
 def open_with_recovery(data_dir: Path, open_api: Callable[[Path], Any], recovery: Recovery) -> Any:
