@@ -221,3 +221,64 @@ def test_ctrl_c_during_bundle_import_changes_nothing_and_exits_130(tmp_path: Pat
 def _json(proc: subprocess.CompletedProcess[str]) -> object:
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+# -- 2, 3, 8. init checks everything first and leaves nothing behind -----------------------------
+
+VILLAGE = ["--role", "village", "--org-code", "610402100299", "--org-name", "东湾村",
+           "--parent-code", "610402100", "--parent-name", "幸福镇"]
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--role", "village", "--org-code", "123", "--org-name", "x"], "12 位"),
+    (["--role", "township", "--org-code", "610402100200", "--org-name", "x"], "9 位"),
+    (["--role", "village", "--org-code", "610402100299", "--org-name", "x", "--parent-code", "610402101"],
+     "不在乡镇"),
+    (["--role", "village", "--org-code", "610402100299", "--org-name", "x" * 101], "单位名称"),
+])
+def test_refused_init_creates_nothing_and_a_retry_works(tmp_path: Path, args: list[str], words: str) -> None:
+    data = tmp_path / "I"
+    proc = carebook(tmp_path, "--data-dir", str(data), "init", *args, passphrase="first-pass-123")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert words in proc.stderr
+    assert not data.exists()
+    retry = carebook(tmp_path, "--data-dir", str(data), "init", *VILLAGE, passphrase="other-pass-456")
+    assert retry.returncode == 0, retry.stderr
+
+
+def test_short_passphrase_leaves_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "I"
+    proc = carebook(tmp_path, "--data-dir", str(data), "init", *VILLAGE, passphrase="short")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert not data.exists()
+
+
+_FAIL_MIDWAY = """
+import sys, runpy
+import carebook.sync.identity as identity
+def broken(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+identity.ensure_installation_keys = broken
+import carebook.cli.init_cmd as init_cmd
+init_cmd.ensure_installation_keys = broken
+sys.argv = ["carebook", *sys.argv[1:]]
+runpy.run_module("carebook", run_name="__main__")
+"""
+
+
+def test_init_failing_midway_removes_only_what_it_created(tmp_path: Path) -> None:
+    data = tmp_path / "I"
+    data.mkdir()
+    (data / "notes.txt").write_text("mine")
+    proc = carebook(tmp_path, "--data-dir", str(data), "init", *VILLAGE, passphrase="first-pass-123",
+                    code=_FAIL_MIDWAY)
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "已满" in proc.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["notes.txt"]
+    retry = carebook(tmp_path, "--data-dir", str(data), "init", *VILLAGE, passphrase="other-pass-456")
+    assert retry.returncode == 0, retry.stderr
+    listed = carebook(tmp_path, "--data-dir", str(data), "children", "list", passphrase="other-pass-456")
+    assert listed.returncode == 0, listed.stderr

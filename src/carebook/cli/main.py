@@ -144,6 +144,19 @@ def _database_message(exc: BaseException, args: argparse.Namespace | None) -> st
     return error.message if error is not None else None
 
 
+def _os_message(exc: BaseException) -> str | None:
+    """The user's message for a common operating-system error (missing file, no permission,
+    read-only or full disk: :func:`carebook.model.errors.os_error_text`), else ``None``."""
+    import errno
+
+    if not isinstance(exc, OSError) or exc.errno not in (errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS,
+                                                         errno.ENOSPC):
+        return None
+    from carebook.model.errors import FileAccessError
+
+    return FileAccessError(exc).message
+
+
 def _run(argv: list[str], parsed: list[argparse.Namespace]) -> int:
     from carebook.cli.common import stdout_utf8
 
@@ -174,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as exc:
             if _interrupted(exc):
                 raise KeyboardInterrupt from None
-            text = _database_message(exc, parsed[0] if parsed else None)
+            text = _database_message(exc, parsed[0] if parsed else None) or _os_message(exc)
             if text is None:
                 raise
             print(f"carebook: {text}", file=sys.stderr)

@@ -8,6 +8,7 @@ the desktop shows it in a dialog. Anything else is a bug.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 from carebook.model.i18n import msg
@@ -77,3 +78,44 @@ class NotFoundError(CarebookError):
 
 class StateError(CarebookError):
     """An action that the record's current state does not allow (e.g. closing a closed file)."""
+
+
+#: The common operating-system errors in a child director's words (errno → Chinese, English).
+_OS_ERRORS = {
+    errno.ENOENT: ("找不到这个文件或文件夹", "no such file or folder"),
+    errno.EACCES: ("没有权限（请检查文件夹的权限，或换一个文件夹）",
+                   "permission denied (check the folder's permissions, or choose another folder)"),
+    errno.EPERM: ("没有权限（请检查文件夹的权限，或换一个文件夹）",
+                  "permission denied (check the folder's permissions, or choose another folder)"),
+    errno.EROFS: ("磁盘或U盘是只读的（U盘的写保护开关？），请换一个可以写入的位置",
+                  "the disk or USB stick is read-only (its write-protect switch?); choose a writable place"),
+    errno.ENOSPC: ("磁盘或U盘已满，请先腾出空间", "the disk or USB stick is full; free some space first"),
+    errno.EISDIR: ("这是一个文件夹，不是文件", "this is a folder, not a file"),
+    errno.ENOTDIR: ("路径中的某一段不是文件夹", "part of the path is not a folder"),
+    errno.EEXIST: ("已经存在，不会覆盖", "already exists and will not be overwritten"),
+}
+
+
+def os_error_text(exc: OSError) -> tuple[str, str]:
+    """What went wrong, for an ``OSError``, as ``(Chinese, English)`` phrases without the file
+    name. The common ``errno`` values (ENOENT, EACCES, EPERM, EROFS, ENOSPC, EISDIR, ENOTDIR,
+    EEXIST: POSIX ``errno.h``, which Windows' C runtime shares) get a phrase in the user's words;
+    any other gives the system's own text (``strerror``) in both."""
+    known = _OS_ERRORS.get(exc.errno or -1)
+    if known is not None:
+        return known
+    text = exc.strerror or str(exc)
+    return f"系统错误：{text}", text
+
+
+class FileAccessError(CarebookError):
+    """A file or folder could not be read or written (文件无法读写): ``path`` and the cause in
+    words (:func:`os_error_text`). ``doing_zh`` / ``doing_en`` name the action, e.g. "建立数据目录"."""
+
+    def __init__(self, exc: OSError, path: object = None, doing_zh: str = "读写", doing_en: str = "use") -> None:
+        self.path = path if path is not None else exc.filename
+        self.errno = exc.errno
+        zh, en = os_error_text(exc)
+        where_zh = f" {self.path}" if self.path is not None else ""
+        where_en = f" {self.path}" if self.path is not None else ""
+        super().__init__(f"无法{doing_zh}{where_zh}：{zh}", f"Could not {doing_en}{where_en}: {en}")
