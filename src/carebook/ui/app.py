@@ -204,6 +204,7 @@ def _run_window(app: QApplication, api: Any, data_dir: Path, prompt: Any, note: 
     probe = ready_probe.exit_when_ready(lambda: holder.get("window"), tasks) if ready_probe.armed() else None
     code = app.exec()
     del probe
+    checks.stop()
     tasks.run_sync(lambda t: backend.close_register(api))
     tasks.shutdown()
     window = holder.pop("window", None)

@@ -341,6 +341,13 @@ class StartChecks:
             self.background = None
             QTimer.singleShot(0, background.shutdown)
 
+    def stop(self, timeout_ms: int = 600_000) -> None:
+        """Let a running check or backup finish (a backup is never cut off half-way), then end
+        its thread. Called when the app closes."""
+        background, self.background = self.background, None
+        if background is not None:
+            background.shutdown(timeout_ms)
+
     def wait(self, timeout_s: float = 120.0) -> None:
         """Process events until the start-up check and backup have finished (tests)."""
         if self.background is not None:
