@@ -1702,6 +1702,10 @@ The register of left-behind children and children in difficulty.</source>
         <translation>下次走访</translation>
     </message>
     <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
         <source>Visit overdue</source>
         <extracomment>Emitted with (sort_key, ascending) when the view asks to sort; the owner re-queries ids. Emitted after a page of rows arrived (first row, last row).</extracomment>
         <translation>走访已逾期</translation>

@@ -85,9 +85,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print one child's file."""
+    from carebook.model.services.transfer import transferred_away_label, transferred_away_to
+
     reg = open_register(args)
     try:
         detail = reg.child_detail(args.id)
+        moved = reg.read(transferred_away_to, detail.id)
     finally:
         reg.close()
     if args.json:
@@ -103,8 +106,12 @@ def run_show(args: argparse.Namespace) -> int:
     for m in detail.members:
         print(f"  [{field_label(m.role + '.name', zh)}] {m.name or ''} {m.phone or ''} {m.status or ''}")
     print(f"  {msg('走访次数', 'visits')}: {len(detail.visits)}  {msg('下次走访', 'next visit')}: {detail.next_visit_due}")
+    if moved is not None:
+        print(f"  {transferred_away_label(*moved)}" + msg("（档案由新村管理，本村不能再修改）",
+                                                          " (the new village keeps the file; read-only here)"))
     if detail.closed:
-        print(f"  {msg('已销档', 'closed')}: {ClosingReason(detail.closed_reason or 'other').label} {detail.closed_on}")
+        print(f"  {msg('已销档', 'closed')}: {ClosingReason(detail.closed_reason or 'other').label} {detail.closed_on}"
+              + (f"  {detail.closed_note}" if detail.closed_note else ""))
     return 0
 
 

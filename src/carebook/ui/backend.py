@@ -73,11 +73,38 @@ def search_child_ids(api: Any, query: RegisterFilter) -> list[str]:
     return list(api.child_ids(flt, sort=query.sort_key, descending=not query.ascending))
 
 
-def register_rows(api: Any, ids: list[str]) -> Sequence[Any]:
-    """The register rows (``ChildRow``) of ``ids``, in that order."""
-    from carebook.model.queries.ui_child import register_rows as query
+@dataclass(frozen=True)
+class RegisterRow:
+    """A register row: the model's ``ChildRow`` (its attributes read through) and ``status``,
+    the text of the register's status column: empty while open, the closing reason when closed,
+    ``已转往 XX村（代码）`` for a file transferred away from this village."""
 
-    return list(api.read(query, ids, today=api.today()))
+    row: Any
+    status: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+def register_rows(api: Any, ids: list[str]) -> Sequence[Any]:
+    """The register rows (:class:`RegisterRow`) of ``ids``, in that order."""
+    from carebook.model.enums import Role
+    from carebook.model.queries.ui_child import register_rows as query
+    from carebook.model.services.transfer import transferred_away_label
+
+    rows = list(api.read(query, ids, today=api.today()))
+    inst = api.installation()
+    here = inst.org_code if inst is not None and inst.role is Role.VILLAGE else None
+    out = []
+    for row in rows:
+        if here is not None and row.village_code != here:
+            status = transferred_away_label(row.village_name, row.village_code)
+        elif row.closed:
+            status = _enum_label("ClosingReason", row.closed_reason) or "-"
+        else:
+            status = ""
+        out.append(RegisterRow(row, status))
+    return out
 
 
 def export_register(api: Any, ids: list[str], path: Path, t: TaskContext) -> int:
@@ -231,12 +258,19 @@ def load_child(api: Any, child_id: str) -> ChildFileData:
             op = {"insert": msg("新建", "created"), "delete": msg("删除", "deleted")}.get(h.op, h.op)
             history.append(ListRow(h.record_id, (_text(h.at_utc), h.actor, f"{h.entity}: {op}", "", "")))
     records = api.read(child_records, detail.id)
+    from carebook.model.services.transfer import transferred_away_label, transferred_away_to
+
+    closed = closed_text(detail.closed_reason, detail.closed_on, detail.closed_note)
+    moved = api.read(transferred_away_to, detail.id)
+    if moved is not None:  # a village's copy of a file the township transferred away: say where
+        closed = transferred_away_label(*moved) + msg("（本村不能再修改）", " (read-only here)") + (
+            f"：{closed}" if closed and msg("zh", "en") == "zh" else f": {closed}" if closed else "")
     return ChildFileData(
         child_id=detail.id,
         version=detail.version,
         values=values,
         category_labels=[_enum_label("Category", c) for c in detail.categories],
-        closed_text=closed_text(detail.closed_reason, detail.closed_on, detail.closed_note),
+        closed_text=closed,
         visits=visits,
         history=history,
         assistance=[ListRow(a.id, (_enum_label("AssistanceType", a.kind), a.start_month or "", a.end_month or "",

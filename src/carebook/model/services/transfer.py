@@ -119,3 +119,21 @@ def transferred_away(session: Session, child: Child) -> OrgUnit | None:
     if inst.role is not Role.VILLAGE or child.village_id == inst.org_unit_id:
         return None
     return session.get(OrgUnit, child.village_id)
+
+
+def transferred_away_label(village_name: str, village_code: str) -> str:
+    """The words for a file transferred away, in the current language: ``已转往 XX村（代码）``."""
+    from carebook.model.i18n import msg
+
+    return msg(f"已转往 {village_name}（{village_code}）", f"Transferred to {village_name} ({village_code})")
+
+
+def transferred_away_to(session: Session, child_ref: str) -> tuple[str, str] | None:
+    """At a village installation: ``(name, division code)`` of the village the child's file
+    (record id or ID number) was transferred to (:func:`transferred_away`), else ``None``.
+
+    Raises:
+        NotFoundError: no such child.
+    """
+    unit = transferred_away(session, find_child(session, child_ref))
+    return (unit.name, unit.code) if unit is not None else None

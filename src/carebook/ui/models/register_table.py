@@ -37,11 +37,12 @@ COL_RISK = 4
 COL_GUARDIAN = 5
 COL_LAST_VISIT = 6
 COL_NEXT_VISIT = 7
-COLUMN_COUNT = 8
+COL_STATUS = 8
+COLUMN_COUNT = 9
 
 #: Sort keys of the register's id query (``carebook.model.queries.children.SORT_KEYS``) per
 #: column; columns without one sort by name.
-SORT_KEYS = ["name", "name", "age", "name", "risk", "name", "last_visit", "next_due"]
+SORT_KEYS = ["name", "name", "age", "name", "risk", "name", "last_visit", "next_due", "name"]
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -107,6 +108,7 @@ def _header(col: int) -> str:
         QCoreApplication.translate("RegisterTable", "Guardian"),
         QCoreApplication.translate("RegisterTable", "Last visit"),
         QCoreApplication.translate("RegisterTable", "Next visit due"),
+        QCoreApplication.translate("RegisterTable", "Status"),
     ]
     return names[col]
 
@@ -278,6 +280,8 @@ class RegisterTableModel(QAbstractTableModel):
             return row.last_visit_date.isoformat() if row.last_visit_date else ""
         if col == COL_NEXT_VISIT:
             return row.next_visit_due.isoformat() if row.next_visit_due else ""
+        if col == COL_STATUS:
+            return str(getattr(row, "status", "") or "")
         return ""
 
     @staticmethod
@@ -291,6 +295,7 @@ class RegisterTableModel(QAbstractTableModel):
             row.guardian_name or "",
             row.last_visit_date.isoformat() if row.last_visit_date else "",
             row.next_visit_due.isoformat() if row.next_visit_due else "",
+            str(getattr(row, "status", "") or ""),
         ]
         return values[col]
 
