@@ -282,3 +282,35 @@ def test_init_failing_midway_removes_only_what_it_created(tmp_path: Path) -> Non
     assert retry.returncode == 0, retry.stderr
     listed = carebook(tmp_path, "--data-dir", str(data), "children", "list", passphrase="other-pass-456")
     assert listed.returncode == 0, listed.stderr
+
+
+@pytest.fixture(scope="module")
+def township_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("township")
+    proc = carebook(base, "--data-dir", str(base / "T"), "init", "--role", "township", "--org-code", "610402100",
+                    "--org-name", "幸福镇", passphrase="first-pass-123")
+    assert proc.returncode == 0, proc.stderr
+    return base / "T"
+
+
+def test_enrol_create_refuses_a_village_outside_the_township(township_dir: Path, tmp_path: Path) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    before = tree_hash(township_dir)
+    proc = carebook(tmp_path, "--data-dir", str(township_dir), "enrol", "create", "--village-code", "610402999201",
+                    "--village-name", "外村", "--out", str(stick), passphrase="first-pass-123")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "不在乡镇" in proc.stderr and "610402100" in proc.stderr
+    assert tree_hash(township_dir) == before and not any(stick.iterdir())
+
+
+def test_enrol_create_out_without_extension_that_does_not_exist_is_refused(township_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    before = tree_hash(township_dir)
+    proc = carebook(tmp_path, "--data-dir", str(township_dir), "enrol", "create", "--village-code", "610402100201",
+                    "--village-name", "东湾村", "--out", str(tmp_path / "stick"), passphrase="first-pass-123")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "找不到文件夹" in proc.stderr
+    assert not (tmp_path / "stick").exists() and tree_hash(township_dir) == before

@@ -26,7 +26,7 @@ from carebook.model.db import Database, DatabaseNotFound, open_database
 from carebook.model.enums import Role
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
-from carebook.model.installation import Installation, clean_division_code, find_installation
+from carebook.model.installation import Installation, find_installation
 from carebook.sync.atomic_files import write_files_atomically
 from carebook.sync.bundle_files import group_bundle_paths, inspect_bundle
 from carebook.sync.bundle_format import InspectedBundle
@@ -188,13 +188,39 @@ def _open_register(args: argparse.Namespace) -> Iterator[tuple[Database, Install
 
 
 def _out_path(out: str, village_code: str) -> Path:
+    """Where ``--out`` puts the enrolment file: an existing folder gets ``enrol-<code>.cbe``;
+    a path that does not exist is a file name only if it has an extension (``x.cbe``): a name
+    without one (``stick``) is taken for a folder that is not there (a USB stick not plugged
+    in) and refused, rather than written as a file called ``stick``.
+
+    Raises:
+        CarebookError: a folder that does not exist.
+    """
     path = Path(out).expanduser()
-    return path / f"enrol-{village_code}.cbe" if path.is_dir() else path
+    if path.is_dir():
+        return path / f"enrol-{village_code}.cbe"
+    if not path.exists() and not path.suffix:
+        raise CarebookError(f"找不到文件夹 {path}：请插好 U 盘或先建立这个文件夹，"
+                            "或给出以 .cbe 结尾的文件名",
+                            f"no folder {path}: plug in the USB stick or create the folder, "
+                            "or give a file name ending in .cbe")
+    return path
+
+
+def _check_village_of(village_code: str, installation: Installation) -> None:
+    """A township enrols only its own villages: the village's 12-digit code starts with the
+    township's 9 digits (:func:`carebook.model.division_rules.check_within`)."""
+    from carebook.model.division_rules import check_within
+
+    if installation.role is not Role.VILLAGE:
+        check_within(village_code, installation.org_code, "village_code")
 
 
 def run_enrol_create(args: argparse.Namespace) -> int:
     """Make the enrolment file, keep the pending enrolment, print the code and fingerprint."""
-    village_code = clean_division_code(args.village_code, "village_code")
+    from carebook.model.division_rules import check_role_code
+
+    village_code = check_role_code("village", args.village_code, "village_code")
     village_name = args.village_name.strip()
     if not village_name:
         raise CarebookError("请填写村名", "the village name is required")
@@ -208,6 +234,7 @@ def run_enrol_create(args: argparse.Namespace) -> int:
             raise CarebookError(
                 "只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages"
             )
+        _check_village_of(village_code, installation)
         keys = ensure_installation_keys(db.keystore, installation.id)
         enrolment = create_enrolment(
             keys,
@@ -257,8 +284,10 @@ def _run_enrol_replace(args: argparse.Namespace, village_code: str, village_name
     code = None if args.no_code else generate_enrolment_code()
     site = SyncSite.open(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
     try:
-        if site.register.installation() is None:
+        installation = site.register.installation()
+        if installation is None:
             raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
+        _check_village_of(village_code, installation)
         made = create_replacement_enrolment_file(site, village_code=village_code, village_name=village_name,
                                                  out=target, code=code, valid_for=timedelta(days=args.valid_days))
         fingerprint = site.keys().public().fingerprint
