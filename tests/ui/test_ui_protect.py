@@ -44,6 +44,7 @@ from carebook.ui.start_checks import (
 from keyring_helpers import MemoryKeyring
 from protect_helpers import CHILD_NAME, PASSPHRASE, do_work, new_database, table_digest
 
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fast scrypt, no passphrase in the environment, the keyring off unless a test sets one."""
