@@ -105,19 +105,44 @@ def _reader(dialect: Dialect, table: Table, column: str) -> _Reader | None:
 
 class _Reading:
     """Reads insert rows of ``table`` as the objects with attributes ``columns`` that reading them
-    back from the database would give (a missing column is ``None``)."""
+    back from the database would give (a missing column is ``None``). The converted values of a
+    row are remembered by the row's values of those columns: rows share most of them (codes,
+    flags, the instant of one transaction)."""
 
     def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str]) -> None:
         readers = [(c, _reader(dialect, table, c)) for c in columns]
         self.columns = list(columns)
-        self.converted = [(c, read) for c, read in readers if read is not None]
+        self.converted = [c for c, read in readers if read is not None]
+        self.readers = [read for _c, read in readers if read is not None]
+        self.seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def __call__(self, row: Mapping[str, Any]) -> SimpleNamespace:
         get = row.get
         values = {c: get(c) for c in self.columns}
-        for c, read in self.converted:
-            values[c] = read(values[c])
+        raw = tuple([values[c] for c in self.converted])
+        lists = False
+        try:
+            done = self.seen.get(raw)
+        except TypeError:  # a list among them (a JSON column): remembered by its items
+            lists = True
+            raw = tuple([tuple(v) if type(v) is list else v for v in raw])
+            try:
+                done = self.seen.get(raw)
+            except TypeError:  # unhashable items: converted value by value, not remembered
+                raw, done = (), tuple([read(v) for read, v in zip(self.readers, _values_of(values, self.converted),
+                                                                       strict=True)])
+        if done is None:
+            done = self.seen[raw] = tuple([read(v) for read, v in zip(self.readers, _values_of(values, self.converted),
+                                                                       strict=True)])
+        if lists:  # each row gets its own lists
+            done = tuple([list(v) if type(v) is list else v for v in done])
+        values.update(zip(self.converted, done, strict=True))
         return SimpleNamespace(**values)
+
+
+def _values_of(values: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
+    """The values of ``columns`` in ``values``, in order."""
+    return [values[c] for c in columns]
 
 
 def _member_order(member: Any) -> tuple[str, str]:
