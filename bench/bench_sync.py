@@ -63,6 +63,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from carebook.model.children import Child
+from carebook.model.db import backup_database
 from carebook.model.jsonvalues import to_json_value
 from carebook.sync.exchange import SyncSite, export_bundles, import_bundle
 from carebook.sync.merge import columns_of
@@ -79,6 +80,75 @@ def _rows_reference(site: SyncSite, entities: list[str]) -> int:
                 lines.append(json.dumps({k: to_json_value(row._mapping[k]) for k in info.tracked},
                                         ensure_ascii=False, separators=(",", ":"), sort_keys=True))
     return len(zlib.compress("\n".join(lines).encode(), 9))
+
+
+class _ChangesetReference:
+    """SQLite's session extension (apsw) as a size reference: the changeset of the same edits on
+    a plain SQLite copy of the tracked columns (values as the register stores them). ``None``
+    when apsw is not installed: the bench then skips it."""
+
+    def __init__(self) -> None:
+        import apsw
+
+        self.apsw = apsw
+        self.db = apsw.Connection(":memory:")
+        self.created: set[str] = set()
+
+    @staticmethod
+    def available() -> bool:
+        """Whether apsw imports here."""
+        try:
+            import apsw  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def _rows(self, site: SyncSite, entity: str) -> tuple[list[str], list[tuple[object, ...]]]:
+        info = columns_of(entity)
+        cols = ["id", *[c for c in info.tracked if c != "id"]]
+        with site.register.reading() as session:
+            sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + f' FROM "{info.table.name}"'
+            rows = [tuple(r) for r in session.connection().exec_driver_sql(sql)]
+        if entity not in self.created:
+            self.db.execute(f'CREATE TABLE "{entity}" ("id" TEXT PRIMARY KEY, '
+                            + ", ".join(f'"{c}"' for c in cols[1:]) + ")")
+            self.created.add(entity)
+        return cols, rows
+
+    def load(self, site: SyncSite, entities: list[str]) -> None:
+        """Copy the rows of ``entities`` without recording them (the state before an edit)."""
+        for entity in entities:
+            cols, rows = self._rows(site, entity)
+            self.db.executemany(f'INSERT INTO "{entity}" VALUES ({", ".join("?" for _ in cols)})', rows)
+
+    def inserts(self, site: SyncSite, entities: list[str]) -> tuple[int, int]:
+        """Changeset bytes (raw, zlib-9) of inserting the rows of ``entities``."""
+        session = self.apsw.Session(self.db, "main")
+        session.attach()
+        self.load(site, entities)
+        data = session.changeset()
+        session.close()
+        return len(data), len(zlib.compress(data, 9))
+
+    def updates(self, site: SyncSite, entity: str, column: str) -> tuple[int, int]:
+        """Changeset bytes (raw, zlib-9) of setting ``column`` of every row of ``entity`` to the
+        site's current value."""
+        with site.register.reading() as session:
+            values = list(session.connection().exec_driver_sql(f'SELECT "{column}", "id" FROM "{entity}"'))
+        session_ = self.apsw.Session(self.db, "main")
+        session_.attach()
+        self.db.executemany(f'UPDATE "{entity}" SET "{column}" = ? WHERE "id" = ?', [tuple(v) for v in values])
+        data = session_.changeset()
+        session_.close()
+        return len(data), len(zlib.compress(data, 9))
+
+
+def _changeset_text(size: tuple[int, int] | None, n: int, bundle: int) -> str:
+    if size is None:
+        return "SQLite session changeset (apsw): not measured, apsw is not installed"
+    raw, packed = size
+    return (f"SQLite session changeset (apsw) of the same edits: {raw:,} B raw, {packed:,} B zlib-9 "
+            f"= {packed / n:.1f} B/change; bundle/changeset(zlib-9) = {bundle / packed:.2f}")
 
 
 def _child_field_reference(site: SyncSite) -> int:
@@ -106,7 +176,7 @@ class _Timer:
 
 
 def _exchange(world: SyncWorld, village: SyncSite, label: str, reference: int,
-              baseline: _Timer | None = None) -> None:
+              baseline: _Timer | None = None, changeset: tuple[int, int] | None = None) -> None:
     folder = world.stick / label
     folder.mkdir()
     with _Timer() as exp:
@@ -122,6 +192,7 @@ def _exchange(world: SyncWorld, village: SyncSite, label: str, reference: int,
           f"bundle {result.size:,} B = {result.size / n:.1f} B/change; "
           f"rows zlib-9 {reference:,} B; bundle/rows = {result.size / reference:.2f}; "
           f"applied {imported.merge.applied}, inserted {imported.merge.inserted}, updated {imported.merge.updated}")
+    print(f"  {_changeset_text(changeset, n, result.size)}")
     if baseline is not None:
         print(f"  import+merge / the village's bulk import of the same children (same run): "
               f"wall {imp.wall / baseline.wall:.2f}x, CPU {imp.cpu / baseline.cpu:.2f}x")
@@ -142,11 +213,20 @@ def main() -> None:
                 ids = world.import_ledger(village, args.children, seed=1)
             print(f"baseline: ledger of {len(ids)} children imported at the village (model bulk path): "
                   f"{bulk.text(len(ids))} children")
-            _exchange(world, village, "ledger", _rows_reference(village, ["child", "family_member", "visit"]), bulk)
+            entities = ["child", "family_member", "visit"]
+            reference = _ChangesetReference() if _ChangesetReference.available() else None
+            ledger_cs = reference.inserts(village, entities) if reference else None
+            _exchange(world, village, "ledger", _rows_reference(village, entities), bulk, ledger_cs)
+            with _Timer() as backup:
+                backup_database(world.township.db, Path(tmp) / "before-import.db")
+            print(f"backup an import takes first (not in import+merge above), township of {len(ids)} children: "
+                  f"{backup.wall:.2f} s wall, {backup.cpu:.2f} s CPU, "
+                  f"{(Path(tmp) / 'before-import.db').stat().st_size:,} B")
             with village.register.writing() as session:
                 for child in session.scalars(select(Child)):
                     child.notes = f"{child.name}：已核实"
-            _exchange(world, village, "one-field-each", _child_field_reference(village), bulk)
+            field_cs = reference.updates(village, "child", "notes") if reference else None
+            _exchange(world, village, "one-field-each", _child_field_reference(village), bulk, field_cs)
         finally:
             world.close()
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,8 +235,11 @@ def main() -> None:
             per_child = 4
             bundles = []
             sizes = 0
+            cs_sizes: list[tuple[int, int]] = []
             for i, village in enumerate(world.villages):
                 world.import_ledger(village, max(1, args.per_village // per_child), seed=100 + i)
+                if _ChangesetReference.available():
+                    cs_sizes.append(_ChangesetReference().inserts(village, ["child", "family_member", "visit"]))
                 folder = world.stick / f"v{i}"
                 folder.mkdir()
                 result = export_bundles(village, folder)[0]
@@ -168,9 +251,10 @@ def main() -> None:
                     import_bundle(world.township, b.paths, backup=False)
             print(f"{len(bundles)} village bundles: {total} changes imported in {imp.text(total)}; "
                   f"{sizes:,} B = {sizes / total:.1f} B/change")
+            summed = (sum(c[0] for c in cs_sizes), sum(c[1] for c in cs_sizes)) if cs_sizes else None
+            print(f"  {_changeset_text(summed, total, sizes)} (one changeset per village)")
         finally:
             world.close()
-    print("SQLite session-extension changeset (apsw): not measured, apsw is not installed here")
 
 
 if __name__ == "__main__":
