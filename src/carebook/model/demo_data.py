@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carebook.model.children import Child
 from carebook.model.enums import OrgLevel, ReferralAgency, ReportSituation, Role
 from carebook.model.installation import add_org_unit
 from carebook.model.register import Register
@@ -19,6 +24,8 @@ from carebook.model.services import entrustments as ent
 from carebook.model.services import reports as rep
 from carebook.model.services.bulk import import_children, insert_visits
 from carebook.model.services.children import clean_child_input
+from carebook.model.services.derived import propose_next_visit, refresh_children
+from carebook.model.settings import load_settings
 from carebook.model.synthetic import synthetic_children_by_village, synthetic_visits
 
 TOWNSHIP = ("610402100", "幸福镇")
@@ -50,10 +57,25 @@ def build_demo(reg: Register, *, children: int = 300, seed: int = 20261129, toda
     ids = reg.child_ids()
     visited = [i for i in ids if rng.random() < 0.9]
     with reg.writing(DIRECTOR) as session:
-        insert_visits(session, synthetic_visits(visited, per_child=2, seed=seed, today=today, visitor_name=DIRECTOR),
-                      today=today)
+        visits = synthetic_visits(visited, per_child=2, seed=seed, today=today, visitor_name=DIRECTOR)
+        _plan_by_frequency(session, visits, today)
+        insert_visits(session, visits, today=today)
+        refresh_children(session, visited, load_settings(session), today)
     _entrustments(reg, rng, today)
     _reports(reg, rng, today)
+
+
+def _plan_by_frequency(session: Session, visits: list[dict[str, Any]], today: dt.date) -> None:
+    """Give each synthetic visit the next visit date a director would have been proposed: the
+    visit date plus the interval of the child's categories and risk colour (settings), as
+    :func:`carebook.model.services.visits.record_visit` does; a red child is due 15 days after
+    its visit, not 90."""
+    settings = load_settings(session)
+    facts = {cid: (list(cats or []), risk.code if risk else None) for cid, cats, risk in session.execute(
+        select(Child.id, Child.categories, Child.risk_colour))}
+    for visit in visits:
+        categories, risk = facts.get(visit["child_id"], ([], None))
+        visit["next_visit_date"] = propose_next_visit(categories, risk, visit["visit_date"], today, settings)
 
 
 def _entrustments(reg: Register, rng: random.Random, today: dt.date) -> None:

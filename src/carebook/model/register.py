@@ -136,9 +136,14 @@ class Register:
         return self.read(load_settings)
 
     def save_settings(self, settings: RegisterSettings) -> None:
-        """Store the register settings."""
+        """Store the register settings and recompute every child's derived columns with them
+        (categories and the next visit due follow the thresholds and visit frequencies)."""
+        from carebook.model.children import Child
+        from carebook.model.services.derived import refresh_children
+
         with self.sessions() as session, session.begin():
             save_settings(session, settings)
+            refresh_children(session, list(session.scalars(select(Child.id))), settings, self.today())
 
     def set_actor(self, name: str) -> None:
         """Set the name recorded as the author of changes (the child director's name)."""

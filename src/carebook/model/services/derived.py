@@ -102,18 +102,25 @@ def derived_values(
     ``None`` when never visited). The one place these rules live: :func:`refresh_child` and
     :func:`refresh_children` (and sync after a merge) all use it.
 
-    Rules: categories per :func:`carebook.model.categories.compute_categories`; the next visit
-    is the one the last visit planned, else (never visited, or a visit without a plan) the
-    interval of :func:`propose_next_visit`; a child never visited keeps a due date already set.
+    Rules: categories per :func:`carebook.model.categories.compute_categories`. The next visit
+    due is derived, never kept: the last visit's date plus the visit interval of the child's
+    *current* categories and risk colour (:func:`propose_next_visit`, settings frequencies), or
+    the date the last visit planned (the visit's ``next_visit_date``, the director's plan
+    recorded with the visit) when that is earlier. So raising the risk to red brings the next
+    visit forward to the last visit + the red interval, and lowering it moves the date later again
+    (never later than the interval allows, never past an earlier plan). A child never visited is
+    due from its registration (or keeps a due date already set).
     """
     categories = sort_categories(compute_categories(facts_of(child, members, assistance_kinds), today, settings))
     risk = child.risk_colour.code if child.risk_colour else None
     next_due = child.next_visit_due
-    if last_visit is not None and last_visit[1] is not None:
-        next_due = last_visit[1]
-    elif next_due is None or last_visit is not None:
-        base = child.created_at.date() if child.created_at and last_visit is None else today
-        next_due = propose_next_visit(categories, risk, last_visit[0] if last_visit else None, base, settings)
+    if last_visit is not None:
+        next_due = propose_next_visit(categories, risk, last_visit[0], today, settings)
+        if last_visit[1] is not None and last_visit[1] < next_due:
+            next_due = last_visit[1]
+    elif next_due is None:
+        base = child.created_at.date() if child.created_at else today
+        next_due = propose_next_visit(categories, risk, None, base, settings)
     return {
         "categories": categories, "search_initials": search_key(child.name),
         "id_number_rev": child.id_number[::-1] if child.id_number else None,
