@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,13 @@ def last_seq(register: Register) -> Callable[[], int]:
     def get(session: Session) -> int:
         return int(session.scalar(select(ChangeLogEntry.seq).order_by(ChangeLogEntry.seq.desc()).limit(1)) or 0)
     return lambda: register.read(get)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_cleanup() -> Iterator[None]:
+    """At the end of the session, stop the throw-away PostgreSQL server of ``tests/pg_server.py``
+    (if a test started one) and delete its ``/tmp/cbpg-*`` folder (``atexit`` does it too)."""
+    yield
+    module = sys.modules.get("pg_server")
+    if module is not None:
+        module.stop_server()

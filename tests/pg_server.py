@@ -7,23 +7,80 @@ temporary directory, listening only on a Unix socket, with ``fsync=off`` (test d
 (CI), PostgreSQL refuses to run, so it runs as the ``postgres`` user through ``runuser``. One
 server serves the whole test session (stopped at exit); each test gets its own database.
 
+Its temporary directory (``/tmp/cbpg-*``) is removed when the session ends (``atexit``, registered
+before the server starts, and :func:`stop_server`, which ``tests/conftest.py`` calls from a
+session fixture's finaliser) and when the start fails. A run killed before either could run
+leaves its folder: at the next start, :func:`remove_stale_folders` deletes ``cbpg-*`` folders
+older than a day whose ``postmaster.pid`` names no running PostgreSQL process (or that have no
+server at all).
+
 :func:`fresh_database_url` skips the test, saying why, when no server can be had.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 ENV_URL = "CAREBOOK_TEST_PG_URL"
+PREFIX = "cbpg-"
+#: A leftover folder younger than this is left alone (another run may be starting its server).
+STALE_AFTER_S = 24 * 3600
+
+
+def _server_running(folder: Path) -> bool:
+    """Whether ``folder/data/postmaster.pid`` names a live PostgreSQL process (unreadable: assume so)."""
+    pid_file = folder / "data" / "postmaster.pid"
+    try:
+        if not pid_file.exists():
+            return False
+        first = pid_file.read_text(errors="replace").splitlines()[:1]
+    except OSError:
+        return True
+    if not first or not first[0].strip().isdigit():
+        return False
+    pid = int(first[0].strip())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"postgres" in cmdline  # a reused pid is not our server
+
+
+def remove_stale_folders(base: Path | None = None, *, now: float | None = None) -> list[Path]:
+    """Delete ``cbpg-*`` folders in ``base`` (the temp directory) left by aborted runs: older than
+    :data:`STALE_AFTER_S` and with no running server. Returns the folders removed."""
+    base = Path(base or tempfile.gettempdir())
+    now = time.time() if now is None else now
+    removed = []
+    for folder in base.glob(f"{PREFIX}*"):
+        try:
+            if not folder.is_dir() or folder.is_symlink() or now - folder.stat().st_mtime < STALE_AFTER_S:
+                continue
+        except OSError:
+            continue
+        if _server_running(folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed
 
 
 class _Server:
@@ -54,8 +111,10 @@ class _Server:
         if os.geteuid() == 0 and not shutil.which("runuser"):
             self.error = "running as root without runuser: cannot start PostgreSQL as another user"
             return
-        directory = Path(tempfile.mkdtemp(prefix="cbpg-"))
+        remove_stale_folders()
+        directory = Path(tempfile.mkdtemp(prefix=PREFIX))
         self.directory = directory
+        atexit.register(self.stop)
         if os.geteuid() == 0:
             shutil.chown(directory, "postgres")
         data = directory / "data"
@@ -74,21 +133,29 @@ class _Server:
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             detail = getattr(exc, "stderr", b"") or b""
             self.error = f"could not start PostgreSQL: {exc} {detail.decode(errors='replace')[:300]}"
+            self.stop()
             return
         self.admin_url = f"postgresql+psycopg://postgres@/postgres?host={directory}"
-        atexit.register(self.stop)
 
     def stop(self) -> None:
-        if self.directory is None or self.pg_ctl is None:
+        """Stop the server (if it runs) and delete its folder; safe to call more than once."""
+        if self.directory is None:
             return
         data = self.directory / "data"
-        subprocess.run(self._as_postgres([self.pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       capture_output=True, timeout=60, check=False)  # fmt: skip
+        if self.pg_ctl is not None and (data / "postmaster.pid").exists():
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                subprocess.run(self._as_postgres([self.pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
+                               capture_output=True, timeout=60, check=False)  # fmt: skip
         shutil.rmtree(self.directory, ignore_errors=True)
         self.directory = None
 
 
 _SERVER = _Server()
+
+
+def stop_server() -> None:
+    """Stop the session's server, if one was started here, and delete its folder."""
+    _SERVER.stop()
 
 
 def admin_url() -> str | None:
