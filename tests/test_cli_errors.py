@@ -314,3 +314,44 @@ def test_enrol_create_out_without_extension_that_does_not_exist_is_refused(towns
     no_traceback(proc)
     assert "找不到文件夹" in proc.stderr
     assert not (tmp_path / "stick").exists() and tree_hash(township_dir) == before
+
+
+# -- 7. bundle import of a missing file, of a folder --------------------------------------------
+
+def test_bundle_import_of_a_missing_file_says_so(township_dir: Path, tmp_path: Path) -> None:
+    for command in ("import", "inspect"):
+        proc = carebook(tmp_path, "--data-dir", str(township_dir), "bundle", command, str(tmp_path / "nofile.cbk"),
+                        passphrase="first-pass-123")
+        assert proc.returncode == 1
+        no_traceback(proc)
+        assert f"找不到文件 {tmp_path / 'nofile.cbk'}" in proc.stderr and "U 盘" not in proc.stderr
+
+
+def test_bundle_import_of_an_empty_folder_says_so(township_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    proc = carebook(tmp_path, "--data-dir", str(township_dir), "bundle", "import", str(tmp_path / "empty"),
+                    passphrase="first-pass-123")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "没有同步包" in proc.stderr
+
+
+def test_bundle_import_of_a_folder_imports_every_bundle_in_it(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        world.import_ledger(village, 5, seed=7)
+        folder = tmp_path / "to-import"
+        folder.mkdir()
+        for bundle in world.export(village):
+            shutil.copy(bundle, folder / bundle.name)
+        (folder / "notes.txt").write_text("not a bundle")
+        world.township.close()
+        proc = carebook(tmp_path, "--data-dir", str(tmp_path / "township"), "bundle", "import", str(folder),
+                        "--json", passphrase=PASSPHRASE)
+        results = _json(proc)
+        assert isinstance(results, list) and len(results) == 1
+        assert results[0]["applied"] > 0 and not results[0]["already_imported"]
+        world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)
+    finally:
+        world.close()

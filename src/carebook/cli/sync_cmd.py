@@ -20,7 +20,13 @@ from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
 from carebook.model.installation import ACTOR_KEY
 from carebook.model.settings import get_value
-from carebook.sync.conflicts import DUPLICATE_REVIEW_HINT, ConflictView, list_conflicts, resolve_conflict
+from carebook.sync.conflicts import (
+    DUPLICATE_REVIEW_HINT,
+    ConflictView,
+    duplicate_summary_text,
+    list_conflicts,
+    resolve_conflict,
+)
 from carebook.sync.exchange import ExportResult, ImportResult, SyncSite, export_bundles, import_bundles
 from carebook.sync.held_records import held_notes
 
@@ -37,7 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = bundle.add_parser("import", help="verify and apply bundles",
                           description="Verify, back up and apply each bundle in one transaction. Importing "
                                       "the same bundle again changes nothing.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="bundle file(s) (.cbk), or any part of a split one")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="bundle file(s) (.cbk), or any part of a split one, or a folder (every .cbk in it)")
     p.add_argument("--no-backup", action="store_true", help="do not take a backup first")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_import)
@@ -90,11 +97,36 @@ def _print_export(r: ExportResult) -> None:
               f"{r.size} bytes -> {files}"))
 
 
+def bundle_files_of(names: list[str]) -> list[Path]:
+    """The files ``bundle import`` reads: each name as given, except that a folder stands for
+    every ``*.cbk`` file directly inside it (sorted by name, so a sender's bundles come in
+    order and split parts stay together).
+
+    Raises:
+        CarebookError: a folder without any ``.cbk`` file.
+    """
+    from carebook.sync.bundle_files import EXTENSION
+
+    files: list[Path] = []
+    for name in names:
+        path = Path(name).expanduser()
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() == EXTENSION and p.is_file())
+        if not found:
+            raise CarebookError(f"文件夹 {path} 里没有同步包（.cbk 文件），没有导入任何数据",
+                                f"the folder {path} holds no bundle (.cbk file); nothing was imported")
+        files.extend(found)
+    return files
+
+
 def run_import(args: argparse.Namespace) -> int:
     """``bundle import``."""
+    files = bundle_files_of(args.files)
     site = open_site(args)
     try:
-        results = import_bundles(site, [Path(f).expanduser() for f in args.files], backup=not args.no_backup)
+        results = import_bundles(site, files, backup=not args.no_backup)
     finally:
         site.close()
     if args.json:
@@ -173,26 +205,13 @@ def _print_conflict(c: ConflictView) -> None:
     print(f"{c.id[:8]}  {kind}  {c.entity}/{c.record_id[:8]}  {c.field or ''}  [{c.status}]")
     if c.kind == "duplicate_key" and c.a_summary is not None and c.b_summary is not None:
         for side in sorted((c.a_summary, c.b_summary), key=lambda s: s.get("status") != "in_register"):
-            print("    " + _summary_line(side))
+            print("    " + duplicate_summary_text(side))
         if c.status == "open":
             print("    " + msg(*DUPLICATE_REVIEW_HINT))
         return
     print(f"    a: {json.dumps(c.a_value, ensure_ascii=False)}  ({c.a_actor}, {c.a_field})")
     print(f"    b: {json.dumps(c.b_value, ensure_ascii=False)}  ({c.b_actor}, {c.b_field})"
           + (msg("  ← 当前采用", "  <- kept") if c.winner == "b" else ""))
-
-
-def _summary_line(side: dict[str, Any]) -> str:
-    """One side of a duplicate, readable: in the register or held; name, ID number, village, birth."""
-    held = side.get("status") != "in_register"
-    label = msg("暂缓（待审核）", "held for review") if held else msg("在册", "in the register")
-    if "name" not in side:
-        values = "  ".join(f"{k}={v}" for k, v in side.items() if k != "status")
-        return f"{label}：{values}" if msg("zh", "en") == "zh" else f"{label}: {values}"
-    village = f"{side.get('village_name') or '-'}（{side.get('village_code') or '-'}）"
-    born = side.get("date_of_birth") or "-"
-    return msg(f"{label}：{side.get('name') or '-'}  身份证号 {side.get('id_number') or '-'}  {village}  出生日期 {born}",
-               f"{label}: {side.get('name') or '-'}  ID {side.get('id_number') or '-'}  {village}  born {born}")
 
 
 def run_conflicts_resolve(args: argparse.Namespace) -> int:

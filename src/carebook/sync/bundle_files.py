@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from carebook.model.errors import os_error_text
 from carebook.sync.atomic_files import (
     FAT32_MAX_FILE_SIZE,
     MAX_NAME_LENGTH,
@@ -38,6 +39,7 @@ from carebook.sync.bundle_format import (
 from carebook.sync.bundle_parts import is_part, join_parts, parse_part, split_bundle
 from carebook.sync.enrolment import PendingEnrolment
 from carebook.sync.errors import (
+    BundleError,
     CorruptBundleError,
     NotABundleError,
     ReadBackFailedError,
@@ -125,7 +127,7 @@ def load_bundle_bytes(paths: Path | Sequence[Path]) -> bytes:
 
     A single part file pulls in its siblings ``<base>.partNNN.cbk`` from the same folder.
     Raises the part errors of :func:`carebook.sync.bundle_parts.join_parts`, and
-    CorruptBundleError when a file cannot be read.
+    BundleFileError when a file cannot be read (missing, a folder, no permission).
     """
     path_list = [paths] if isinstance(paths, Path) else list(paths)
     if not path_list:
@@ -207,15 +209,34 @@ def looks_like_bundle(path: Path) -> bool:
     return head == MAGIC or is_part(head)
 
 
+class BundleFileError(BundleError):
+    """The bundle file could not be read (同步包文件无法读取): it is not there, it is a folder,
+    or the system refused to read it (permission, a failing USB stick). Not damage: the file
+    itself may be sound. Nothing was imported. ``path`` is the file given."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.path = path
+        if isinstance(exc, FileNotFoundError):
+            zh, en = f"找不到文件 {path}", f"No file {path}"
+        elif isinstance(exc, IsADirectoryError):
+            zh = f"{path} 是文件夹，请选择其中的同步包文件（.cbk）"
+            en = f"{path} is a folder; choose the bundle files (.cbk) in it"
+        else:
+            reason_zh, reason_en = os_error_text(exc)
+            zh, en = f"无法读取同步包 {path}：{reason_zh}", f"Could not read the bundle {path}: {reason_en}"
+        super().__init__(f"{zh}。没有导入任何数据。", f"{en}. Nothing was imported.")
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise CorruptBundleError(f"{path.name}: {exc.strerror or type(exc).__name__}") from exc
+        raise BundleFileError(path, exc) from exc
 
 
 __all__ = [
     "EXTENSION",
+    "BundleFileError",
     "WrittenBundle",
     "bundle_file_name",
     "group_bundle_paths",
