@@ -58,6 +58,7 @@ class TownshipDuplicatesPage(Page):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.view: duplicates.DuplicatesView | None = None
+        self.villages: list[duplicates.VillageChoice] = []
         self.dialog: Any = None
         self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.refresh_button.clicked.connect(self.activate)
@@ -127,6 +128,14 @@ class TownshipDuplicatesPage(Page):
         self.refresh_button.setEnabled(False)
         self.ctx.task(lambda t: duplicates.load_duplicates(api), self).coalesce("township-duplicates").success(
             self.show_view).finally_(lambda: self.refresh_button.setEnabled(True)).run()
+        self.ctx.task(lambda t: duplicates.load_villages(api), self).coalesce("township-duplicates-villages").success(
+            self._show_villages).run()
+
+    def _show_villages(self, villages: list[duplicates.VillageChoice]) -> None:
+        self.villages = villages
+        if self.view is not None:
+            self.view.villages = villages
+        self._set_buttons(self.selected())
 
     # -- showing ----------------------------------------------------------------------------------
     def kind_label(self, kind: str) -> str:
@@ -167,6 +176,8 @@ class TownshipDuplicatesPage(Page):
     def show_view(self, view: duplicates.DuplicatesView) -> None:
         """Fill the list from ``view`` and keep the selection on the same pair when it is still there."""
         selected = self.selected()
+        if not view.villages:
+            view.villages = self.villages  # read by the second task (kept from the last one)
         self.view = view
         c = view.candidates
         self.count.setText(self.tr("%1 pairs to review").replace("%1", str(len(c))) if c else "")

@@ -23,11 +23,12 @@ class VillageChoice:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class DuplicatesView:
     """What the duplicate review page shows: the candidate pairs
     (:class:`~carebook.model.queries.duplicates.DuplicateCandidate`, in the query's order) and
-    the villages of the township (those enrolled here but not heard from yet included), by code."""
+    the villages of the township (those enrolled here but not heard from yet included), by code;
+    the page reads the villages in a second task (:func:`load_villages`), after the list is shown."""
 
     candidates: list[Any]
     villages: list[VillageChoice]
@@ -39,16 +40,23 @@ def _enrolled(session: Any) -> dict[str, str]:
     return {p.village_code: p.village_name for p in load_pending_enrolments(session)}
 
 
-def load_duplicates(api: Any) -> DuplicatesView:
-    """The candidate pairs not reviewed yet, and the villages (see :class:`DuplicatesView`)."""
+def load_duplicates(api: Any, with_villages: bool = False) -> DuplicatesView:
+    """The candidate pairs not reviewed yet; the villages too with ``with_villages`` (else an
+    empty list: see :func:`load_villages`)."""
     from carebook.model.queries.duplicates import find_duplicates
-    from carebook.model.queries.overview import township_overview
 
     candidates = list(api.read(find_duplicates))
+    return DuplicatesView(candidates, load_villages(api) if with_villages else [])
+
+
+def load_villages(api: Any) -> list[VillageChoice]:
+    """The villages of the township by division code, those enrolled here that have sent
+    nothing yet included (as the overview lists them)."""
+    from carebook.model.queries.overview import township_overview
+
     enrolled = api.read(_enrolled)
     overview = api.read(township_overview, today=api.today(), expected_villages=list(enrolled.items()))
-    villages = [VillageChoice(v.code, v.name) for v in overview.villages if v.code]
-    return DuplicatesView(candidates, villages)
+    return [VillageChoice(v.code, v.name) for v in overview.villages if v.code]
 
 
 def merge(api: Any, keep_id: str, drop_id: str) -> str:
