@@ -109,7 +109,7 @@ def test_import_says_duplicates_went_to_the_review_and_conflicts_read_well(sync_
 def test_sync_page_line_and_transfer_then_merge_settle(sync_world: SyncWorld) -> None:
     from carebook.model.services.duplicates import merge_children
     from carebook.model.services.transfer import transfer_child
-    from carebook.ui.sync.ops import _import_line
+    from carebook.ui.sync.ops import _import_line, load_conflicts
 
     world = sync_world
     first, second, _third = world.villages
@@ -122,6 +122,12 @@ def test_sync_page_line_and_transfer_then_merge_settle(sync_world: SyncWorld) ->
     line = _import_line("x.cbk", result)
     assert any(n.startswith(f"1 {DUPLICATE_NOTE}") for n in line.notes), line.notes
     assert not any("等待尚未收到" in n for n in line.notes)
+    # the conflicts screen shows both files readably, A/B/value not offered
+    [shown] = load_conflicts(world.township.register)
+    assert shown.kind == "duplicate_key" and not shown.decidable and shown.child == "赵子涵"
+    texts = sorted([shown.a_text, shown.b_text])
+    assert texts[0].startswith("在册：赵子涵") and texts[1].startswith("暂缓（待审核）：赵子涵")
+    assert "第2村（610402100202）" in texts[1] and "{" not in "".join(texts)
     # the child moved: transfer the old file to the new village, merge the held one into it
     with world.township.register.writing() as session:
         transfer_child(session, old, second.installation().org_code, reason="随父母迁居", today=world.today)

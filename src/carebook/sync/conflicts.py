@@ -241,6 +241,22 @@ def duplicate_summary(session: Session, entity: str, value: Any, holder: bool) -
             "status": status}
 
 
+def duplicate_summary_text(side: dict[str, Any]) -> str:
+    """One side of a duplicate (:func:`duplicate_summary`) in words, current language: in the
+    register or held for review; name, ID number, village (code), date of birth."""
+    from carebook.model.i18n import msg
+
+    held = side.get("status") != "in_register"
+    label = msg("暂缓（待审核）", "held for review") if held else msg("在册", "in the register")
+    if "name" not in side:
+        values = "  ".join(f"{k}={v}" for k, v in side.items() if k != "status")
+        return msg(f"{label}：{values}", f"{label}: {values}")
+    village = f"{side.get('village_name') or '-'}（{side.get('village_code') or '-'}）"
+    born = side.get("date_of_birth") or "-"
+    return msg(f"{label}：{side.get('name') or '-'}  身份证号 {side.get('id_number') or '-'}  {village}  出生日期 {born}",
+               f"{label}: {side.get('name') or '-'}  ID {side.get('id_number') or '-'}  {village}  born {born}")
+
+
 def _view(row: SyncConflict) -> ConflictView:
     return ConflictView(
         row.id, row.kind, row.entity, row.record_id, row.field, row.a_field, loads(row.a_value), row.a_actor,

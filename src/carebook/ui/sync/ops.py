@@ -371,7 +371,7 @@ def _child_name(session: Any, entity: str, record_id: str) -> str:
 def load_conflicts(api: Any) -> list[ConflictLine]:
     """The open conflicts (:func:`carebook.sync.conflicts.list_conflicts`), oldest first."""
     from carebook.model.child_fields import field_label
-    from carebook.sync.conflicts import list_conflicts
+    from carebook.sync.conflicts import duplicate_summary_text, list_conflicts
 
     zh = current_language() == "zh"
 
@@ -379,6 +379,12 @@ def load_conflicts(api: Any) -> list[ConflictLine]:
         out = []
         for c in list_conflicts(session, status="open"):
             label = field_label(c.field, zh) if c.field else ""
+            if c.a_summary is not None and c.b_summary is not None:  # a duplicate: both files readably
+                name = c.a_summary.get("name") or c.b_summary.get("name") or "-"
+                out.append(ConflictLine(c.id, c.kind, _kind_label(c.kind), str(name), label,
+                                        duplicate_summary_text(c.a_summary), c.a_actor,
+                                        duplicate_summary_text(c.b_summary), c.b_actor, c.winner))
+                continue
             out.append(ConflictLine(c.id, c.kind, _kind_label(c.kind), _child_name(session, c.entity, c.record_id),
                                     label, _value_text(c.field, c.a_value), c.a_actor,
                                     _value_text(c.field, c.b_value), c.b_actor, c.winner))
