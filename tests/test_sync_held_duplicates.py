@@ -109,7 +109,7 @@ def test_import_says_duplicates_went_to_the_review_and_conflicts_read_well(sync_
 def test_sync_page_line_and_transfer_then_merge_settle(sync_world: SyncWorld) -> None:
     from carebook.model.services.duplicates import merge_children
     from carebook.model.services.transfer import transfer_child
-    from carebook.ui.sync.ops import _import_line, load_conflicts
+    from carebook.ui.sync.ops import _import_line, load_conflicts, load_overview
 
     world = sync_world
     first, second, _third = world.villages
@@ -122,6 +122,8 @@ def test_sync_page_line_and_transfer_then_merge_settle(sync_world: SyncWorld) ->
     line = _import_line("x.cbk", result)
     assert any(n.startswith(f"1 {DUPLICATE_NOTE}") for n in line.notes), line.notes
     assert not any("等待尚未收到" in n for n in line.notes)
+    # the sync page's status does not count the held file and its father as waiting for changes
+    assert load_overview(world.township.register).parked == 0
     # the conflicts screen shows both files readably, A/B/value not offered
     [shown] = load_conflicts(world.township.register)
     assert shown.kind == "duplicate_key" and not shown.decidable and shown.child == "赵子涵"

@@ -88,8 +88,9 @@ class PeerLine:
 class SyncOverview:
     """What the sync page's status panel shows: this installation's role (``village`` or
     ``township``), changes made here not yet received by the township (issue 5 item 8), the
-    peers, open conflicts, records waiting for missing changes and the remembered relay URL
-    ("" when none)."""
+    peers, open conflicts, records waiting for missing changes (not those held for the
+    duplicate review: :mod:`carebook.sync.held_records`) and the remembered relay URL ("" when
+    none)."""
 
     role: str
     unsent: int
@@ -116,15 +117,20 @@ def load_overview(api: Any) -> SyncOverview:
     if inst is None:
         return SyncOverview("village", 0, [], 0, 0, "")
 
-    def read(session: Any) -> tuple[int, Any, Any]:
-        relay = settings_store.get_value(session, "sync.relay", {}) or {}
-        return unsent_change_count(session), sync_status(session), relay
+    def read(session: Any) -> tuple[int, Any, Any, int]:
+        from carebook.sync.held_records import held_records
 
-    unsent, status, relay = api.read(read)
+        relay = settings_store.get_value(session, "sync.relay", {}) or {}
+        status = sync_status(session)
+        # files held for the duplicate review (and their records) are not waiting for changes
+        waiting = held_records(session, set(), township=True).waiting if status.parked_records else 0
+        return unsent_change_count(session), status, relay, waiting
+
+    unsent, status, relay, waiting = api.read(read)
     peers = [PeerLine(p.name, p.code, p.unacknowledged, _local(p.last_export_at), _local(p.last_import_at))
              for p in status.peers]
     url = str(relay.get("url") or "") if isinstance(relay, dict) else ""
-    return SyncOverview(inst.role.code, unsent, peers, status.open_conflicts, status.parked_records, url)
+    return SyncOverview(inst.role.code, unsent, peers, status.open_conflicts, waiting, url)
 
 
 # --------------------------------------------------------------------------- export
