@@ -355,3 +355,48 @@ def test_bundle_import_of_a_folder_imports_every_bundle_in_it(tmp_path: Path) ->
         world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)
     finally:
         world.close()
+
+
+# -- 6, 11. the demo never takes a real register; no display is said in one line --------------
+
+@pytest.fixture(scope="module")
+def village_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("village")
+    proc = carebook(base, "--data-dir", str(base / "V"), "init", *VILLAGE, passphrase="village-pass-123")
+    assert proc.returncode == 0, proc.stderr
+    proc = carebook(base, "--data-dir", str(base / "V"), "ledger", "import", str(SAMPLE_LEDGER), "--skip-bad",
+                    passphrase="village-pass-123")
+    assert proc.returncode == 0, proc.stderr
+    return base / "V"
+
+
+@pytest.mark.parametrize("passphrase", [None, "village-pass-123"])
+def test_demo_refuses_a_real_register(village_dir: Path, tmp_path: Path, passphrase: str | None) -> None:
+    before = tree_hash(village_dir)
+    proc = carebook(tmp_path, "--data-dir", str(village_dir), "demo", "--no-open", passphrase=passphrase)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "不是演示工作区" in proc.stderr and "演示工作区：" not in proc.stdout
+    assert tree_hash(village_dir) == before
+
+
+def test_demo_reuses_its_own_workspace_and_one_made_before_the_marker(copy_of_demo: Path, tmp_path: Path) -> None:
+    from carebook.cli.demo_cmd import DEMO_MARKER
+
+    assert (copy_of_demo / DEMO_MARKER).is_file()
+    (copy_of_demo / DEMO_MARKER).unlink()  # a demo built by an earlier Carebook
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), "demo", "--no-open", "--json", passphrase=None)
+    assert _json(proc) == {"data_dir": str(copy_of_demo), "created": False, "children": 40}
+    assert (copy_of_demo / DEMO_MARKER).is_file()
+
+
+def test_demo_without_a_display_says_so_in_one_line(tmp_path: Path) -> None:
+    env = env_of(tmp_path)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    proc = subprocess.run([sys.executable, "-m", "carebook", "--data-dir", str(tmp_path / "D"), "demo"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "--no-open" in proc.stderr and "xvfb-run" in proc.stderr
+    assert not (tmp_path / "D").exists()

@@ -93,8 +93,29 @@ def _screenshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_display(command: str = "carebook") -> None:
+    """Refuse to start the desktop where there is no display (Linux without ``$DISPLAY`` or
+    ``$WAYLAND_DISPLAY`` and no ``$QT_QPA_PLATFORM``), where Qt would abort with its xcb plugin
+    message (exit 134). ``command`` is shown in the ``xvfb-run`` suggestion.
+
+    Raises:
+        CarebookError: no display.
+    """
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        from carebook.model.errors import CarebookError
+
+        demo = command.endswith("demo")
+        instead_zh = "请加 --no-open 只建立演示" if demo else "请使用命令（carebook --help）或 --screenshot"
+        instead_en = "add --no-open to only build the demo" if demo else "use the commands (carebook --help) or --screenshot"
+        raise CarebookError(f"没有图形界面（没有设置 DISPLAY）：{instead_zh}，或用 xvfb-run {command} 运行",
+                            f"no display (DISPLAY is not set): {instead_en}, or run it under xvfb-run ({command})")
+
+
 def _desktop(args: argparse.Namespace) -> int:
     from carebook.cli.common import data_dir_of
+
+    check_display()
     from carebook.ui.app import run_app
 
     return run_app(data_dir_of(args))
