@@ -7,8 +7,10 @@ each (default 3: 300,000 visits) through the bulk path
 record gets its change-log row) into a real SQLCipher-encrypted register in a temporary
 directory, then times register searches by name, by pinyin initials and by ID-number suffix.
 
-Baselines measured in the same run, printed as ratios:
+Baselines measured in the same run:
 
+* the floor: the rows the bulk path wrote, read back and inserted again with a raw DB-API
+  ``executemany`` into a new encrypted register (what SQLCipher alone costs, wall and CPU);
 * the same import into a plain (unencrypted) SQLite register built from the same schema with
   the same code path (``--no-baseline`` skips it): the cost of encryption;
 * a bare ``SELECT count(*) FROM child`` on the encrypted register: the floor of one query.
