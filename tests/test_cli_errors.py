@@ -400,3 +400,26 @@ def test_demo_without_a_display_says_so_in_one_line(tmp_path: Path) -> None:
     no_traceback(proc)
     assert "--no-open" in proc.stderr and "xvfb-run" in proc.stderr
     assert not (tmp_path / "D").exists()
+
+
+# -- 9. children show prints labels; --json keeps the codes ------------------------------------
+
+def test_children_show_prints_labels_and_json_keeps_codes(copy_of_demo: Path, tmp_path: Path) -> None:
+    rows = _json(carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "list", "--json"))
+    assert isinstance(rows, list)
+    child = next(r["id_number"] for r in rows if r["sex"] == "1" and r["id_number"])
+    updated = carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "update", child, "--set", "risk_colour=red",
+                       "--set", "ethnic_group=01", "--set", "health_status=healthy",
+                       "--set", "registration_type=rural", "--set", "father.name=测试父", "--set", "father.status=working_away")
+    assert updated.returncode == 0, updated.stderr
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "show", child)
+    assert proc.returncode == 0, proc.stderr
+    lines = set(line.strip() for line in proc.stdout.splitlines())
+    for expected in ("性别: 男", "民族: 汉族", "户籍性质: 农业户口", "健康状况: 健康", "风险等级: 红色"):
+        assert expected in lines, proc.stdout
+    assert any(line.startswith("[父亲] 测试父") and line.endswith("外出务工") for line in lines), proc.stdout
+    for code in ("working_away", "rural", "healthy", ": red", ": 1", ": 01"):
+        assert code not in proc.stdout
+    shown = _json(carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "show", child, "--json"))
+    assert isinstance(shown, dict)
+    assert json.dumps(shown).count('"red"') >= 1 and '"rural"' in json.dumps(shown)

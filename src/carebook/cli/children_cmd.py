@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from carebook.cli.common import open_register, parse_assignments, print_json
 from carebook.model.categories import category_labels
-from carebook.model.child_fields import field_label
+from carebook.model.child_fields import CHILD_FIELDS, MEMBER_FIELDS, MEMBER_ROLES, FieldSpec, field_label
 from carebook.model.enums import ClosingReason, Sex
+from carebook.model.ethnic import ethnic_group_name
 from carebook.model.i18n import current_language, msg
 from carebook.model.queries.children import ChildFilter
 from carebook.model.recording import WriteResult
@@ -83,6 +85,31 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def shown_value(spec: FieldSpec | None, value: Any) -> str:
+    """A stored field value as a person reads it in the current language: enumerations by
+    their label (性别: 男, not 1; 风险等级: 红色, not red), ethnic groups by name (GB/T 3304:
+    汉族, not 01), lists joined with 、, yes/no for booleans, ISO dates. ``--json`` keeps the
+    codes; this is for the text output only."""
+    if spec is None:
+        return str(value)
+    if spec.kind == "enum" and spec.enum is not None:
+        member = spec.enum.lookup(value)
+        return member.label if member is not None else str(value)
+    if spec.kind == "enum_list" and spec.enum is not None:
+        labels = []
+        for item in value or []:
+            member = spec.enum.lookup(item)
+            labels.append(member.label if member is not None else str(item))
+        return msg("、", ", ").join(labels)
+    if spec.kind == "ethnic":
+        return ethnic_group_name(str(value)) or str(value)
+    if spec.kind == "bool":
+        return msg("是", "yes") if value else msg("否", "no")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def run_show(args: argparse.Namespace) -> int:
     """Print one child's file."""
     from carebook.model.services.transfer import transferred_away_label, transferred_away_to
@@ -101,10 +128,13 @@ def run_show(args: argparse.Namespace) -> int:
     for key, value in detail.fields.items():
         if value in (None, "", [], False):
             continue
-        print(f"  {field_label(key, zh)}: {value}")
+        print(f"  {field_label(key, zh)}: {shown_value(CHILD_FIELDS.get(key), value)}")
     print(f"  {msg('类别', 'categories')}: {category_labels(list(detail.categories)) or '-'}")
     for m in detail.members:
-        print(f"  [{field_label(m.role + '.name', zh)}] {m.name or ''} {m.phone or ''} {m.status or ''}")
+        role = MEMBER_ROLES.get(m.role)
+        role_label = (role[0] if zh else role[1]) if role else m.role
+        status = shown_value(MEMBER_FIELDS["status"], m.status) if m.status else ""
+        print(f"  [{role_label}] {m.name or ''} {m.phone or ''} {status}".rstrip())
     print(f"  {msg('走访次数', 'visits')}: {len(detail.visits)}  {msg('下次走访', 'next visit')}: {detail.next_visit_due}")
     if moved is not None:
         print(f"  {transferred_away_label(*moved)}" + msg("（档案由新村管理，本村不能再修改）",

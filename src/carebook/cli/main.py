@@ -213,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             print(f"carebook: {text}", file=sys.stderr)
             return 1
+    except BrokenPipeError:  # output piped into e.g. ``head``, which stopped reading
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 141
     except KeyboardInterrupt:
         print(msg("carebook：已中断，数据没有改动", "carebook: interrupted; nothing was changed"), file=sys.stderr)
         return 130
