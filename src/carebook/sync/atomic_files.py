@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from carebook.model.errors import os_error_text
+from carebook.model.i18n import msg
 from carebook.sync.errors import (
     InsufficientSpaceError,
     ReadBackFailedError,
@@ -95,7 +97,7 @@ def check_free_space(directory: Path, size: int, free_space: FreeSpace = default
     try:
         free = free_space(directory)
     except OSError as exc:
-        raise WriteFailedError(exc.strerror or type(exc).__name__) from exc
+        raise WriteFailedError(msg(*os_error_text(exc))) from exc
     if free < needed:
         raise InsufficientSpaceError(needed=needed, free=free)
 
@@ -194,7 +196,7 @@ def _write_one(directory: Path, name: str, data: bytes) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise WriteFailedError(f"{name}: {exc.strerror or type(exc).__name__}") from exc
+        raise WriteFailedError(f"{name}: {msg(*os_error_text(exc))}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
