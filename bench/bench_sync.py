@@ -10,40 +10,25 @@ Scenarios (issue 5 acceptance 5):
 3. ``--villages`` villages (default 30) each export a bundle of about ``--per-village`` changes
    (default 1,000) and the township imports all of them.
 
-Printed per scenario: changes, export and import time, changes per second of import (verify,
-decrypt, parse, merge, commit; no backup), bundle bytes and bytes per change, and the size
-reference: the changed rows themselves (their tracked columns as JSON lines) compressed with
-zlib level 9 — the issue's target is a bundle <= 1.5x that. SQLite's session-extension
-changeset (apsw) is not measured: apsw is not installed in this environment.
+Printed per scenario: changes, export and import time, changes per second of import+merge
+(``import_bundle(backup=False)``: verify the signature, decrypt, decode the payload, the
+township's authority check, merge, commit), bundle bytes and bytes per change, and two size
+references for the same edits: the changed rows themselves (their tracked columns as JSON lines)
+compressed with zlib level 9 (the issue's target: a bundle <= 1.5x that), and SQLite's session
+extension changeset (apsw: the rows' tracked columns as the register stores them, inserted or
+updated in a plain SQLite copy with a session attached; raw and zlib-9). apsw is in the dev
+extra on Linux; without it the changeset lines say "not measured". The backup an import takes
+before merging is timed separately (not part of import+merge).
 
 Targets: import and merge >= 10,000 changes/s. Figures are printed, never asserted.
 
 Printed: wall time and this process's CPU time (``time.process_time``; the steadier figure on a
 shared, loaded machine), and for the 10,000-children scenarios the ratio to the village's own bulk
-import of the same children measured in the same run (the baseline).
+import of the same children measured in the same run (the baseline). For before/after figures,
+run the same script with the earlier code first: ``PYTHONPATH=<git archive of the earlier
+src> .venv/bin/python bench/bench_sync.py``.
 
-Measured here on 2026-11-29, both runs back to back at a load average of about 1 (2 cores; CPU
-seconds of this process, changes per CPU second; the same code gave 30-50 % more CPU seconds at
-load 5-7, so compare runs made at the same load only):
-
-=====================  =====================  =====================  ==================
-scenario               before (4b8780b)       after                  after / bulk base
-=====================  =====================  =====================  ==================
-ledger, 40,002 chg     6.28 s (6,368/s)       5.71 s (7,010/s)       1.24x (bulk 4.59 s)
-one field, 10,000 chg  1.20 s (8,356/s)       0.84 s (11,970/s)      0.18x
-30 bundles, 30,060     6.44 s (4,671/s)       5.64 s (5,327/s)
-=====================  =====================  =====================  ==================
-
-Where the ledger import's 5.7 CPU seconds go (after): SQLite/SQLCipher executing the inserts of
-80,000 rows (the 40,001 records and their 40,002 change-log rows) about 1.5 s and the commit
-0.3 s; bind processing 0.55 s; JSON snapshots and winning values 0.6 s; derived columns of
-10,000 children (categories, pinyin keys, next visit) 1.0 s; payload decoding 0.5 s; unique,
-reference and causality checks 0.3 s. The register's own bulk import of the same children (the
-baseline, same rows written) takes 4.6 s.
-
-Bundle sizes: ledger 59.9 B/change, bundle/rows 1.27; one field 35.0 B/change, bundle/rows 1.34;
-30 bundles 62.8 B/change. The size target holds; the speed target (10,000 changes/s) holds for
-updates of existing records but not for bundles that insert new records, on this machine.
+See ``bench/README.md`` ("bench_sync.py") for the figures, where the time goes and the floor.
 
 Usage: ``.venv/bin/python bench/bench_sync.py [--children N] [--villages V] [--per-village K]``
 """
