@@ -423,3 +423,64 @@ def test_children_show_prints_labels_and_json_keeps_codes(copy_of_demo: Path, tm
     shown = _json(carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "show", child, "--json"))
     assert isinstance(shown, dict)
     assert json.dumps(shown).count('"red"') >= 1 and '"rural"' in json.dumps(shown)
+
+
+# -- 10. wording: Chinese throughout, OS errors in words, the field named ----------------------
+
+def test_bundle_inspect_speaks_chinese(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        world.import_ledger(village, 3, seed=11)
+        bundle = world.export(village)[0]
+        world.township.close()
+        proc = carebook(tmp_path, "--data-dir", str(tmp_path / "township"), "bundle", "inspect", str(bundle),
+                        passphrase=PASSPHRASE)
+        assert proc.returncode == 0, proc.stderr
+        assert "变更" in proc.stdout and "字节" in proc.stdout and "加密密钥" in proc.stdout
+        for english in (" key ", "changes=", "attachments=", "zlib", " B,", " B\n"):
+            assert english not in proc.stdout, proc.stdout
+        world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)
+    finally:
+        world.close()
+
+
+def test_too_long_value_names_its_field(copy_of_demo: Path, tmp_path: Path) -> None:
+    rows = _json(carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "list", "--json"))
+    assert isinstance(rows, list)
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "update", rows[0]["id"],
+                    "--set", "school_grade=" + "五" * 41)
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert proc.stderr.strip() == "carebook: 年级：内容太长（最多40个字）"
+
+
+def test_os_errors_are_told_in_chinese() -> None:
+    import errno
+
+    from carebook.model.errors import FileAccessError, os_error_text
+    from carebook.model.i18n import set_language
+
+    set_language("zh")
+    for number, words in ((errno.ENOENT, "找不到"), (errno.EACCES, "没有权限"), (errno.EROFS, "只读"),
+                          (errno.ENOSPC, "已满")):
+        assert words in os_error_text(OSError(number, os.strerror(number)))[0]
+        message = FileAccessError(OSError(number, os.strerror(number), "/x/y")).message
+        assert "/x/y" in message and os.strerror(number) not in message
+
+
+def test_bundle_export_to_a_read_only_stick_says_so_in_chinese(read_only_mount: Path, tmp_path: Path) -> None:
+    world = build_world(tmp_path, 1)
+    try:
+        village = world.villages[0]
+        world.import_ledger(village, 3, seed=13)
+        village.close()
+        _remount_read_only(read_only_mount)
+        proc = carebook(tmp_path, "--data-dir", str(tmp_path / "village0"), "bundle", "export", "--to",
+                        str(read_only_mount), passphrase=PASSPHRASE)
+        assert proc.returncode == 1, proc.stdout
+        no_traceback(proc)
+        assert "只读" in proc.stderr and "Read-only file system" not in proc.stderr
+        world.villages[0] = SyncSite.open(tmp_path / "village0", passphrase=PASSPHRASE)
+    finally:
+        world.close()

@@ -25,7 +25,7 @@ from carebook.cli.common import ask_passphrase_on_tty, command_group, data_dir_o
 from carebook.model.db import Database, DatabaseNotFound, open_database
 from carebook.model.enums import Role
 from carebook.model.errors import CarebookError
-from carebook.model.i18n import msg
+from carebook.model.i18n import current_language, msg
 from carebook.model.installation import Installation, find_installation
 from carebook.sync.atomic_files import write_files_atomically
 from carebook.sync.bundle_files import group_bundle_paths, inspect_bundle
@@ -140,14 +140,22 @@ _SIGNATURE_TEXT = {
 }
 
 
+#: Labels of the header's counts (what the bundle carries).
+_COUNT_LABELS = {"changes": ("变更", "changes"), "attachments": ("附件", "attachments"),
+                 "acks": ("确认", "acks"), "records": ("记录", "records")}
+
+
 def _print_inspected(result: InspectedBundle) -> None:
+    zh = current_language() == "zh"
     h = result.header
     seq = (
         msg("无（仅确认）", "none (acknowledgements only)")
         if h.seq_from is None
         else f"{h.seq_from}–{h.seq_to}"
     )
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(h.counts.items())) or "-"
+    counts = msg("，", ", ").join(f"{_COUNT_LABELS.get(k, (k, k))[0 if zh else 1]} {v}"
+                                  for k, v in sorted(h.counts.items())) or "-"
+    packed = msg("已压缩", "compressed")
     sender = f"{result.sender.name}（{h.sender_code}）" if result.sender else h.sender_code
     rows = [
         (msg("包编号", "Bundle id"), h.bundle_id),
@@ -155,12 +163,14 @@ def _print_inspected(result: InspectedBundle) -> None:
         (msg("生成时间", "Created"), format_utc(h.created_at)),
         (msg("发送方", "Sender"), f"{sender}  {msg('安装', 'installation')} {h.sender_installation_id}"),
         (msg("签名密钥", "Signing key id"), h.sender_signing_key_id),
-        (msg("接收方", "Recipient"), f"{h.recipient_installation_id}  key {h.recipient_encryption_key_id}"),
+        (msg("接收方", "Recipient"),
+         f"{h.recipient_installation_id}  {msg('加密密钥', 'key')} {h.recipient_encryption_key_id}"),
         (msg("序号范围", "Sequence range"), seq),
         (msg("数量", "Counts"), counts),
         (msg("数据库版本", "Schema version"), h.schema_version),
-        (msg("内容", "Payload"), f"{h.payload_size} B, {h.compression}, SHA-256 {h.payload_sha256}"),
-        (msg("文件大小", "File size"), f"{result.size} B"),
+        (msg("内容", "Payload"), msg(f"{h.payload_size} 字节（{packed}），校验值 SHA-256 {h.payload_sha256}",
+                                     f"{h.payload_size} B ({packed} with {h.compression}), SHA-256 {h.payload_sha256}")),
+        (msg("文件大小", "File size"), msg(f"{result.size} 字节", f"{result.size} B")),
         (msg("登记证明", "Enrolment proof"), msg("有", "yes") if h.enrolment else msg("无", "no")),
         (msg("签名", "Signature"), msg(*_SIGNATURE_TEXT[result.signature])),
     ]

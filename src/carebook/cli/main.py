@@ -178,6 +178,21 @@ def _os_message(exc: BaseException) -> str | None:
     return FileAccessError(exc).message
 
 
+def _named(exc: BaseException) -> str:
+    """The message of a user error; a field rule's message that does not name its field
+    (e.g. 内容太长（最多40个字）) gets the field's label in front (年级：内容太长…)."""
+    from carebook.model.child_fields import field_label
+    from carebook.model.errors import CarebookError, ValidationError
+    from carebook.model.i18n import current_language
+
+    assert isinstance(exc, CarebookError)
+    if isinstance(exc, ValidationError) and exc.field:
+        label = field_label(exc.field, current_language() == "zh")
+        if label != exc.field and label not in exc.message:
+            return msg(f"{label}：{exc.message}", f"{label}: {exc.message}")
+    return exc.message
+
+
 def _run(argv: list[str], parsed: list[argparse.Namespace]) -> int:
     from carebook.cli.common import stdout_utf8
 
@@ -203,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return _run(argv, parsed)
         except CarebookError as exc:
-            print(f"carebook: {exc.message}", file=sys.stderr)
+            print(f"carebook: {_named(exc)}", file=sys.stderr)
             return 1
         except Exception as exc:
             if _interrupted(exc):

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from carebook.cli.common import open_database_of, print_json
-from carebook.model.errors import CarebookError
+from carebook.model.errors import CarebookError, FileAccessError
 from carebook.model.i18n import msg
 from carebook.model.register import Register
 from carebook.sync.exchange import SyncSite
@@ -130,7 +130,7 @@ def _settings(args: argparse.Namespace, site: SyncSite) -> RelaySettings:
         try:
             pem = Path(args.cert).expanduser().read_bytes()
         except OSError as exc:
-            raise CarebookError(f"读不了证书文件 {args.cert}：{exc}", f"cannot read {args.cert}: {exc}") from None
+            raise FileAccessError(exc, args.cert, "读取证书文件", "read the certificate file") from None
     return resolve_relay(site, args.url, pem)
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from carebook.model import migrations
-from carebook.model.errors import CarebookError
+from carebook.model.errors import CarebookError, os_error_text
 from carebook.model.keys import (
     Keystore,
     WrongKeyError,
@@ -559,9 +559,10 @@ def _backup_file(source: Path, key: bytes, dest: Path) -> Path:
         os.replace(partial, dest)
     except (OSError, sqlcipher.Error, WrongKeyError) as exc:
         _remove_database_files(partial)
+        why_zh, why_en = os_error_text(exc) if isinstance(exc, OSError) else (str(exc), str(exc))
         raise BackupError(
-            f"无法写入备份 {dest}：{exc}。请检查磁盘空间和权限。",
-            f"Could not write the backup {dest}: {exc}. Check disk space and permissions.",
+            f"无法写入备份 {dest}：{why_zh}。请检查磁盘空间和权限。",
+            f"Could not write the backup {dest}: {why_en}. Check disk space and permissions.",
         ) from exc
     except BaseException:
         _remove_database_files(partial)
