@@ -1909,6 +1909,14 @@ The register of left-behind children and children in difficulty.</source>
         <translation>在册儿童花名册（A4横向）</translation>
     </message>
     <message>
+        <source>All villages</source>
+        <translation>全部村（居）</translation>
+    </message>
+    <message>
+        <source>Villa&amp;ge</source>
+        <translation>村（居）(&amp;G)</translation>
+    </message>
+    <message>
         <source>Preparing the roster...</source>
         <translation>正在生成花名册…</translation>
     </message>

@@ -152,6 +152,19 @@ def test_roster_saved_as_pdf_through_the_print_dialog(world: SyncWorld, town_win
         assert name in text and str(number) in text
     closed = [number for _name, number, closed in _register_children(world) if closed]
     assert closed and all(str(n) not in text for n in closed)  # open files only
+    # one village's roster
+    assert [dialog.village.itemText(i) for i in range(dialog.village.count())][1:] == [
+        "第1村（610402100201）", "第2村（610402100202）"]
+    dialog.village.setCurrentIndex(2)
+    one = tmp_path / "第2村花名册.pdf"
+    dialog.save_to(one)
+    town_window.ctx.tasks.wait_idle()
+    text = "".join(p.extract_text() for p in PdfReader(one).pages)
+    second = world.villages[1].register.list_children()
+    assert second and f"共 {len(second)} 人" in text
+    assert all(r.name in text for r in second)
+    assert all(str(number) not in text for name, number, _c in _register_children(world)
+               if name not in {r.name for r in second})
     dialog.close()
 
 
