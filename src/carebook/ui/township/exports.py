@@ -76,8 +76,9 @@ def _roster_data(api: Any, village_code: str | None) -> Any:
 def render_roster(api: Any, village_code: str | None = None) -> bytes:
     """The printed roster (花名册) of the open files, by village then name, as PDF bytes
     (A4 landscape; :mod:`carebook.documents.roster`); of one village with ``village_code``
-    (12-digit division code). Rendering takes about 15 ms a row on the reference PC (a whole
-    township of 15,000 children: minutes), so the dialog offers one village at a time.
+    (12-digit division code). A whole township is slow to render (212 s for the open files of
+    15,000 children on the reference PC, ``bench/bench_township_tools_ui.py``), so the dialog
+    also offers one village at a time.
 
     Raises:
         FontError, MissingGlyphError: no usable font or a character no font has.
