@@ -90,6 +90,8 @@ _OS_ERRORS = {
     errno.EROFS: ("磁盘或U盘是只读的（U盘的写保护开关？），请换一个可以写入的位置",
                   "the disk or USB stick is read-only (its write-protect switch?); choose a writable place"),
     errno.ENOSPC: ("磁盘或U盘已满，请先腾出空间", "the disk or USB stick is full; free some space first"),
+    errno.EFBIG: ("文件太大，这个磁盘或U盘写不下（FAT32 格式的U盘单个文件最大4 GB）",
+                  "the file is too large for this disk or USB stick (a FAT32 stick holds at most 4 GB per file)"),
     errno.EISDIR: ("这是一个文件夹，不是文件", "this is a folder, not a file"),
     errno.ENOTDIR: ("路径中的某一段不是文件夹", "part of the path is not a folder"),
     errno.EEXIST: ("已经存在，不会覆盖", "already exists and will not be overwritten"),
@@ -98,8 +100,9 @@ _OS_ERRORS = {
 
 def os_error_text(exc: OSError) -> tuple[str, str]:
     """What went wrong, for an ``OSError``, as ``(Chinese, English)`` phrases without the file
-    name. The common ``errno`` values (ENOENT, EACCES, EPERM, EROFS, ENOSPC, EISDIR, ENOTDIR,
-    EEXIST: POSIX ``errno.h``, which Windows' C runtime shares) get a phrase in the user's words;
+    name. The common ``errno`` values (ENOENT, EACCES, EPERM, EROFS, ENOSPC, EFBIG, EISDIR, ENOTDIR,
+    EEXIST: POSIX ``errno.h``, which Windows' C runtime shares) get a phrase in the user's words
+    (EFBIG: a write past a file-size limit, FAT32's 4 GiB − 1 or the process's ``RLIMIT_FSIZE``);
     any other gives the system's own text (``strerror``) in both."""
     known = _OS_ERRORS.get(exc.errno or -1)
     if known is not None:
