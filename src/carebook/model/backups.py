@@ -57,7 +57,7 @@ from carebook.model.db import (
     _backup_file,  # the storage engineer's verified SQLite-backup copy
     connect_sqlcipher,
 )
-from carebook.model.errors import CarebookError
+from carebook.model.errors import CarebookError, os_error_text
 from carebook.model.keys import (
     KeyInfo,
     KeyInfoError,
@@ -576,9 +576,10 @@ def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
         _copy_verified(backup, dest)
         _write_json(key_file_of(dest), doc)
     except (OSError, KeyInfoError, RestoreError) as exc:
+        why_zh, why_en = os_error_text(exc) if isinstance(exc, OSError) and exc.errno else (str(exc), str(exc))
         raise BackupError(
-            f"无法把备份复制到 {directory}：{exc}。请检查U盘是否插好、空间是否足够。",
-            f"Could not copy the backup to {directory}: {exc}. Check the USB stick and its free space.",
+            f"无法把备份复制到 {directory}：{why_zh}。请检查U盘是否插好、空间是否足够。",
+            f"Could not copy the backup to {directory}: {why_en}. Check the USB stick and its free space.",
         ) from exc
     return dest
 
