@@ -131,8 +131,15 @@ def _first_char_ranges(session: Session, q: str) -> Any:
         return None
     if not candidates:
         return false()
-    return or_(*[and_(Child.name >= ch, Child.name < chr(ord(ch) + 1)) if ord(ch) < 0x10FFFF else Child.name >= ch
+    return or_(*[and_(Child.name >= ch, Child.name < _next_char(ch)) if ord(ch) < 0x10FFFF else Child.name >= ch
                  for ch in candidates])
+
+
+def _next_char(ch: str) -> str:
+    """The character after ``ch`` in code-point order that text can hold (skipping the
+    surrogates): names starting with ``ch`` sort below it in SQLite's binary collation."""
+    code = ord(ch) + 1
+    return chr(0xE000 if 0xD800 <= code <= 0xDFFF else code)
 
 
 def _searched(query: str, sqlite: bool, session: Session | None = None) -> Any:
