@@ -1,5 +1,6 @@
 """Benchmark of the desktop's start-up protection work: how long the worker is busy with the
-damage check (``PRAGMA quick_check`` on its own connection) and the daily backup
+damage check (``PRAGMA quick_check`` on its own connection) and the daily backup, which the
+desktop runs on a thread of its own at the first start of a day
 (:func:`carebook.model.backups.daily_backup`: SQLite backup API, verified with
 ``quick_check``, key file, rotation) on encrypted registers of village and township size.
 
@@ -65,7 +66,7 @@ def run(n: int, repeat: int) -> None:
         print(f"{n:>7} children  {size_mb:7.1f} MB  (built in {built:.0f} s)")
         print(f"        damage check (quick_check)   {check_ms:8.0f} ms")
         print(f"        daily backup (verified)      {backup_ms:8.0f} ms")
-        print(f"        start-up work on the worker  {check_ms + backup_ms:8.0f} ms (first start of a day)")
+        print(f"        start-up work (own thread)   {check_ms + backup_ms:8.0f} ms (first start of a day)")
         print(f"        baseline: plain file copy    {copy_ms:8.0f} ms  (backup / copy = {backup_ms / copy_ms:.1f}x)")
         shutil.rmtree(paths.backups, ignore_errors=True)
 
