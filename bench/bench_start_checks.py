@@ -1,4 +1,4 @@
-"""Benchmark of the desktop's start-up protection work: how long the worker is busy with the
+"""Benchmark of the desktop's start-up protection work: how long the start-up work takes: the
 damage check (``PRAGMA quick_check`` on its own connection) and the daily backup, which the
 desktop runs on a thread of its own at the first start of a day
 (:func:`carebook.model.backups.daily_backup`: SQLite backup API, verified with
