@@ -200,7 +200,12 @@ class _Layout:
         if self.dialect_rows:
             session.connection().exec_driver_sql(self.sql, list(map(tuple, rows)))
         else:
-            session.execute(insert(_table(self.model)), [dict(zip(self.keys, r, strict=True)) for r in rows])
+            # An autoincrement key left empty (the change log's ``seq``) is left out, so the
+            # database numbers it (an explicit NULL violates NOT NULL on PostgreSQL).
+            table = _table(self.model)
+            auto = {c.name for c in table.primary_key.columns if c.autoincrement in (True, "auto")}
+            session.execute(insert(table), [{k: v for k, v in zip(self.keys, r, strict=True)
+                                             if not (v is None and k in auto)} for r in rows])
 
 
 def _driver_value(value: Any) -> Any:
