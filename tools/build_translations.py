@@ -13,6 +13,7 @@ so a checkout runs without this step; the README setup runs it anyway.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -54,8 +55,14 @@ def lupdate(ts: Path, extra: list[str] | None = None) -> None:
 
 
 def lrelease(ts: Path, qm: Path) -> None:
-    """Compile ``ts`` to ``qm``."""
-    subprocess.run([tool("pyside6-lrelease"), "-silent", str(ts), "-qm", str(qm)], check=True)
+    """Compile ``ts`` to ``qm``, written beside it and renamed into place: Qt maps a loaded
+    ``.qm`` file into memory, so rewriting it in place kills a running app or test with SIGBUS."""
+    part = qm.with_name(qm.name + ".part")
+    subprocess.run([tool("pyside6-lrelease"), "-silent", str(ts), "-qm", str(part)], check=True)
+    if qm.exists() and qm.read_bytes() == part.read_bytes():
+        part.unlink()
+        return
+    os.replace(part, qm)
 
 
 def unfinished(ts: Path) -> list[str]:
