@@ -205,3 +205,35 @@ def test_township_commands(sync_world: SyncWorld) -> None:
     assert empty.returncode == 0 and "没有发现" in empty.stdout
     bad = _cli(town, "township", "not-duplicate", keep, keep)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_township_messages_name_the_children(sync_world: SyncWorld) -> None:
+    """The merge and transfer messages name the children (name and ID number, or date of birth
+    when there is none), not by record id."""
+    world = sync_world
+    first, second, _third = world.villages
+    birth = years_before(world.today, 9)
+    keep = first.register.register_child(child_values("蔡涵", birth, seq=51)).record_id
+    drop = second.register.register_child(child_values("蔡涵", birth, seq=51)).record_id
+    other = first.register.register_child(child_values("蔡欣怡", birth, male=False, seq=52)).record_id
+    assert keep and drop and other
+    _upload(world)
+    town = world.township.db.paths.root
+    world.township.close()
+    listed = json.loads(_cli(town, "township", "duplicates", "--json").stdout)["candidates"]
+    number = listed[0]["a"]["id_number"]
+    assert number and listed[0]["b"]["id"] == drop
+    merged = _cli(town, "township", "merge-children", keep, drop)
+    assert merged.returncode == 0, merged.stderr
+    # the parked DROP has no ID number of its own once merged: its date of birth names it
+    assert f"已合并：蔡涵（{birth.isoformat()}） 并入 蔡涵（{number}）" in merged.stdout, merged.stdout
+    assert keep not in merged.stdout and drop not in merged.stdout
+    moved = _cli(town, "township", "transfer", other, "--to-village", second.installation().org_code,
+                 "--reason", "随母亲迁居")
+    assert moved.returncode == 0, moved.stderr
+    assert "已把蔡欣怡（" in moved.stdout and "从第1村转到第2村" in moved.stdout, moved.stdout
+    assert other not in moved.stdout
+    labelled = _cli(town, "township", "transfer", other, "--to-village", first.installation().org_code,
+                    "--reason", "回原村", "--json")
+    assert labelled.returncode == 0, labelled.stderr
+    assert json.loads(labelled.stdout)["child_label"].startswith("蔡欣怡（")

@@ -53,6 +53,22 @@ def _line(s: Any) -> str:
             f"{msg(*status)}")
 
 
+def _child_label(session: Any, ref: str) -> str | None:
+    """``蔡涵（610404200001011234）``: a child's name and ID number (date of birth when there is
+    none), for messages; ``None`` when ``ref`` (record id or ID number) is not in the register."""
+    from carebook.model.children import Child
+    from carebook.model.errors import NotFoundError
+    from carebook.model.services.children import find_child
+
+    child = session.get(Child, (ref or "").strip())
+    if child is None:
+        try:
+            child = find_child(session, ref)
+        except NotFoundError:
+            return None
+    return f"{child.name}（{child.id_number or child.date_of_birth.isoformat()}）"
+
+
 def run_duplicates(args: argparse.Namespace) -> int:
     """List candidate pairs (or ``--json``)."""
     from carebook.model.queries.duplicates import find_duplicates
@@ -80,16 +96,23 @@ def run_merge(args: argparse.Namespace) -> int:
     """Merge DROP into KEEP."""
     from carebook.model.services.duplicates import merge_children
 
+    drop_id = args.drop.strip()
     reg = open_register(args)
     try:
+        # Labels before the merge: the ID number moves from DROP to KEEP. A parked DROP is only
+        # in the register after the merge, so it is looked up again then.
+        drop_label = reg.read(lambda s: _child_label(s, drop_id))
         result = reg.write(merge_children, args.keep, args.drop, today=reg.today())
+        keep_label = reg.read(lambda s: _child_label(s, result.record_id)) or result.record_id
+        drop_label = drop_label or reg.read(lambda s: _child_label(s, drop_id)) or drop_id
     finally:
         reg.close()
     if args.json:
-        print_json({"keep": result.record_id, "drop": args.drop.strip(), "changes": len(result.changes)})
+        print_json({"keep": result.record_id, "drop": drop_id, "changes": len(result.changes),
+                    "keep_label": keep_label, "drop_label": drop_label})
         return 0
-    print(msg(f"已合并：{args.drop.strip()} 并入 {result.record_id}（{len(result.changes)} 项变更），将随同步包发给相关的村",
-              f"merged {args.drop.strip()} into {result.record_id} ({len(result.changes)} changes); "
+    print(msg(f"已合并：{drop_label} 并入 {keep_label}（{len(result.changes)} 项变更），将随同步包发给相关的村",
+              f"merged {drop_label} into {keep_label} ({len(result.changes)} changes); "
               "the next bundles carry it to the villages"))
     return 0
 
@@ -126,12 +149,13 @@ def run_transfer(args: argparse.Namespace) -> int:
 
         old_code, old_name, new_code, new_name = reg.read(_villages)
         result = reg.write(transfer_child, args.child, args.to_village, reason=args.reason, today=reg.today())
+        label = reg.read(lambda s: _child_label(s, result.record_id)) or result.record_id
     finally:
         reg.close()
     if args.json:
         print_json({"child": result.record_id, "from_village": old_code, "to_village": new_code,
-                    "changes": len(result.changes)})
+                    "changes": len(result.changes), "child_label": label})
         return 0
-    print(msg(f"已把 {result.record_id} 从{old_name}转到{new_name}；原村保留已销档（迁出）的档案",
-              f"transferred {result.record_id} from {old_name} to {new_name}; the old village keeps a closed file"))
+    print(msg(f"已把{label}从{old_name}转到{new_name}；原村保留已销档（迁出）的档案",
+              f"transferred {label} from {old_name} to {new_name}; the old village keeps a closed file"))
     return 0
