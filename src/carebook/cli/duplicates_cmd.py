@@ -53,14 +53,17 @@ def _line(s: Any) -> str:
             f"{msg(*status)}")
 
 
-def _child_label(session: Any, ref: str) -> str | None:
+def _child_label(session: Any, ref: str | None) -> str | None:
     """``蔡涵（610404200001011234）``: a child's name and ID number (date of birth when there is
     none), for messages; ``None`` when ``ref`` (record id or ID number) is not in the register."""
     from carebook.model.children import Child
     from carebook.model.errors import NotFoundError
     from carebook.model.services.children import find_child
 
-    child = session.get(Child, (ref or "").strip())
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    child = session.get(Child, ref)
     if child is None:
         try:
             child = find_child(session, ref)
