@@ -142,6 +142,7 @@ def test_cli_backup_restore_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert main(["--data-dir", str(data_dir), *args]) == code
         return capsys.readouterr().out
 
+    (tmp_path / "stick").mkdir()
     out = json.loads(cli("backup", "--to", str(tmp_path / "stick"), "--json"))
     assert Path(out["copy"]).exists() and out["has_recovery_key"] is False
     assert json.loads(cli("backup", "--list", "--json"))[0]["path"] == out["backup"]
@@ -173,3 +174,26 @@ def test_cli_check_on_a_damaged_file_exits_1_without_traceback(tmp_path: Path, m
     assert main(["--data-dir", str(data), "check"]) == 1
     out = capsys.readouterr()
     assert "[open]" in out.out and "carebook recover" in out.out and "Traceback" not in out.out + out.err
+
+
+def test_cli_backup_to_a_folder_that_does_not_exist_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """``backup --to stick`` with no folder ``stick`` (a USB stick not plugged in) exits 1 with a
+    message in the user's words, takes no backup and creates no local folder; a file is refused too."""
+    data = tmp_path / "data"
+    new_database(data).close()
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--data-dir", str(data), "backup", "--to", "stick"]) == 1
+    out = capsys.readouterr()
+    assert "找不到文件夹 stick" in out.err + out.out and "请插好 U 盘" in out.err + out.out
+    assert "已复制到" not in out.out and "Traceback" not in out.out + out.err
+    assert not (tmp_path / "stick").exists()
+    assert main(["--data-dir", str(data), "backup", "--list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # no backup taken
+    (tmp_path / "a-file").write_text("x")
+    assert main(["--data-dir", str(data), "backup", "--to", str(tmp_path / "a-file")]) == 1
+    assert "不是文件夹" in "".join(capsys.readouterr())
+    (tmp_path / "stick").mkdir()
+    assert main(["--data-dir", str(data), "backup", "--to", "stick"]) == 0
+    assert "已复制到：stick" in capsys.readouterr().out

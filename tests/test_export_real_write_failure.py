@@ -177,6 +177,7 @@ def test_backup_copy_refused_midway_by_the_os_leaves_no_copy(tmp_path: Path) -> 
         before = content_hash(site)
     limit = _limit_for(village_dir)
     stick = tmp_path / "stick-efbig"
+    stick.mkdir()  # backup --to refuses a folder that does not exist (a stick not plugged in)
 
     failed = _carebook("--data-dir", str(village_dir), "backup", "--to", str(stick), limit=limit)
 

@@ -99,6 +99,24 @@ def _paths(args: argparse.Namespace) -> Any:
     return DataPaths.resolve(data_dir_of(args))
 
 
+def _existing_folder(to: str) -> Path:
+    """``backup --to``'s folder, which must exist: a missing one is taken for a USB stick that is
+    not plugged in (as ``enrol create --out``) and refused before any backup is taken, rather than
+    created as a local folder that looks like the stick.
+
+    Raises:
+        CarebookError: the folder does not exist, or is a file.
+    """
+    folder = Path(to).expanduser()
+    if not folder.exists():
+        raise CarebookError(f"找不到文件夹 {folder}：请插好 U 盘，或选择一个已有的文件夹",
+                            f"no folder {folder}: plug in the USB stick or choose an existing folder")
+    if not folder.is_dir():
+        raise CarebookError(f"{folder} 不是文件夹：请选择 U 盘上的一个文件夹",
+                            f"{folder} is not a folder: choose a folder on the USB stick")
+    return folder
+
+
 def run_backup(args: argparse.Namespace) -> int:
     """``carebook backup [--to DIR] [--list] [--json]``."""
     from carebook.model.backups import copy_backup, list_backups, load_attachment_list, take_backup
@@ -113,10 +131,11 @@ def run_backup(args: argparse.Namespace) -> int:
             for b in found:
                 print(f"{b.taken_at:%Y-%m-%d %H:%M}Z  {b.kind:<17} {b.size:>10}  {b.path}")
         return 0
+    target = _existing_folder(args.to) if args.to else None
     db = open_database_of(args)
     try:
         path = take_backup(db, kind="manual")
-        copied = copy_backup(path, db.keystore, Path(args.to).expanduser()) if args.to else None
+        copied = copy_backup(path, db.keystore, target) if target is not None else None
         recovery = has_recovery_key(db.keystore.info)
         passphrase_wrap = "passphrase" in db.keystore.wrap_kinds
     finally:
