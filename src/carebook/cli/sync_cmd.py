@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from carebook.cli.common import ask_passphrase_on_tty, command_group, data_dir_of, print_json
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
@@ -27,8 +29,17 @@ from carebook.sync.conflicts import (
     list_conflicts,
     resolve_conflict,
 )
-from carebook.sync.exchange import ExportResult, ImportResult, SyncSite, export_bundles, import_bundles
+from carebook.sync.exchange import (
+    ExportResult,
+    ImportResult,
+    SkippedBundle,
+    SyncSite,
+    export_bundles,
+    import_bundles,
+    import_bundles_skipping,
+)
 from carebook.sync.held_records import held_notes
+from carebook.sync.merge import refused_merge
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -123,17 +134,30 @@ def bundle_files_of(names: list[str]) -> list[Path]:
 
 def run_import(args: argparse.Namespace) -> int:
     """``bundle import``."""
+    from carebook.sync.bundle_files import group_bundle_paths
+
     files = bundle_files_of(args.files)
+    several = len(group_bundle_paths(files)) > 1
+    skipped: list[SkippedBundle] = []
     site = open_site(args)
     try:
-        results = import_bundles(site, files, backup=not args.no_backup)
+        if several:  # a folder or several files: skip those addressed to another PC, import the rest
+            outcome = import_bundles_skipping(site, files, backup=not args.no_backup)
+            results, skipped = outcome.results, outcome.skipped
+        else:
+            results = import_bundles(site, files, backup=not args.no_backup)
+    except IntegrityError as exc:  # last resort: the merge parks the collisions it foresees
+        raise refused_merge(exc) from None
     finally:
         site.close()
-    if args.json:
-        print_json([r.to_json() for r in results])
+    if args.json:  # a bundle skipped as another PC's: an item with "skipped": true after the imported ones
+        print_json([{**r.to_json(), "skipped": False} for r in results]
+                   + [{**s.to_json(), "skipped": True} for s in skipped])
         return 0
     for r in results:
         _print_import(r)
+    for s in skipped:
+        print(msg(s.message_zh, s.message_en))
     return 0
 
 

@@ -248,6 +248,31 @@ class SequenceReusedError(BundleError):
         )
 
 
+class MergeRefusedError(BundleError):
+    """The database refused to write what a bundle's changes decide (合并被拒绝): a constraint the
+    merge's own checks did not foresee. The import was rolled back, nothing changed; raised by
+    the command line and the app (:func:`refused_merge`) in place of the database error, as a last
+    resort: the merge parks foreseeable collisions itself."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            "这个同步包里的变更与本机已有的数据冲突，数据库拒绝写入。已撤销这个包的导入，没有改动任何数据"
+            f"（之前导入的包不受影响）。请把这个同步包和本提示发给技术支持。（{detail}）",
+            "The changes in this bundle clash with data on this PC and the database refused to write "
+            "them. This bundle's import was undone and nothing changed (bundles imported before it "
+            f"stay imported). Send the bundle and this message to support. ({detail})",
+        )
+
+
+def refused_merge(error: BaseException) -> MergeRefusedError:
+    """The user's error for a database constraint failure (``sqlalchemy.exc.IntegrityError``)
+    raised while importing a bundle: the database's one-line reason, without SQL or values."""
+    orig = getattr(error, "orig", None)
+    lines = str(orig if orig is not None else error).splitlines()
+    return MergeRefusedError((lines[0] if lines else type(error).__name__)[:200])
+
+
 def _existing_keys(session: Session, changes: Sequence[Change]) -> set[tuple[str, int]]:
     """The ``(origin, origin_seq)`` of ``changes`` already in the log.
 
@@ -482,8 +507,13 @@ def _materialise(
                 if k != "id" and (only is None or k in only) and not _same(cur[k], v)}
         if diff:
             updates[key] = diff
-    _check_unique(session, inserts, updates, waiting, result.duplicate_keys)
-    _check_references(session, inserts, updates, waiting)
+    deleting = set(deletes)
+    while True:  # parking one record may break another's reference or unique release: to a fixpoint
+        before = len(waiting)
+        _check_unique(session, inserts, updates, waiting, result.duplicate_keys, deleting)
+        _check_references(session, inserts, updates, waiting)
+        if len(waiting) == before:
+            break
     now = utc_now()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("PRAGMA defer_foreign_keys = ON"))
@@ -521,6 +551,7 @@ def _materialise(
         for entity, (parent, column) in PARENT_COLUMN.items():
             if parent == "child":
                 derived_done.update((entity, r["id"]) for r in rows_of.get(entity, ()) if r.get(column) in derived)
+    _release_unique(session, current, updates, deletes)
     for entity, rows in rows_of.items():
         insert_rows(session, columns_of(entity).table, rows)
         result.inserted += len(rows)
@@ -608,32 +639,74 @@ def _check_references(
 def _check_unique(
     session: Session, inserts: dict[RecordKey, dict[str, Any]], updates: dict[RecordKey, dict[str, Any]],
     waiting: dict[RecordKey, str], duplicates: dict[RecordKey, tuple[str, RecordKey]],
+    deleting: set[RecordKey] | frozenset[RecordKey] = frozenset(),
 ) -> None:
     """Park records whose unique value (ID number, division code, document number) is held by
-    another record."""
+    another record (here, or arriving in this merge: inserts and updates are compared with each
+    other, the first by record id keeps the value). A value counts as free when its holder's
+    update in this merge moves it away, or (nullable columns) its holder is being deleted: the
+    merge releases such values before it inserts (:func:`_release_unique`). Each parked record is
+    added to ``waiting`` (``duplicate_key``) and to ``duplicates`` as ``(column, holder key)``."""
+    wanted: dict[tuple[str, str], dict[Any, list[RecordKey]]] = {}
     for source in (inserts, updates):
-        wanted: dict[tuple[str, str], dict[Any, list[RecordKey]]] = {}
         for key, values in source.items():
             for col in columns_of(key[0]).unique:
                 if values.get(col) is not None:
                     wanted.setdefault((key[0], col), {}).setdefault(values[col], []).append(key)
-        for (entity, col), by_value in wanted.items():
-            table = columns_of(entity).table
-            holders: dict[Any, str] = {}
-            values_list = list(by_value)
-            for part in chunks(values_list):
-                for rid, value in session.execute(select(table.c.id, table.c[col]).where(table.c[col].in_(IN_PART)),
-                                                   {"part": part}):
-                    holders[value] = rid
-            for value, keys in by_value.items():
-                keys.sort()
-                holder = holders.get(value)
-                for i, key in enumerate(keys):
-                    moving_away = holder is not None and (entity, holder) in updates and \
-                        updates[(entity, holder)].get(col, value) != value
-                    taken = (holder is not None and holder != key[1] and not moving_away) or i > 0
-                    if taken and key in source:
-                        del source[key]
-                        waiting[key] = "duplicate_key"
-                        other = holder if holder is not None and holder != key[1] else keys[0][1]
-                        duplicates[key] = (col, (entity, other))
+    for (entity, col), by_value in wanted.items():
+        table = columns_of(entity).table
+        nullable = bool(table.c[col].nullable)
+        holders: dict[Any, str] = {}
+        for part in chunks(list(by_value)):
+            for rid, value in session.execute(select(table.c.id, table.c[col]).where(table.c[col].in_(IN_PART)),
+                                               {"part": part}):
+                holders[value] = rid
+        for value, keys in by_value.items():
+            keys.sort()
+            holder = holders.get(value)
+            moving_away = holder is not None and (
+                ((entity, holder) in updates and updates[(entity, holder)].get(col, value) != value)
+                or (nullable and (entity, holder) in deleting))
+            for i, key in enumerate(keys):
+                taken = (holder is not None and holder != key[1] and not moving_away) or i > 0
+                if taken:
+                    source = inserts if key in inserts else updates
+                    del source[key]
+                    waiting[key] = "duplicate_key"
+                    other = holder if holder is not None and holder != key[1] and not moving_away else keys[0][1]
+                    duplicates[key] = (col, (entity, other))
+
+
+def _release_unique(
+    session: Session, current: dict[RecordKey, Any], updates: dict[RecordKey, dict[str, Any]],
+    deletes: list[RecordKey],
+) -> None:
+    """Before the inserts: free the unique values (ID number, division code, document number)
+    that existing records give up in this merge, so a record inserted with such a value does
+    not collide with the row still holding it (e.g. the township transfers a child's file to a
+    village and merges that village's own file of the same child into it: the bundle inserts the
+    file with the ID number and clears the ID number of the village's file).
+
+    A nullable column is set to NULL first (its final value is written with the other updates;
+    values swapped between records pass too); a NOT NULL column gets its final value. Records
+    being deleted give up nullable unique values the same way. Neither ``version`` nor
+    ``updated_at`` changes here (the updates that follow set them once)."""
+    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for (entity, rid), diff in updates.items():
+        cur = current.get((entity, rid))
+        if cur is None:
+            continue
+        table = columns_of(entity).table
+        release = {col: (None if table.c[col].nullable else diff[col]) for col in columns_of(entity).unique
+                   if col in diff and col in cur and cur[col] is not None}
+        if release:
+            groups.setdefault((entity, tuple(sorted(release))), []).append({"id": rid, **release})
+    for entity, rid in deletes:
+        cur = current.get((entity, rid))
+        table = columns_of(entity).table
+        release = {col: None for col in columns_of(entity).unique
+                   if table.c[col].nullable and cur is not None and col in cur and cur[col] is not None}
+        if release:
+            groups.setdefault((entity, tuple(sorted(release))), []).append({"id": rid, **release})
+    for (entity, cols), params in groups.items():
+        update_rows(session, columns_of(entity).table, cols, params)
