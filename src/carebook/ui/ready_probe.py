@@ -8,7 +8,10 @@ and the register page holds its first rows (or the register is empty), it prints
 
     carebook-ready <unix time in seconds, float>
 
-to standard output and quits the event loop (exit code 0). The unix time lets a benchmark
+to standard output and quits the event loop (exit code 0). When the start cannot get there
+without a person (a damaged register would wait on the modal recovery message), it prints
+``carebook-not-ready <reason>`` to standard output and exits with code 3 instead
+(:func:`give_up`). The unix time lets a benchmark
 measure from before the process started. ``bench/bench_cold_start.py`` and
 ``installer/build-linux.sh`` use it.
 """
@@ -19,7 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
@@ -83,3 +86,15 @@ def exit_when_ready(window_of: Callable[[], Any], tasks: Any, timeout_s: float =
     timer.timeout.connect(poll)
     timer.start()
     return timer
+
+
+def give_up(reason: str) -> NoReturn:
+    """Print ``carebook-not-ready <reason>`` (e.g. ``damaged-database``) to standard output and
+    leave the process with exit code 3, for an armed start (:func:`armed`) that would otherwise
+    wait on a modal dialog nobody answers.
+
+    Raises:
+        SystemExit: always (code 3); not caught by the start's ``except Exception``.
+    """
+    print(f"carebook-not-ready {reason}", flush=True)
+    raise SystemExit(3)

@@ -266,7 +266,14 @@ def _off_gui_thread(fn: Callable[[], T]) -> T:
 def open_with_recovery(data_dir: Path, open_api: Callable[[Path], Any], recovery: Recovery) -> Any:
     """Open the register with ``open_api``; on a damaged or missing database file (beside its
     key information), run ``recovery`` and try again. Returns the register, or None when the
-    user quit. Other errors (a wrong passphrase, a busy database) propagate."""
+    user quit. Other errors (a wrong passphrase, a busy database) propagate.
+
+    With ``CAREBOOK_EXIT_WHEN_READY`` set (:mod:`carebook.ui.ready_probe`) nobody answers the
+    recovery message: the start prints ``carebook-not-ready damaged-database`` (or
+    ``missing-database``) and exits with code 3, leaving the files as they are.
+    """
+    from carebook.ui import ready_probe
+
     for _attempt in range(3):
         missing = (data_dir / "keyinfo.json").exists() and not (data_dir / "carebook.db").exists()
         if not missing:
@@ -275,7 +282,9 @@ def open_with_recovery(data_dir: Path, open_api: Callable[[Path], Any], recovery
             except Exception as exc:
                 if not is_damage(exc):
                     raise
-                log.warning("the register did not open: damaged", exc_info=exc)
+                log.warning("the register did not open: damaged (%s)", " ".join(str(exc).split()))
+        if ready_probe.armed():
+            ready_probe.give_up("missing-database" if missing else "damaged-database")
         if not recovery.run():
             return None
     return open_api(data_dir)
