@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, inspect, or_, select, update
+from sqlalchemy import Integer, Table, bindparam, insert, inspect, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -134,7 +134,7 @@ _LOG_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_ci
 class _Layout:
     """How one table's rows are inserted on the bulk path.
 
-    ``keys``: the mapped attribute names in column order; ``pos``: key -> position;
+    ``keys``: the mapped attribute names in column order (an integer primary key left out); ``pos``: key -> position;
     ``raw``: the column defaults as Python values (``None`` where the default is made per row:
     ``id``, ``created_at``, ``updated_at``); ``db``: the same defaults as the driver gets them
     (after the column types' bind processors); ``convert``: per position, the bind processor
@@ -146,7 +146,10 @@ class _Layout:
     """
 
     def __init__(self, model: type[Any], dialect: Dialect) -> None:
-        attrs = list(inspect(model).column_attrs)
+        # An integer primary key (change_log.seq) is left to the database: PostgreSQL refuses an
+        # explicit NULL where SQLite would number the row.
+        attrs = [a for a in inspect(model).column_attrs
+                 if not (a.columns[0].primary_key and isinstance(a.columns[0].type, Integer))]
         self.model = model
         self.keys = tuple(a.key for a in attrs)
         self.pos = {k: i for i, k in enumerate(self.keys)}
