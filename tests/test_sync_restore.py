@@ -378,3 +378,72 @@ def test_import_bundle_single_file_api_reports_restore(tmp_path: Path) -> None:
         assert result.restore and result.restored_children == 2 and result.backup is not None
     finally:
         world.close()
+
+
+# --------------------------------------------------------------------------- transferred away, then replaced
+
+
+def test_a_replaced_pc_gets_back_the_files_the_township_transferred_away(tmp_path: Path) -> None:
+    """The closed "已转往" files of children transferred away come back with the restore bundle,
+    whole (child, family, visits up to the transfer), nothing is left waiting, the village still
+    may not edit them, and the whole township stick is imported as a folder."""
+    from carebook.model.services.transfer import transfer_child
+
+    world = build_world(tmp_path, 2)
+    try:
+        _enrol_all(world)
+        old, other = world.villages
+        kids = world.import_ledger(old, 5, seed=81)
+        world.import_ledger(other, 2, seed=82)
+        for village in world.villages:
+            world.deliver(world.township, world.export(village))
+        with world.township.register.writing() as session:
+            for kid in kids[:2]:
+                transfer_child(session, kid, village_code(1), reason="随父母迁居", today=world.today)
+        stick = world.export(world.township)
+        world.deliver(old, [p for p in stick if _addressed_to(world, p, old)])
+        world.deliver(other, [p for p in stick if _addressed_to(world, p, other)])
+        kept = {k: v for k, v in tracked_state(old).items() if k[0] != "org_unit"}
+        assert kept[("child", kids[0])]["closed_reason"] == "moved"
+        old.close()
+        shutil.rmtree(tmp_path / "village0")
+
+        made = create_replacement_enrolment_file(world.township, village_code=village_code(0),
+                                                 village_name="第1村", out=tmp_path / "enrol-new.cbe")
+        new = create_site(tmp_path / "village0-new")
+        world.villages[0] = new
+        setup_village_from_enrolment(new, made.path, actor="新电脑儿童主任")
+        world.deliver(world.township, world.export(new))
+        folder = world.export(world.township)[0].parent
+        assert len(list(folder.iterdir())) == 2
+        results, skipped = import_folder(new, folder)
+        assert [s.recipient_code for s in skipped] == [village_code(1)]
+        restored = results[0]
+        assert restored.restore and restored.restored_children == 5
+        assert restored.held.waiting == 0
+        back = {k: v for k, v in tracked_state(new).items() if k[0] != "org_unit"}
+        for key, value in kept.items():
+            if key[0] != "staff":
+                assert back.get(key) == value, key
+        # nothing waits on later imports either
+        new.register.update_child(kids[2], {"notes": "新电脑上的修改"})
+        world.deliver(world.township, world.export(new))
+        again, _ = import_folder(new, world.export(world.township)[0].parent)
+        assert again[0].held.waiting == 0 and not again[0].restore
+        # the village still may not edit a child that left it (the file is the new village's)
+        from carebook.model.transfer_guard import TransferredAwayError
+
+        with pytest.raises(TransferredAwayError):
+            new.register.update_child(kids[0], {"notes": "转走以后的修改"})
+        assert back[("child", kids[0])]["village_id"] == unit_id_for_code(village_code(1))
+    finally:
+        world.close()
+
+
+def import_folder(site: SyncSite, folder: Path) -> tuple[list[Any], list[Any]]:
+    """Import every bundle in ``folder`` as ``bundle import FOLDER`` does (skipping those for
+    another installation)."""
+    from carebook.sync.exchange import import_bundles_skipping
+
+    outcome = import_bundles_skipping(site, sorted(folder.iterdir()), backup=False)
+    return outcome.results, outcome.skipped

@@ -63,16 +63,34 @@ class WrittenBundle:
     header: BundleHeader
 
 
-def bundle_file_name(header: BundleHeader) -> str:
-    """``cb-<sender code>-<seq from>-<seq to>-<8 hex of bundle id>.cbk`` (``ack`` in place of the
-    range for a bundle without changes). ASCII letters/digits of the code only, cut so that the
-    name with a ``.partNNN`` suffix stays within 64 characters; valid on FAT32/exFAT."""
+def bundle_file_name(header: BundleHeader, recipient_code: str | None = None) -> str:
+    """``cb-<sender code>-<seq from>-<seq to>-<8 hex of bundle id>[-to<recipient code>].cbk``
+    (``ack`` in place of the range for a bundle without changes). ASCII letters/digits of the
+    codes only, cut so that the name with a ``.partNNN`` suffix stays within 64 characters; valid
+    on FAT32/exFAT. ``recipient_code`` (the addressee's division code, e.g. the village a township
+    bundle is for) is appended when given and when it fits; names without it (older exports)
+    import the same (docs/bundle-format.md section 9)."""
     short_id = header.bundle_id.replace("-", "")[:8]
     seq = "ack" if header.seq_from is None else f"{header.seq_from}-{header.seq_to}"
     fixed = len("cb---") + len(seq) + len(short_id) + len(EXTENSION) + _PART_SUFFIX_LENGTH - len(EXTENSION)
     room = max(1, min(16, MAX_NAME_LENGTH - fixed))
     code = safe_name_component(header.sender_code, room)
-    return f"cb-{code}-{seq}-{short_id}{EXTENSION}"
+    name = f"cb-{code}-{seq}-{short_id}"
+    if recipient_code:
+        to = f"-to{safe_name_component(recipient_code, 16)}"
+        if len(name) + len(to) + _PART_SUFFIX_LENGTH <= MAX_NAME_LENGTH:
+            name += to
+    return f"{name}{EXTENSION}"
+
+
+_RECIPIENT_IN_NAME = re.compile(r"-to(?P<code>[A-Za-z0-9]+)(?:\.part\d{3})?\.cbk$", re.IGNORECASE)
+
+
+def recipient_code_of_name(name: str) -> str | None:
+    """The addressee's code that :func:`bundle_file_name` put in a bundle file's name, or None
+    (an older name, or a renamed file). Only a hint for messages: the header decides."""
+    match = _RECIPIENT_IN_NAME.search(name)
+    return match.group("code") if match else None
 
 
 def part_file_names(name: str, count: int) -> list[str]:
@@ -245,6 +263,7 @@ __all__ = [
     "looks_like_bundle",
     "part_file_names",
     "read_bundle",
+    "recipient_code_of_name",
     "sibling_parts",
     "write_bundle",
 ]

@@ -126,12 +126,31 @@ class SignatureInvalidError(BundleError):
 
 
 class WrongRecipientError(BundleError):
-    """The bundle is encrypted for another installation (发给其他乡镇/电脑的同步包)."""
+    """The bundle is encrypted for another installation (发给其他乡镇/电脑的同步包).
 
-    def __init__(self, recipient_key_id: str) -> None:
+    ``recipient_key_id``: the key the bundle is encrypted to. ``at_village``: the refusing PC is a
+    village's (the bundle is then usually another village's, from the same township stick);
+    ``recipient``: who it is for, e.g. ``第2村（610402100202）``, when known (from the file name:
+    a hint, see :func:`carebook.sync.bundle_files.recipient_code_of_name`), else empty."""
+
+    def __init__(self, recipient_key_id: str, *, at_village: bool = False, recipient: str = "") -> None:
         self.recipient_key_id = recipient_key_id
+        self.at_village = at_village
+        self.recipient = recipient
+        if at_village:
+            who_zh, who_en = (recipient, recipient) if recipient else ("另一台电脑（别的村或乡镇）", "another computer")
+            super().__init__(
+                f"这个同步包是发给 {who_zh} 的，不是发给本村这台电脑的，本机无法也不应打开，已拒绝导入，没有改动任何数据。"
+                "请把它带到那个村的电脑上导入。如果本机是新换的电脑，请让乡镇督导员先导入本机导出的第一个同步包，"
+                "再为本村重新导出。",
+                f"This bundle is for {who_en}, not for this village PC; it was refused and nothing was imported. "
+                "Take it to that village's PC. If this PC is a replacement, ask the supervisor to import its first "
+                "bundle and then export again for this village.",
+            )
+            return
+        who_zh = f"{recipient}（另一台电脑）" if recipient else "另一个乡镇（另一台电脑）"
         super().__init__(
-            "这个同步包是发给另一个乡镇（另一台电脑）的，本机无法也不应打开，已拒绝导入。"
+            f"这个同步包是发给{who_zh}的，本机无法也不应打开，已拒绝导入。"
             "请把它交给正确的督导员；如果本机是新换的电脑，请让各村重新登记。",
             "This bundle is addressed to another township (another computer) and was refused. "
             "Give it to the right supervisor; if this computer was replaced, re-enrol the villages.",

@@ -25,6 +25,7 @@ from carebook.model.attachment_store import AttachmentStore
 from carebook.model.db import Database, backup_database, default_backup_name, open_database
 from carebook.model.enums import Role
 from carebook.model.installation import Installation, get_installation
+from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.register import Register
 from carebook.model.sync_state import SyncImport, SyncPeer
 from carebook.sync.atomic_files import (
@@ -34,7 +35,13 @@ from carebook.sync.atomic_files import (
     write_files_atomically,
 )
 from carebook.sync.authority import check_authority
-from carebook.sync.bundle_files import group_bundle_paths, read_bundle, write_bundle
+from carebook.sync.bundle_files import (
+    bundle_file_name,
+    group_bundle_paths,
+    read_bundle,
+    recipient_code_of_name,
+    write_bundle,
+)
 from carebook.sync.bundle_format import seal_bundle
 from carebook.sync.changes import (
     Payload,
@@ -54,7 +61,7 @@ from carebook.sync.enrolment import (
     encode_enrolment,
     read_enrolment_file,
 )
-from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError
+from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError, WrongRecipientError
 from carebook.sync.held_records import HeldRecords, duplicate_files, held_records
 from carebook.sync.identity import InstallationKeys, ensure_installation_keys
 from carebook.sync.merge import MergeResult, apply_changes
@@ -255,7 +262,8 @@ def export_bundles(site: SyncSite, to_dir: Path, *, peer_ids: Sequence[str] | No
         sealed_list = [(_seal_for(session, inst, keys, peer, now, site.db.paths.attachments, shared), peer)
                        for peer in peers]
     for (sealed, count, attachments, seq), peer in sealed_list:
-        written = write_bundle(to_dir, sealed, signer=keys.public(), part_size=part_size, free_space=free_space)
+        written = write_bundle(to_dir, sealed, signer=keys.public(), part_size=part_size, free_space=free_space,
+                               name=bundle_file_name(sealed.header, recipient_code=peer.code))
         results.append(ExportResult(written.paths, written.size, peer.code, peer.name, count, attachments, *seq))
     with site.register.sessions() as session, session.begin():
         for _sealed, peer in sealed_list:
@@ -298,7 +306,7 @@ def _seal_for(session: Session, inst: Installation, keys: InstallationKeys, peer
     rows = shared.after(after)
     routed = route_changes(session, rows, my_id=inst.id, my_role=inst.role.code, peer_id=peer.installation_id,
                            peer_role=peer.role, peer_code=peer.code, my_unit_id=inst.org_unit_id,
-                           facts=shared.facts(rows) if inst.role is not Role.VILLAGE else None)
+                           facts=shared.facts(rows) if inst.role is not Role.VILLAGE else None, fresh=acked_to == 0)
     if inst.role is Role.VILLAGE:  # sequence safety after a restore (sync/restore.py)
         extras = claim_acks(session, inst.id)
     else:
@@ -377,6 +385,72 @@ def import_bundles(site: SyncSite, paths: Sequence[Path], *, backup: bool = True
     return [import_bundle(site, group, backup=backup, now=now) for group in group_bundle_paths(paths)]
 
 
+@dataclass(frozen=True)
+class SkippedBundle:
+    """已跳过的同步包: a bundle of a folder (or multi-file) import addressed to another
+    installation: its file(s), the addressee's code and name when the file name says (else
+    empty), and the note to show (Chinese, English)."""
+
+    paths: list[Path]
+    recipient_code: str
+    recipient_name: str
+    message_zh: str
+    message_en: str
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"files": [str(p) for p in self.paths], "recipient_code": self.recipient_code or None,
+                "recipient_name": self.recipient_name or None, "message": self.message_zh}
+
+
+@dataclass
+class ImportOutcome:
+    """What :func:`import_bundles_skipping` did: the bundles imported (or found imported before)
+    and those skipped as addressed to another installation, each in the order given."""
+
+    results: list[ImportResult] = field(default_factory=list)
+    skipped: list[SkippedBundle] = field(default_factory=list)
+
+
+def import_bundles_skipping(site: SyncSite, paths: Sequence[Path], *, backup: bool = True,
+                            now: datetime | None = None) -> ImportOutcome:
+    """Import the bundles among ``paths`` (a folder's files, or several files given at once, e.g.
+    the township's stick with one bundle per village), skipping each bundle addressed to another
+    installation (:class:`WrongRecipientError`) with a note, and importing the rest in order.
+
+    Raises any other refusal as :func:`import_bundles` does (bundles before it stay imported), and
+    the first :class:`WrongRecipientError` when every bundle was addressed elsewhere (nothing here
+    to import: the user brought the wrong stick)."""
+    outcome = ImportOutcome()
+    refused: list[tuple[list[Path], WrongRecipientError]] = []
+    for group in group_bundle_paths(paths):
+        try:
+            outcome.results.append(import_bundle(site, group, backup=backup, now=now))
+        except WrongRecipientError as exc:
+            refused.append((list(group), exc))
+    if refused and not outcome.results:
+        raise refused[0][1]
+    with site.register.reading() as session:  # names known after the imports (org units arrive with them)
+        for group, _exc in refused:
+            code = recipient_code_of_name(group[0].name) or ""
+            unit = session.get(OrgUnit, unit_id_for_code(code)) if code else None
+            name = unit.name if unit is not None else ""
+            who_zh = f"{name}（{code}）" if name else (code or "另一台电脑")
+            who_en = f"{name} ({code})" if name else (code or "another computer")
+            outcome.skipped.append(SkippedBundle(group, code, name, f"{group[0].name}：这个同步包是发给 {who_zh} 的，已跳过。",
+                                                 f"{group[0].name}: this bundle is for {who_en}; skipped."))
+    return outcome
+
+
+def _recipient_label(session: Session, paths: Sequence[Path]) -> str:
+    """``名称（代码）`` of the addressee named in the bundle's file name, or the code, or ''."""
+    code = recipient_code_of_name(paths[0].name) if paths else None
+    if not code:
+        return ""
+    unit = session.get(OrgUnit, unit_id_for_code(code))
+    return f"{unit.name}（{code}）" if unit is not None else code
+
+
 def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool = True,
                   now: datetime | None = None, today: dt.date | None = None) -> ImportResult:
     """Verify, decrypt and apply one bundle in one transaction (see the module docstring).
@@ -388,8 +462,13 @@ def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool 
     keys = site.keys()
     with site.register.reading() as session:
         me = get_installation(session)
-        opened = read_bundle(paths, my_keys=keys, known_peers=known_peers(session),
-                             pending_enrolments=pending_enrolments(session), now=now)
+        try:
+            opened = read_bundle(paths, my_keys=keys, known_peers=known_peers(session),
+                                 pending_enrolments=pending_enrolments(session), now=now)
+        except WrongRecipientError as exc:  # say whose it is, in words for this PC's role
+            given = [paths] if isinstance(paths, Path) else list(paths)
+            raise WrongRecipientError(exc.recipient_key_id, at_village=me.role is Role.VILLAGE,
+                                      recipient=_recipient_label(session, given)) from None
         header = opened.header
         if migrations.unknown_revisions([header.schema_version]):
             raise SchemaTooNewError(header.schema_version)

@@ -14,7 +14,11 @@
   - for a child transferred *away*, the change of ``village_id`` itself, and the closing of the
     file that the transfer recorded just before it in the same transaction
     (:func:`carebook.model.services.transfer.transfer_child`), so the old village keeps a closed
-    file saying where the child went (nothing later);
+    file saying where the child went (nothing later). When the village may not hold the file
+    (it has acknowledged nothing yet: a replaced PC's restore bundle; or the child arrived and
+    left within the changes sent), the whole history of the file up to the transfer (the
+    child, its family members, visits …, as they were when it left), so the closed file comes
+    back whole and nothing waits for an insert never sent;
   - for a record moved to one of the village's children by a merge of duplicate files
     (its ``child_id`` changed), the whole history of that record.
 
@@ -79,13 +83,16 @@ def routing_facts(session: Session, rows: Sequence[Change]) -> RoutingFacts:
 
 def route_changes(
     session: Session, rows: Sequence[Change], *, my_id: str, my_role: str, peer_id: str, peer_role: str,
-    peer_code: str, my_unit_id: str | None = None, facts: RoutingFacts | None = None,
+    peer_code: str, my_unit_id: str | None = None, facts: RoutingFacts | None = None, fresh: bool = False,
 ) -> list[Change]:
     """The changes among ``rows`` (local log order) that the peer should receive, plus, for a
     child transferred to a village, the rest of that child's history; in log order, no
     duplicates. ``my_unit_id`` is the sender's own organisation unit (its staff go to every
     village). ``facts`` (from :func:`routing_facts` over these rows or more) saves reading them
-    again for each peer."""
+    again for each peer. ``fresh``: the peer has acknowledged nothing yet (a replaced PC's restore
+    bundle, or a village's first return bundle), so for a child transferred away from it the
+    village gets the file's whole history up to the transfer (its closed file, see the module
+    docstring), not only the transfer's close."""
     if my_role == "village":
         return [c for c in rows if c.origin == my_id]
     rows = [c for c in rows if c.origin != peer_id]
@@ -121,6 +128,16 @@ def route_changes(
             out.append(c)
     if arriving or moved_in:
         out = _with_history(session, out, [("child", cid) for cid in arriving] + sorted(moved_in), peer_id)
+    # children that left the village, when the village may not hold their file: a fresh peer (a
+    # replaced PC), or a child that arrived and left within these rows
+    came = {c.record_id for c in rows if c.entity == "child" and c.field == "village_id" and c.new_value == unit_json}
+    departed: dict[str, int] = {}
+    for c in rows:
+        if (c.entity == "child" and c.field == "village_id" and c.old_value == unit_json
+                and facts.child_village.get(c.record_id) != unit and (fresh or c.record_id in came)):
+            departed[c.record_id] = max(c.seq, departed.get(c.record_id, 0))
+    if departed:
+        out = _with_history(session, out, [("child", cid) for cid in sorted(departed)], peer_id, upto=departed)
     return out
 
 
@@ -132,10 +149,16 @@ def _current(session: Session, table: Table, column: str, ids: set[str]) -> dict
     return found
 
 
-def _with_history(session: Session, out: list[Change], roots: list[RecordKey], peer_id: str) -> list[Change]:
-    records = {rec for recs in aggregate_records(session, roots).values() for rec in recs}
+def _with_history(session: Session, out: list[Change], roots: list[RecordKey], peer_id: str,
+                  upto: dict[str, int] | None = None) -> list[Change]:
+    """``out`` plus the log rows of every record of the ``roots``' groups not from the peer (when
+    ``upto`` is given, of a child's group only those at log positions up to ``upto[child id]``)."""
+    groups = aggregate_records(session, roots)
+    last = {rec: upto[root[1]] for root, recs in groups.items() for rec in recs} if upto is not None else {}
+    records = {rec for recs in groups.values() for rec in recs}
     have = {c.key for c in out}
-    extra = [c for c in log_rows_of_records(session, records) if c.origin != peer_id and c.key not in have]
+    extra = [c for c in log_rows_of_records(session, records) if c.origin != peer_id and c.key not in have
+             and (upto is None or c.seq <= last[c.record])]
     merged = out + extra
     merged.sort(key=lambda c: c.seq)
     return merged
