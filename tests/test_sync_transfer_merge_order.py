@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from carebook.model.children import Child
 from carebook.model.services.duplicates import merge_children
 from carebook.model.services.transfer import transfer_child
-from carebook.model.sync_state import SyncParked
+from carebook.model.sync_state import SyncConflict, SyncParked
 from carebook.sync.exchange import SyncSite, export_bundles, import_bundles
 from model_helpers import child_values, years_before
 from sync_world import PASSPHRASE, SyncWorld, content_hash, sync_world, tracked_state
@@ -110,3 +110,41 @@ def test_a_database_refusal_in_the_merge_is_a_message_and_changes_nothing(sync_w
         assert content_hash(again) == before
     finally:
         again.close()
+
+
+def test_a_genuine_collision_at_the_village_is_parked_and_reaches_the_township_as_a_conflict(
+        sync_world: SyncWorld) -> None:
+    """The township transfers a file to a village that meanwhile registered its own file of the
+    same child (same ID number, not yet sent): the village parks the incoming file (no error);
+    its own file, once uploaded, is parked at the township as a duplicate_key conflict."""
+    world = sync_world
+    first, second, _third = world.villages
+    birth = years_before(world.today, 8)
+    moved = second.register.register_child(child_values("孙小梅", birth, male=False, seq=71)).record_id
+    assert moved
+    _upload(world)
+    with world.township.register.writing() as session:
+        transfer_child(session, moved, first.installation().org_code, reason="随母亲迁居", today=world.today)
+    own = first.register.register_child(child_values("孙晓梅", birth, male=False, seq=71)).record_id
+    assert own
+    _returns(world)
+    with first.register.reading() as session:
+        assert session.get(Child, moved) is None and session.get(Child, own) is not None
+        parked = session.scalars(select(SyncParked).where(SyncParked.record_id == moved)).all()
+        assert [p.reason for p in parked] == ["duplicate_key"]
+    _upload(world)
+    with world.township.register.reading() as session:
+        assert session.get(Child, own) is None and session.get(Child, moved) is not None
+        assert [p.reason for p in session.scalars(select(SyncParked).where(SyncParked.record_id == own))] == [
+            "duplicate_key"]
+        kinds = [c.kind for c in session.scalars(select(SyncConflict).where(SyncConflict.status == "open"))]
+        assert "duplicate_key" in kinds
+    # the supervisor merges the village's file into the transferred one: both registers converge
+    with world.township.register.writing() as session:
+        merge_children(session, moved, own, today=world.today)
+    _returns(world)
+    town, one = tracked_state(world.township), tracked_state(first)
+    assert one[("child", moved)] == town[("child", moved)] and one[("child", own)] == town[("child", own)]
+    assert one[("child", own)]["id_number"] is None
+    with first.register.reading() as session:
+        assert session.scalars(select(SyncParked)).all() == []
