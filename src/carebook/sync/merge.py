@@ -11,7 +11,9 @@ transaction.
    does not depend on arrival order, and writes only what differs (Core, batched);
 4. parks a record that cannot be written yet — its insert has not arrived, it refers to a record
    that has not arrived, or a unique value (ID number, division code) is taken by another
-   record — and retries parked records at every import;
+   record — and retries parked records at every import; unique values that existing records give
+   up in the same merge are freed before new records are inserted (:func:`_release_unique`), and
+   a database refusal nobody foresaw reaches the user as :class:`MergeRefusedError`;
 5. records conflicts for the supervisor (:mod:`carebook.sync.conflicts`);
 6. advances the local hybrid logical clock past the received stamps, refusing stamps too far
    ahead of this PC's clock (:class:`carebook.model.clock.ClockDriftWarning`);
@@ -669,8 +671,8 @@ def _check_unique(
                 or (nullable and (entity, holder) in deleting))
             for i, key in enumerate(keys):
                 taken = (holder is not None and holder != key[1] and not moving_away) or i > 0
-                if taken:
-                    source = inserts if key in inserts else updates
+                source = inserts if key in inserts else updates
+                if taken and key in source:  # (a record with two unique values may be parked already)
                     del source[key]
                     waiting[key] = "duplicate_key"
                     other = holder if holder is not None and holder != key[1] and not moving_away else keys[0][1]
