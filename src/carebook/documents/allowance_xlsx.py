@@ -20,12 +20,19 @@ import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
-from carebook.documents.xlsx_out import MONEY, heading_row, save_workbook, title_rows
+from carebook.documents.xlsx_out import (
+    BOLD,
+    MONEY,
+    new_workbook,
+    save_workbook,
+    set_widths,
+    sheet_heading,
+    styled,
+)
 from carebook.model.allowances import AllowanceLedger
 from carebook.model.enums import StaffRole
 
@@ -38,28 +45,27 @@ def _role(code: str) -> str:
     return StaffRole(code).zh
 
 
-def _money_cells(ws: Worksheet, row: int, first_col: int, values: list[Decimal]) -> None:
-    for k, value in enumerate(values):
-        cell = ws.cell(row=row, column=first_col + k, value=value)
-        cell.number_format = MONEY
+def _money(ws: Any, values: list[Decimal]) -> list[Any]:
+    return [styled(ws, value, number_format=MONEY) for value in values]
 
 
-def _total_row(ws: Worksheet, row: int, label_col: int = 1) -> None:
-    ws.cell(row=row, column=label_col, value="合计").font = Font(bold=True)
+def _total(ws: Any) -> Any:
+    return styled(ws, "合计", font=BOLD)
 
 
 def build_allowance_workbook(
     ledger: AllowanceLedger, *, unit_name: str = "", issued_on: dt.date | None = None
 ) -> Workbook:
-    """The workbook of ``ledger`` (see the module docstring); ``unit_name`` is printed on row 2."""
+    """The workbook of ``ledger`` (see the module docstring); ``unit_name`` is printed on row 2.
+
+    The workbook is write-only (:func:`carebook.documents.xlsx_out.new_workbook`): it can be
+    saved once and not read back."""
     issued_on = issued_on or dt.date.today()
     payer_heads = [f"{p.zh}承担（元）" for p in ledger.payers]
     period = f"{ledger.from_month} 至 {ledger.to_month}"
     subtitle = f"填报单位：{unit_name}　　期间：{period}　　填报日期：{issued_on.isoformat()}"
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SHEETS[0]
+    wb = new_workbook()
+    ws = wb.create_sheet(SHEETS[0])
     heads = [
         "序号",
         "姓名",
@@ -75,14 +81,9 @@ def build_allowance_workbook(
         "补贴合计（元）",
         *payer_heads,
     ]
-    title_rows(ws, TITLE, subtitle, len(heads))
-    heading_row(
-        ws, HEADING_ROW, heads, [6, 10, 11, 18, 21, 12, 12, 10, 10, 6, 14, 14, *[14] * len(payer_heads)]
-    )
-    row = HEADING_ROW
+    sheet_heading(ws, TITLE, subtitle, heads, [6, 10, 11, 18, 21, 12, 12, 10, 10, 6, 14, 14, *[14] * len(payer_heads)])
     for i, p in enumerate(ledger.people, start=1):
-        row += 1
-        for col, value in enumerate(
+        ws.append(
             [
                 i,
                 p.name,
@@ -94,56 +95,35 @@ def build_allowance_workbook(
                 p.first_month or "",
                 p.last_month or "",
                 p.months,
-            ],
-            start=1,
-        ):
-            ws.cell(row=row, column=col, value=value)
-        _money_cells(ws, row, 11, [p.monthly_amount, p.amount, *p.shares])
-    row += 1
-    _total_row(ws, row)
-    ws.cell(row=row, column=10, value=sum(p.months for p in ledger.people))
-    _money_cells(ws, row, 12, [ledger.total, *ledger.total_shares])
+                *_money(ws, [p.monthly_amount, p.amount, *p.shares]),
+            ]
+        )
+    ws.append(
+        [_total(ws), *[None] * 8, sum(p.months for p in ledger.people), None,
+         *_money(ws, [ledger.total, *ledger.total_shares])]
+    )
 
     ws = wb.create_sheet(SHEETS[1])
     heads = ["月份", "人数", "合计（元）", *payer_heads]
-    title_rows(ws, TITLE + "（月度汇总）", subtitle, len(heads))
-    heading_row(ws, HEADING_ROW, heads, [10, 8, 14, *[14] * len(payer_heads)])
-    row = HEADING_ROW
+    sheet_heading(ws, TITLE + "（月度汇总）", subtitle, heads, [10, 8, 14, *[14] * len(payer_heads)])
     for m in ledger.months:
-        row += 1
-        ws.cell(row=row, column=1, value=m.month)
-        ws.cell(row=row, column=2, value=m.people)
-        _money_cells(ws, row, 3, [m.amount, *m.shares])
-    row += 1
-    _total_row(ws, row)
-    ws.cell(row=row, column=2, value=sum(m.people for m in ledger.months))
-    _money_cells(ws, row, 3, [ledger.total, *ledger.total_shares])
+        ws.append([m.month, m.people, *_money(ws, [m.amount, *m.shares])])
+    ws.append([_total(ws), sum(m.people for m in ledger.months), *_money(ws, [ledger.total, *ledger.total_shares])])
 
     ws = wb.create_sheet(SHEETS[2])
     heads = ["承担方", "分担比例", "金额（元）"]
-    title_rows(ws, TITLE + "（承担方汇总）", subtitle, len(heads))
-    heading_row(ws, HEADING_ROW, heads, [14, 10, 14])
+    sheet_heading(ws, TITLE + "（承担方汇总）", subtitle, heads, [14, 10, 14])
     weights = ":".join(str(p.weight.normalize()) for p in ledger.payers)
-    row = HEADING_ROW
     for payer, amount in zip(ledger.payers, ledger.total_shares, strict=True):
-        row += 1
-        ws.cell(row=row, column=1, value=payer.zh)
-        ws.cell(row=row, column=2, value=f"{payer.weight.normalize()}（{weights}）")
-        _money_cells(ws, row, 3, [amount])
-    row += 1
-    _total_row(ws, row)
-    _money_cells(ws, row, 3, [ledger.total])
+        ws.append([payer.zh, f"{payer.weight.normalize()}（{weights}）", *_money(ws, [amount])])
+    ws.append([_total(ws), None, *_money(ws, [ledger.total])])
 
     ws = wb.create_sheet(SHEETS[3])
     heads = ["月份", "姓名", "岗位", "所在村（居）或乡镇", "金额（元）", *payer_heads]
-    title_rows(ws, TITLE + "（明细）", subtitle, len(heads))
-    heading_row(ws, HEADING_ROW, heads, [10, 10, 11, 18, 12, *[14] * len(payer_heads)])
-    row = HEADING_ROW
+    sheet_heading(ws, TITLE + "（明细）", subtitle, heads, [10, 10, 11, 18, 12, *[14] * len(payer_heads)])
     for line in sorted(ledger.lines, key=lambda x: x.month):
-        row += 1
-        for col, value in enumerate([line.month, line.name, _role(line.role), line.unit_name], start=1):
-            ws.cell(row=row, column=col, value=value)
-        _money_cells(ws, row, 5, [line.amount, *line.shares])
+        ws.append([line.month, line.name, _role(line.role), line.unit_name,
+                   *_money(ws, [line.amount, *line.shares])])
 
     ws = wb.create_sheet(SHEETS[4])
     s = ledger.settings
@@ -168,11 +148,9 @@ def build_allowance_workbook(
         notes.append(
             ("未计算", "以下人员缺少任职日期，未计算补贴：" + "、".join(n for _, n in ledger.undated))
         )
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 90
-    for r, (key, value) in enumerate(notes, start=1):
-        ws.cell(row=r, column=1, value=key).font = Font(bold=True)
-        ws.cell(row=r, column=2, value=value)
+    set_widths(ws, [24, 90])
+    for key, value in notes:
+        ws.append([styled(ws, key, font=BOLD), value])
     return wb
 
 

@@ -29,13 +29,13 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carebook.documents.xlsx_out import heading_row, save_workbook, title_rows
+from carebook.documents.xlsx_out import DATE, TEXT, new_workbook, save_workbook, sheet_heading, styled
 from carebook.model.children import Child, FamilyMember
 from carebook.model.entrustments import Entrustment
 from carebook.model.enums import Category, EntrustmentStatus, Relation
@@ -185,20 +185,40 @@ def ledger_rows(session: Session, *, today: dt.date | None = None) -> list[Ledge
     return rows
 
 
-def _write_sheet(ws: Worksheet, title: str, subtitle: str, rows: list[LedgerRow], *, status: bool) -> None:
+#: Columns written as text (Excel's ``@`` format), so long digit strings stay as typed.
+_TEXT_COLUMNS = frozenset({"身份证号", "监护人身份证号", "父亲电话", "母亲电话", "监护人电话"})
+
+
+def _write_sheet(ws: Any, title: str, subtitle: str, rows: list[LedgerRow], *, status: bool) -> None:
+    """Stream ``rows`` into the empty write-only sheet ``ws`` below the title and headings.
+
+    Formats as in Excel: dates ``yyyy-mm-dd``, the ID number and phone columns text (``@``);
+    a missing value is an empty text. One formatted cell per such column is reused from row to
+    row (``ws.append`` writes a row out before it returns), which keeps the writer from
+    building a styled cell object for each of them."""
     heads = COLUMNS + (STATUS_COLUMNS if status else ())
-    title_rows(ws, title, subtitle, len(heads))
-    heading_row(ws, HEADING_ROW, heads, [_WIDTHS.get(h, 11) for h in heads])
+    sheet_heading(ws, title, subtitle, heads, [_WIDTHS.get(h, 11) for h in heads])
+    text_cells = {col: styled(ws, "", number_format=TEXT) for col, h in enumerate(heads) if h in _TEXT_COLUMNS}
+    date_cells: dict[int, Any] = {}
     for i, r in enumerate(rows, start=1):
         line: list[object] = [i, *r.values]
         if status:
             line += ["已销档" if r.closed else "在册", r.closed_on, r.closed_reason]
-        for col, value in enumerate(line, start=1):
-            cell = ws.cell(row=HEADING_ROW + i, column=col, value=value if value is not None else "")
-            if isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            elif col == 6 or heads[col - 1] in ("监护人身份证号", "父亲电话", "母亲电话", "监护人电话"):
-                cell.number_format = "@"
+        for col, value in enumerate(line):
+            if value is None:
+                line[col] = ""
+            elif isinstance(value, dt.date):
+                cell = date_cells.get(col)
+                if cell is None:
+                    cell = date_cells[col] = styled(ws, value, number_format=DATE)
+                cell.value = value
+                line[col] = cell
+                continue
+            if col in text_cells:
+                cell = text_cells[col]
+                cell.value = line[col]
+                line[col] = cell
+        ws.append(line)
 
 
 #: Headings of the 统计表 sheet after 村（居）.
@@ -208,19 +228,17 @@ STATISTICS_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _write_statistics(ws: Worksheet, title: str, subtitle: str, overview: TownshipOverview) -> None:
+def _write_statistics(ws: Any, title: str, subtitle: str, overview: TownshipOverview) -> None:
     heads = ("村（居）", *STATISTICS_COLUMNS)
-    title_rows(ws, title, subtitle, len(heads))
-    heading_row(ws, HEADING_ROW, heads, [12, *[9] * (len(heads) - 1)])
-    for i, v in enumerate([*overview.villages, overview.totals], start=HEADING_ROW + 1):
+    sheet_heading(ws, title, subtitle, heads, [12, *[9] * (len(heads) - 1)])
+    for v in [*overview.villages, overview.totals]:
         values: list[object] = [
             v.name, v.children, v.by_sex.get("1", 0), v.by_sex.get("2", 0), v.by_age_band["0-5"],
             v.by_age_band["6-13"], v.by_age_band["14-17"], *(v.by_category[c.code] for c in Category),
             v.visits_this_month, v.overdue, v.open_reports, v.open_referrals, v.entrustments_missing,
             v.entrustments_expiring, v.entrustments_expired,
         ]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=i, column=col, value=value)
+        ws.append(values)
 
 
 def build_township_ledger(
@@ -231,12 +249,13 @@ def build_township_ledger(
     overview: TownshipOverview | None = None,
 ) -> Workbook:
     """The workbook of ``rows`` (see the module docstring), with a last sheet ``统计表`` of the
-    ``overview`` numbers per village (open files) when it is given."""
+    ``overview`` numbers per village (open files) when it is given.
+
+    The workbook is write-only (:func:`carebook.documents.xlsx_out.new_workbook`): its rows
+    are already streamed to temporary files, it can be saved once and not read back."""
     issued_on = issued_on or dt.date.today()
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = ALL_SHEET
+    wb = new_workbook()
+    ws = wb.create_sheet(ALL_SHEET)
     subtitle_of = (
         f"填报单位（盖章）：{township}　　填报日期：{issued_on.year}年{issued_on.month}月{issued_on.day}日"
     )
