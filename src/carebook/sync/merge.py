@@ -22,14 +22,16 @@ transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Numeric, delete, insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from carebook.model import settings as settings_store
@@ -275,6 +277,18 @@ def refused_merge(error: BaseException) -> MergeRefusedError:
     return MergeRefusedError((lines[0] if lines else type(error).__name__)[:200])
 
 
+@contextlib.contextmanager
+def merge_refusals() -> Iterator[None]:
+    """Around a bundle import (the command line, the app): a database constraint failure
+    (``sqlalchemy.exc.IntegrityError``, the import's transaction already rolled back) leaves as
+    :class:`MergeRefusedError` (see :func:`refused_merge`), never as a traceback. A last resort:
+    the merge parks the collisions it foresees."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise refused_merge(exc) from None
+
+
 def _existing_keys(session: Session, changes: Sequence[Change]) -> set[tuple[str, int]]:
     """The ``(origin, origin_seq)`` of ``changes`` already in the log.
 
@@ -340,8 +354,7 @@ def apply_changes(
     try:
         return _apply(session, changes, me=me, record_conflicts=record_conflicts, today=today, settings=settings)
     finally:
-        import contextlib  # after a Ctrl-C or a refused write the connection awaits the caller's rollback
-
+        # after a Ctrl-C or a refused write the connection awaits the caller's rollback
         with contextlib.suppress(Exception):  # best effort: never hide the error being raised
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
 

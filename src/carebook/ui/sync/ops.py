@@ -242,11 +242,9 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
         NoBundleFilesError: no bundle file among ``paths``; SyncUnavailableError;
         TaskCancelled: between two bundles (those done stay imported).
     """
-    from sqlalchemy.exc import IntegrityError
-
     from carebook.sync.bundle_files import group_bundle_paths
     from carebook.sync.exchange import import_bundle
-    from carebook.sync.merge import refused_merge
+    from carebook.sync.merge import merge_refusals
 
     files = bundle_files_in(paths)
     if not files:
@@ -259,10 +257,8 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
         names = "、".join(p.name for p in group)
         t.progress(i, len(groups), msg(f"正在导入 {names}……", f"Importing {names}..."))
         try:
-            try:
+            with merge_refusals():  # a database refusal as a message (last resort)
                 result = import_bundle(site, group, backup=backup)
-            except IntegrityError as exc:  # last resort: the merge parks the collisions it foresees
-                raise refused_merge(exc) from None
         except CarebookError as exc:
             lines.append(ImportLine(names, "refused", msg(f"未导入：{exc.message}", f"Refused: {exc.message}"), []))
             continue
