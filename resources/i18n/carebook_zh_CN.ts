@@ -2738,8 +2738,8 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
         <translation>有效期(&amp;V)</translation>
     </message>
     <message>
-        <source>Name</source>
-        <translation>姓名</translation>
+        <source>Village name</source>
+        <translation>村名</translation>
     </message>
     <message>
         <source>Code</source>

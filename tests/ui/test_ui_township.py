@@ -297,3 +297,24 @@ def test_township_pages_reachable_by_keyboard(town_window: Any) -> None:
         actions[QKeySequence(key).toString()].trigger()
         town_window.ctx.tasks.wait_idle()
         assert town_window.stack.currentWidget() is town_window.page_by_code(code)
+
+
+def test_enrolment_tables_fill_the_width_and_name_the_village(town_window: Any) -> None:
+    """入网管理: the first column of 已登记的村 is 村名 (not 姓名), both tables share the page's
+    width among their columns (not packed on the left) and the fingerprint column shows the
+    whole fingerprint; 补贴 and 入网管理 have icons of their own (no two pages share one)."""
+    page = _open(town_window, "enrolment")
+    assert page.peers.horizontalHeaderItem(0).text() == "村名"
+    assert page.peers.rowCount() == 3
+    for table in (page.peers, page.issued):
+        header = table.horizontalHeader()
+        used = sum(header.sectionSize(c) for c in range(table.columnCount()))
+        assert used >= table.viewport().width() - 2, (table.objectName(), used, table.viewport().width())
+    fingerprint = page.peers.item(0, 2).text()
+    assert page.peers.horizontalHeader().sectionSize(2) >= page.peers.fontMetrics().horizontalAdvance(fingerprint)
+    nav = town_window.nav
+    images = [nav.item(i).icon().pixmap(22, 22).toImage() for i in range(nav.count())]
+    titles = [nav.item(i).text() for i in range(nav.count())]
+    for name in ("补贴", "入网管理"):
+        mine = titles.index(name)
+        assert all(images[mine] != other for i, other in enumerate(images) if i != mine), name

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QTableWidget,
     QVBoxLayout,
 )
 
@@ -29,6 +31,20 @@ from carebook.ui.pages.base import Page
 from carebook.ui.township import data
 from carebook.ui.township.replacement import ReplacementResult, create_replacement_file
 from carebook.ui.township.tables import fill_table, heading, make_table, section
+
+#: The fingerprint column of the table of enrolled villages: always shown whole (it is read out
+#: by phone), the other columns share the rest of the width.
+_FINGERPRINT_COLUMN = 2
+
+
+def _stretch(table: QTableWidget, fit: tuple[int, ...] = ()) -> None:
+    """Share the table's width between its columns instead of leaving them packed on the left
+    (again after each :func:`fill_table`, which sizes them to their text); the columns in ``fit``
+    keep the width of their text."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    for column in fit:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
 class TownshipEnrolmentPage(Page):
@@ -72,8 +88,9 @@ class TownshipEnrolmentPage(Page):
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result.hide()
 
-        self.peers = make_table("enrolment-peers", [self.tr("Name"), self.tr("Code"), self.tr("Fingerprint"),
+        self.peers = make_table("enrolment-peers", [self.tr("Village name"), self.tr("Code"), self.tr("Fingerprint"),
                                                     self.tr("Enrolled (UTC)"), self.tr("State")])
+        _stretch(self.peers, fit=(_FINGERPRINT_COLUMN,))
         self.peers.itemSelectionChanged.connect(self._selection_changed)
         self.replace_button = QPushButton(self.tr("&Re-enrol a replaced PC..."))
         self.replace_button.setObjectName("enrolment-replace")
@@ -85,6 +102,7 @@ class TownshipEnrolmentPage(Page):
         self._peer_rows: list[data.PeerView] = []
         self.issued = make_table("enrolment-files", [self.tr("Village"), self.tr("Code"), self.tr("Valid until (UTC)"),
                                                      self.tr("Used")])
+        _stretch(self.issued)
         top = QHBoxLayout()
         top.addWidget(heading(self.title()))
         top.addStretch(1)
@@ -125,6 +143,9 @@ class TownshipEnrolmentPage(Page):
         self._selection_changed()
         fill_table(self.issued, [[e.village_name, e.village_code, e.expires_at, e.used_at or self.tr("not yet")]
                                  for e in d.enrolments])
+        # fill_table sized the columns to their text: share the width again
+        _stretch(self.peers, fit=(_FINGERPRINT_COLUMN,))
+        _stretch(self.issued)
 
     def selected_village(self) -> data.PeerView | None:
         """The active village selected in the table of enrolled villages, or None."""

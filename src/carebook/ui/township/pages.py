@@ -9,12 +9,14 @@ from PySide6.QtWidgets import QStyle
 from carebook.ui.context import AppContext
 from carebook.ui.pages.base import Page
 
-#: Navigation icons of the township pages, in the order of :func:`township_pages`.
+#: Navigation icons of the township pages, in the order of :func:`township_pages`. Each one
+#: differs from every other page's (in the Fusion style the save button and the floppy drive
+#: are the same floppy disk): 补贴 a tick (allowances granted), 入网管理 a network drive.
 TOWNSHIP_ICONS = (
     QStyle.StandardPixmap.SP_FileDialogListView,
     QStyle.StandardPixmap.SP_DirHomeIcon,
-    QStyle.StandardPixmap.SP_DialogSaveButton,
-    QStyle.StandardPixmap.SP_DriveFDIcon,
+    QStyle.StandardPixmap.SP_DialogApplyButton,
+    QStyle.StandardPixmap.SP_DriveNetIcon,
     QStyle.StandardPixmap.SP_FileLinkIcon,
 )
 
