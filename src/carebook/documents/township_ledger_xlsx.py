@@ -192,8 +192,9 @@ _TEXT_COLUMNS = frozenset({"身份证号", "监护人身份证号", "父亲电�
 def _write_sheet(ws: Any, title: str, subtitle: str, rows: list[LedgerRow], *, status: bool) -> None:
     """Stream ``rows`` into the empty write-only sheet ``ws`` below the title and headings.
 
-    Formats as in Excel: dates ``yyyy-mm-dd``, the ID number and phone columns text (``@``);
-    a missing value is an empty text. One formatted cell per such column is reused from row to
+    Formats as in Excel: dates ``yyyy-mm-dd``, the ID number and phone columns text (``@``,
+    written even when empty); other empty values are left out (openpyxl reads an empty text
+    cell back as ``None`` too). One formatted cell per such column is reused from row to
     row (``ws.append`` writes a row out before it returns), which keeps the writer from
     building a styled cell object for each of them."""
     heads = COLUMNS + (STATUS_COLUMNS if status else ())
@@ -205,19 +206,18 @@ def _write_sheet(ws: Any, title: str, subtitle: str, rows: list[LedgerRow], *, s
         if status:
             line += ["已销档" if r.closed else "在册", r.closed_on, r.closed_reason]
         for col, value in enumerate(line):
-            if value is None:
-                line[col] = ""
-            elif isinstance(value, dt.date):
+            if isinstance(value, dt.date):
                 cell = date_cells.get(col)
                 if cell is None:
                     cell = date_cells[col] = styled(ws, value, number_format=DATE)
                 cell.value = value
                 line[col] = cell
-                continue
-            if col in text_cells:
+            elif col in text_cells:
                 cell = text_cells[col]
-                cell.value = line[col]
+                cell.value = "" if value is None else value
                 line[col] = cell
+            elif value == "":
+                line[col] = None  # left out: read back as empty, like an empty text
         ws.append(line)
 
 
