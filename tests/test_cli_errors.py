@@ -22,7 +22,7 @@ from carebook.sync.exchange import SyncSite
 from sync_world import PASSPHRASE, build_world, content_hash
 
 DEMO_PASSPHRASE = "carebook-demo"
-SAMPLE_LEDGER = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "village-ledger-sample.xlsx"
+SAMPLE_LEDGER = Path(__file__).parent / "data" / "ledger" / "village-ledger-sample.xlsx"
 
 
 def env_of(tmp_path: Path, **extra: str) -> dict[str, str]:

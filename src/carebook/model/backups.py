@@ -243,7 +243,9 @@ def _new_name(directory: Path, kind: str, now: dt.datetime | None = None) -> Pat
     base = f"{kind}-carebook-{_utc_stamp(now)}"
     candidate = directory / f"{base}.db"
     counter = 1
-    while candidate.exists():
+    # A ``.pending`` file is the unfinished backup of a killed run (same second): its name is
+    # taken too, so the new backup never collides with it.
+    while candidate.exists() or candidate.with_name(candidate.name + ".pending").exists():
         counter += 1
         candidate = directory / f"{base}-{counter}.db"
     return candidate
