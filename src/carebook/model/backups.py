@@ -45,6 +45,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -504,6 +505,11 @@ def prune_backups(directory: Path, retention: dict[str, int] | None = None) -> l
             with contextlib.suppress(FileNotFoundError):
                 attachments_file_of(info.path).unlink()
             removed.append(info.path)
+    # Unfinished backups of killed runs (``.db.pending``) older than an hour: never complete.
+    for stale in directory.glob("*.db.pending"):
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink()
     with contextlib.suppress(OSError):
         _prune_pool(directory)
     return removed
