@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlalchemy import select
+from township_window import open_page, township_window
 
 from carebook.model.children import Child
 from carebook.model.enums import Category
@@ -60,26 +61,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncWorld]:
 @pytest.fixture
 def town_window(qapp: object, qtbot: Any, world: SyncWorld, tmp_path: Path) -> Iterator[Any]:
     """The main window over the township's register, shown at 1024x768."""
-    from carebook.ui.app import make_context
-    from carebook.ui.main_window import MainWindow
-
-    ctx = make_context(world.township.register, tmp_path / "ui")
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.resize(1024, 768)
-    win.show()
-    ctx.tasks.wait_idle()
-    yield win
-    ctx.tasks.wait_idle()
-    ctx.tasks.shutdown()
+    with township_window(world.township.register, tmp_path / "ui", qtbot) as win:
+        yield win
 
 
-def _open(win: Any, code: str) -> Any:
-    page = win.page_by_code(code)
-    assert page is not None, code
-    win.show_page(win.pages.index(page))
-    win.ctx.tasks.wait_idle()
-    return page
+_open = open_page
 
 
 def _independent_counts(world: SyncWorld) -> dict[str, Counter[str]]:

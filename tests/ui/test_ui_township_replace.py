@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from township_window import township_window
 
 from carebook.sync.exchange import export_bundles, import_bundles, setup_village_from_enrolment
 from carebook.ui.sync.ops import attach_database
@@ -35,20 +36,8 @@ def world(tmp_path: Path) -> Iterator[SyncWorld]:
 
 @pytest.fixture
 def town_window(qapp: object, qtbot: Any, world: SyncWorld, tmp_path: Path) -> Iterator[Any]:
-    from carebook.ui.app import make_context
-    from carebook.ui.i18n import install_language
-    from carebook.ui.main_window import MainWindow
-
-    ctx = make_context(world.township.register, tmp_path / "ui")
-    install_language("zh_CN")
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.resize(1024, 768)
-    win.show()
-    ctx.tasks.wait_idle()
-    yield win
-    ctx.tasks.wait_idle()
-    ctx.tasks.shutdown()
+    with township_window(world.township.register, tmp_path / "ui", qtbot, language="zh_CN") as win:
+        yield win
 
 
 def _enrolment_page(win: Any) -> Any:
