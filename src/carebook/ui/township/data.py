@@ -232,21 +232,18 @@ def load_enrolments(api: Any) -> EnrolmentPageData:
     return EnrolmentPageData(inst.org_name if inst else "", str(inst.role.code) if inst else "", own, peers, pending)
 
 
-def create_enrolment_file(api: Any, village_code: str, village_name: str, folder: Path, valid_days: int,
-                          sealed: bool) -> EnrolmentResult:
-    """Make the enrolment file ``enrol-<village code>.cbe`` for one village in ``folder`` (a
-    USB stick), keep its one-time secret in the register, and return what to read out by phone.
-    Same rules as ``carebook enrol create`` (township only, 1-90 days valid).
+def checked_enrolment_request(api: Any, village_code: str, village_name: str, folder: Path,
+                              valid_days: int) -> tuple[str, str, Any]:
+    """Check a request for an enrolment file (new or replacement): returns the canonical
+    village code, the trimmed name and this township's sync site.
 
     Raises:
-        CarebookError: not a township, a bad code or name, the folder cannot be written.
+        CarebookError: a bad code or name, validity outside 1-90 days, a missing folder (USB
+            stick not plugged in), or this installation is not a township.
     """
     from carebook.model.enums import Role
     from carebook.model.errors import CarebookError
     from carebook.model.installation import clean_division_code
-    from carebook.sync.enrolment import generate_enrolment_code
-    from carebook.sync.exchange import create_enrolment_file as create
-    from carebook.sync.peers import format_utc
     from carebook.ui.sync.ops import site_of
 
     code_clean = clean_division_code(village_code, "village_code")
@@ -262,6 +259,24 @@ def create_enrolment_file(api: Any, village_code: str, village_name: str, folder
     if inst is None or inst.role is not Role.TOWNSHIP:
         raise CarebookError("只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages")
     site = site_of(api)
+    return code_clean, name, site
+
+
+def create_enrolment_file(api: Any, village_code: str, village_name: str, folder: Path, valid_days: int,
+                          sealed: bool) -> EnrolmentResult:
+    """Make the enrolment file ``enrol-<village code>.cbe`` for one village in ``folder`` (a
+    USB stick), keep its one-time secret in the register, and return what to read out by phone.
+    Same rules as ``carebook enrol create`` (township only, 1-90 days valid).
+
+    Raises:
+        CarebookError: not a township, a bad code or name, the folder cannot be written.
+    """
+    from carebook.model.errors import CarebookError
+    from carebook.sync.enrolment import generate_enrolment_code
+    from carebook.sync.exchange import create_enrolment_file as create
+    from carebook.sync.peers import format_utc
+
+    code_clean, name, site = checked_enrolment_request(api, village_code, village_name, folder, valid_days)
     code = generate_enrolment_code() if sealed else None
     target = folder / f"enrol-{code_clean}.cbe"
     try:

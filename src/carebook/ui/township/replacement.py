@@ -35,27 +35,13 @@ def create_replacement_file(api: Any, village_code: str, village_name: str, fold
             (:class:`carebook.sync.restore.NothingToReplaceError`), or the folder cannot be
             written (nothing is retired then).
     """
-    from carebook.model.enums import Role
     from carebook.model.errors import CarebookError
-    from carebook.model.installation import clean_division_code
     from carebook.sync.enrolment import generate_enrolment_code
     from carebook.sync.peers import format_utc
     from carebook.sync.restore import create_replacement_enrolment_file
-    from carebook.ui.sync.ops import site_of
+    from carebook.ui.township.data import checked_enrolment_request
 
-    code_clean = clean_division_code(village_code, "village_code")
-    name = village_name.strip()
-    if not name:
-        raise CarebookError("请填写村名", "the village name is required")
-    if not 1 <= valid_days <= 90:
-        raise CarebookError("有效天数应在 1 到 90 之间", "the file must be valid for 1 to 90 days")
-    if not folder.is_dir():
-        raise CarebookError(f"找不到文件夹 {folder}：请插好U盘后重新选择。",
-                            f"The folder {folder} does not exist: plug in the USB stick and choose it again.")
-    inst = api.installation()
-    if inst is None or inst.role is not Role.TOWNSHIP:
-        raise CarebookError("只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages")
-    site = site_of(api)
+    code_clean, name, site = checked_enrolment_request(api, village_code, village_name, folder, valid_days)
     code = generate_enrolment_code() if sealed else None
     try:
         made = create_replacement_enrolment_file(site, village_code=code_clean, village_name=name,
