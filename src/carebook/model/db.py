@@ -57,6 +57,16 @@ BEGIN_OPTION = migrations.BEGIN_OPTION
 ``"BEGIN IMMEDIATE"``), e.g. ``engine.execution_options(carebook_begin="BEGIN IMMEDIATE")``."""
 
 
+# --------------------------------------------------------------------------- parameters
+
+#: Binding ``None`` (SQL NULL): sqlcipher3's parameter binding "adapts" every value that is not
+#: exactly an int, float, str or bytearray (PEP 246 protocol of the DB-API module), and for ``None``
+#: that means two failed attribute lookups, each raising and formatting an ``AttributeError``. With
+#: an adapter registered for ``NoneType`` the lookup ends at the adapter table: inserting the child
+#: rows of a 20,000-child import (46 columns, a third of them NULL) took 0.89 s before and 0.24 s
+#: after (``bench/README.md``). ``{}.get`` is a C callable returning ``None`` for any key.
+sqlcipher.register_adapter(type(None), dict[Any, None]().get)
+
 # --------------------------------------------------------------------------- errors
 
 
