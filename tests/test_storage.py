@@ -304,3 +304,21 @@ def test_failed_creation_leaves_nothing_behind(tmp_path: Path, monkeypatch: pyte
     assert not (tmp_path / "carebook.db").exists()
     assert not (tmp_path / "keyinfo.json").exists()
     assert backend.store == {}
+
+
+def test_none_parameters_are_stored_as_sql_null(tmp_path: Path) -> None:
+    """``None`` goes through the adapter registered in ``carebook.model.db`` (for speed) and must
+    still be stored as SQL NULL, by ``executemany`` and ``execute`` alike, never as text."""
+    with create_database(tmp_path, passphrase=PASSPHRASE) as database:
+        raw = database.engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            conn.execute("CREATE TABLE probe_null (a TEXT, b INTEGER, c BLOB)")
+            conn.executemany("INSERT INTO probe_null VALUES (?, ?, ?)", [(None, 1, None), ("x", None, b"\x00")])
+            conn.execute("INSERT INTO probe_null VALUES (?, ?, ?)", (None, None, None))
+            kinds = conn.execute("SELECT typeof(a), typeof(b), typeof(c) FROM probe_null ORDER BY rowid").fetchall()
+            assert kinds == [("null", "integer", "null"), ("text", "null", "blob"), ("null", "null", "null")]
+            assert conn.execute("SELECT count(*) FROM probe_null WHERE a IS ?", (None,)).fetchone() == (2,)
+        finally:
+            raw.close()
+        assert sqlcipher3.dbapi2.adapters.get((type(None), sqlcipher3.dbapi2.PrepareProtocol)) is not None
