@@ -59,7 +59,8 @@ def test_printed_history_lists_every_change(register: Register, tmp_path: Path) 
     write_history(data, path)
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert "孙小梅 档案变更记录" in text and "新建" in text and "李秀英" in text and "东湾村" in text
-    assert "red" in text and "yellow" in text and f"共 {len(data.entries)} 条记录" in text
+    assert "红色" in text and "黄色" in text and f"共 {len(data.entries)} 条记录" in text
+    assert "red" not in text and "risk_colour" not in text  # labels, not the change log's codes
 
 
 def test_cli_history_and_audit(register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -317,7 +317,9 @@ def run_rekey(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     """``carebook history ID [--pdf FILE.pdf] [--json]``."""
     from carebook.cli.common import open_register
-    from carebook.documents.history_pdf import history_data, value_text, write_history
+    from carebook.documents import change_text
+    from carebook.documents.history_pdf import history_data, write_history
+    from carebook.model.i18n import current_language
 
     reg = open_register(args)
     try:
@@ -331,10 +333,22 @@ def run_history(args: argparse.Namespace) -> int:
                      "record_id": e.record_id, "op": e.op, "field": e.field, "old": e.old, "new": e.new}
                     for e in data.entries])
         return 0
+    zh = current_language() == "zh"
+    names = change_text.member_names(data.entries, zh)
     for e in data.entries:
         where = data.installations.get(e.origin, e.origin[:8])
-        what = e.op if e.op != "update" else f"{e.field}: {value_text(e.old)} → {value_text(e.new)}"
-        print(f"{e.at_utc.astimezone():%Y-%m-%d %H:%M}  {e.actor}  {where}  {e.entity}  {what}")
+        item = change_text.record_label(e.entity, e.record_id, names, zh)
+        if e.op == "update":
+            label = change_text.field_label(e.entity, e.field or "", zh)
+            old = change_text.value_text(e.entity, e.field, e.old, zh=zh, names=names)
+            new = change_text.value_text(e.entity, e.field, e.new, zh=zh, names=names)
+            what = f"{label}{'：' if zh else ': '}{old} → {new}"
+        else:
+            record = e.new if e.op == "insert" else e.old
+            summary = change_text.record_summary(e.entity, record, zh=zh, names=names, max_length=None) \
+                if isinstance(record, dict) else ""
+            what = change_text.op_label(e.op, zh) + (f"{'：' if zh else ': '}{summary}" if summary else "")
+        print(f"{e.at_utc.astimezone():%Y-%m-%d %H:%M}  {e.actor}  {where}  {item}  {what}")
     if args.pdf:
         print(msg(f"已写入 {args.pdf}", f"written to {args.pdf}"))
     return 0
