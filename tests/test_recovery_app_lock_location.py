@@ -18,6 +18,7 @@ from carebook.model.app_lock import (
     set_idle_minutes,
     verify_app_lock,
 )
+from carebook.model.db import open_database
 from carebook.model.errors import ValidationError
 from carebook.model.location import (
     LOCAL,
@@ -31,6 +32,7 @@ from carebook.model.location import (
     windows_kind,
 )
 from carebook.model.register import Register
+from model_helpers import PASSPHRASE
 
 MOUNTS = """\
 /dev/sda2 / ext4 rw,relatime 0 0
@@ -63,6 +65,48 @@ def test_pin_and_password(register: Register, monkeypatch: pytest.MonkeyPatch) -
     assert verify_app_lock(register, "门前大桥下游过鸭") and not verify_app_lock(register, "2026")
     clear_app_lock(register)
     assert app_lock_config(register) is None
+
+
+def test_wrong_attempts_survive_closing_the_register_and_a_right_one_clears_them(
+        register: Register, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count of wrong attempts at the lock screen and the time of the last one are kept in
+    the encrypted register file: closing and reopening it (quitting the app) keeps the wait."""
+    monkeypatch.setattr(app_lock, "SCRYPT_N", 2**12)
+    set_app_lock(register, "2468")
+    t = 1_800_000_000.0
+    for n in (1, 2, 3):
+        result = app_lock.attempt_unlock(register, "1111", now=t + n)
+        assert (result.ok, result.checked, result.failures) == (False, True, n)
+    assert result.wait_seconds == 30
+    register.close()
+
+    data_dir = register.data_dir
+    db = open_database(data_dir, passphrase=PASSPHRASE)
+    reopened = Register(db.sessionmaker, data_dir=data_dir, close=db.close)
+    try:
+        assert app_lock.lockout_state(reopened, now=t + 13) == app_lock.LockoutState(3, 20.0)
+        early = app_lock.attempt_unlock(reopened, "2468", now=t + 13)  # the right PIN, but too early
+        assert (early.ok, early.checked, early.failures, early.wait_seconds) == (False, False, 3, 20.0)
+        late = app_lock.attempt_unlock(reopened, "1111", now=t + 33)  # the wait is over: a fourth wrong one
+        assert (late.ok, late.failures, late.wait_seconds) == (False, 4, 60.0)
+        # The PC clock put back a day: the stored time lies in the future, the wait counts from now.
+        back = t - 86_400
+        assert app_lock.lockout_state(reopened, now=back) == app_lock.LockoutState(4, 60.0)
+        assert not app_lock.attempt_unlock(reopened, "2468", now=back + 59).checked
+        assert app_lock.lockout_state(reopened, now=back + 60) == app_lock.LockoutState(4, 0.0)
+        assert app_lock.attempt_unlock(reopened, "2468", now=back + 60).ok
+        assert app_lock.lockout_state(reopened, now=back + 61) == app_lock.LockoutState(0, 0.0)
+    finally:
+        reopened.close()
+    db = open_database(data_dir, passphrase=PASSPHRASE)
+    again = Register(db.sessionmaker, data_dir=data_dir, close=db.close)
+    try:  # the reset was stored too
+        assert app_lock.lockout_state(again, now=t + 100) == app_lock.LockoutState(0, 0.0)
+        app_lock.attempt_unlock(again, "1111", now=t + 101)
+        set_app_lock(again, "13579")  # a new PIN (set with the current one) counts afresh
+        assert app_lock.lockout_state(again, now=t + 102).failures == 0
+    finally:
+        again.close()
 
 
 def test_idle_timer_and_lockout() -> None:

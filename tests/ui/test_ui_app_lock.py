@@ -35,7 +35,7 @@ def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppConte
     from carebook.ui.app_lock_panel import AppLockDialog
 
     clock = FakeClock()
-    locker = AppLocker(window, ctx, clock=clock, poll_ms=60_000)
+    locker = AppLocker(window, ctx, clock=clock, poll_ms=60_000, wall_clock=clock)
     _settle(ctx)
     locker.lock_now()  # no PIN yet: nothing locks, the user is told where to set one
     assert not locker.locked
@@ -111,6 +111,62 @@ def test_idle_lock_hides_the_data_and_the_pin_unlocks(window: Any, ctx: AppConte
     assert locker.failures == 0
 
 
+def test_wrong_pins_still_make_the_next_start_wait(window: Any, ctx: AppContext, register: Register,
+                                                   qtbot: Any) -> None:
+    """Quitting the app at the lock screen and starting it again does not reset the wait: the
+    new window opens locked, the right PIN is not even tried until the wait is over."""
+    from carebook.model.app_lock import lockout_state
+    from carebook.ui import protect_ops
+    from carebook.ui.main_window import MainWindow
+
+    protect_ops.set_app_lock(register, "2468", 10, None)
+    clock = FakeClock()
+    clock.now = 1_800_000_000.0
+    locker = AppLocker(window, ctx, clock=clock, poll_ms=60_000, wall_clock=clock)
+    _settle(ctx)
+    assert not locker.locked  # no wrong attempts stored: the window opens unlocked
+    locker.lock_now()
+    screen = locker.screen
+    assert screen is not None
+    for _attempt in range(4):  # four wrong PINs, waiting out the first wait
+        clock.now += 31
+        locker._tick()
+        qtbot.keyClicks(screen.secret, "1111")
+        qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+        _settle(ctx)
+    assert locker.failures == 4 and "60" in screen.message.text()
+    # The app is ended at the lock screen (the process killed) and started again 10 s later.
+    app = QApplication.instance()
+    assert app is not None
+    app.removeEventFilter(locker)
+    window.removeEventFilter(locker)
+    locker.timer.stop()
+    window.close()
+    clock.now += 10
+    second = MainWindow(ctx)
+    qtbot.addWidget(second)
+    second.show()
+    _settle(ctx)
+    again = AppLocker(second, ctx, clock=clock, poll_ms=60_000, wall_clock=clock)
+    _settle(ctx)
+    assert again.locked and again.failures == 4
+    new_screen = again.screen
+    assert new_screen is not None and second.centralWidget() is new_screen
+    assert not new_screen.secret.isEnabled() and "50" in new_screen.message.text()
+    again.try_unlock("2468")  # the right PIN during the wait: not tried
+    _settle(ctx)
+    assert again.locked
+    clock.now += 49
+    again._tick()
+    assert not new_screen.secret.isEnabled()
+    clock.now += 1
+    again._tick()
+    assert new_screen.secret.isEnabled()
+    qtbot.keyClicks(new_screen.secret, "2468")
+    qtbot.keyClick(new_screen.secret, Qt.Key.Key_Return)
+    _settle(ctx)
+    assert not again.locked and again.failures == 0
+    assert lockout_state(register, now=clock.now).failures == 0  # the count is cleared in the register
 
 
 def test_changing_and_removing_the_lock_needs_the_current_pin(window: Any, ctx: AppContext, register: Register,

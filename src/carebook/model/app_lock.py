@@ -13,7 +13,17 @@ API for the desktop (the UI engineer wires it; everything goes through a
 * :func:`clear_app_lock` — remove the lock (ask for the current secret first);
 * :func:`verify_app_lock` — ``True`` when the attempt unlocks;
 * :class:`IdleTimer` — ``touch()`` on each user input, ``should_lock()`` polled by a timer;
-* :func:`lockout_seconds` — how long to wait after ``n`` consecutive failures.
+* :func:`lockout_seconds` — how long to wait after ``n`` consecutive failures;
+* :func:`lockout_state` — the consecutive wrong attempts so far and the wait still due;
+* :func:`attempt_unlock` — check an attempt at the lock screen: refused unchecked during the
+  wait, a wrong one counted, a right one resetting the count.
+
+The count of consecutive wrong attempts at the lock screen and the wall-clock time of the last
+one are kept in the register too, in the local setting ``app_lock_failures`` (not synced;
+``{"failures": int, "last": seconds since the Unix epoch}``), so that quitting and restarting
+the app does not reset the growing wait. A PC clock that was put back (the stored time lies in
+the future) does not shorten the wait: the wait is then counted from now, and the stored time
+is moved to now so that it does end.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from carebook.model import settings as settings_store
 from carebook.model.errors import ValidationError
 
 SETTING_KEY = "app_lock"
+FAILURES_KEY = "app_lock_failures"
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
@@ -85,6 +96,7 @@ def _load(register: Any) -> dict[str, Any] | None:
 def _store(register: Any, value: dict[str, Any] | None) -> None:
     with register.sessions() as session, session.begin():
         settings_store.set_value(session, SETTING_KEY, value)
+        settings_store.set_value(session, FAILURES_KEY, None)  # a new or no secret: count afresh
 
 
 def app_lock_config(register: Any) -> AppLockConfig | None:
@@ -117,7 +129,8 @@ def set_idle_minutes(register: Any, idle_minutes: int) -> None:
     if doc is None:
         return
     _validate("0" * MIN_PIN_DIGITS, idle_minutes)
-    _store(register, doc | {"idle_minutes": idle_minutes})
+    with register.sessions() as session, session.begin():
+        settings_store.set_value(session, SETTING_KEY, doc | {"idle_minutes": idle_minutes})
 
 
 def verify_app_lock(register: Any, attempt: str) -> bool:
@@ -145,6 +158,78 @@ def lockout_seconds(failures: int) -> int:
     if failures < 3:
         return 0
     return int(min(900, 30 * 2 ** (failures - 3)))
+
+
+@dataclass(frozen=True)
+class LockoutState:
+    """The lock screen's standing: ``failures`` consecutive wrong attempts (0 after a right
+    one) and ``wait_seconds`` (float, >= 0) before the next attempt is checked."""
+
+    failures: int
+    wait_seconds: float
+
+
+@dataclass(frozen=True)
+class UnlockAttempt:
+    """What :func:`attempt_unlock` did: ``ok`` (the attempt unlocks), ``checked`` (False: it
+    came during the wait and was neither checked nor counted), then ``failures`` and
+    ``wait_seconds`` as in :class:`LockoutState` after the attempt."""
+
+    ok: bool
+    checked: bool
+    failures: int
+    wait_seconds: float
+
+
+def _failures_in(session: Any, now: float) -> tuple[int, float]:
+    """The stored ``(failures, last)`` with ``last`` brought back to ``now`` when it lies in the
+    future (a clock put back); ``(0, now)`` when nothing (or nothing readable) is stored."""
+    doc = settings_store.get_value(session, FAILURES_KEY)
+    try:
+        failures = max(0, int(doc["failures"]))
+        last = float(doc["last"])
+    except (TypeError, KeyError, ValueError):
+        return 0, now
+    if last != last or last > now:  # NaN or in the future
+        last = now
+        settings_store.set_value(session, FAILURES_KEY, {"failures": failures, "last": last})
+    return failures, last
+
+
+def _wait(failures: int, last: float, now: float) -> float:
+    return max(0.0, last + lockout_seconds(failures) - now)
+
+
+def lockout_state(register: Any, *, now: float | None = None) -> LockoutState:
+    """The consecutive wrong attempts stored in the register and the wait still due at ``now``
+    (wall-clock seconds since the Unix epoch; ``time.time()`` by default). A stored time in the
+    future is moved to ``now`` (written), so the wait counts from now."""
+    at = time.time() if now is None else now
+    with register.sessions() as session, session.begin():
+        failures, last = _failures_in(session, at)
+    return LockoutState(failures, _wait(failures, last, at))
+
+
+def attempt_unlock(register: Any, attempt: str, *, now: float | None = None) -> UnlockAttempt:
+    """Check ``attempt`` at the lock screen at ``now`` (wall-clock seconds; ``time.time()`` by
+    default): during the wait it is refused unchecked; a wrong one adds one to the stored count
+    and stores ``now`` as the time of the last one; a right one (or no lock set) clears both.
+    Runs scrypt (about 50 ms): call it off the UI thread."""
+    at = time.time() if now is None else now
+    with register.sessions() as session, session.begin():
+        failures, last = _failures_in(session, at)
+    wait = _wait(failures, last, at)
+    if wait > 0:
+        return UnlockAttempt(False, False, failures, wait)
+    ok = verify_app_lock(register, attempt)
+    with register.sessions() as session, session.begin():
+        failures, last = _failures_in(session, at)  # again: another window may have counted one
+        if ok:
+            settings_store.set_value(session, FAILURES_KEY, None)
+            return UnlockAttempt(True, True, 0, 0.0)
+        failures += 1
+        settings_store.set_value(session, FAILURES_KEY, {"failures": failures, "last": at})
+    return UnlockAttempt(False, True, failures, float(lockout_seconds(failures)))
 
 
 class IdleTimer:

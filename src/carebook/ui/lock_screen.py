@@ -7,7 +7,11 @@ lock screen: the register, the child file, the menus, the status bar and every o
 window of the app are hidden, not merely covered, until the PIN or password is entered.
 Wrong attempts are refused with a clear message; from the third one on, the next attempt
 waits :func:`carebook.model.app_lock.lockout_seconds` (30 s doubling to 15 minutes). The
-check runs on the worker (scrypt). Unsaved edits in the child file survive the lock.
+check runs on the worker (scrypt, :func:`carebook.model.app_lock.attempt_unlock`), which keeps
+the count of wrong attempts and the time of the last one in the register: quitting and
+restarting the app does not reset the wait. When the register holds wrong attempts not yet
+cleared by the right PIN (the app was ended at the lock screen), the window locks as soon as it
+opens, with whatever wait is still due. Unsaved edits in the child file survive the lock.
 """
 
 from __future__ import annotations
@@ -128,6 +132,8 @@ class AppLocker(QObject):
         ctx: the app context (the lock's settings and the PIN check run on its worker).
         clock: seconds, monotonic (tests pass a fake clock to simulate idle time).
         poll_ms: how often the idle time is looked at.
+        wall_clock: seconds since the Unix epoch, given to the model with each attempt (the
+            stored time of the last wrong one; tests pass a fake clock).
 
     Signals:
         locked_changed(bool): the window was locked (True) or unlocked (False).
@@ -136,12 +142,14 @@ class AppLocker(QObject):
     locked_changed = Signal(bool)
 
     def __init__(self, window: QMainWindow, ctx: AppContext, *, clock: Callable[[], float] = time.monotonic,
-                 poll_ms: int = POLL_MS) -> None:
+                 poll_ms: int = POLL_MS, wall_clock: Callable[[], float] = time.time) -> None:
         super().__init__(window)
         self.window = window
         self.ctx = ctx
         self.clock = clock
+        self.wall_clock = wall_clock
         self.config: Any = None
+        self._first_load = True
         self.failures = 0
         self._last_activity = clock()
         self._locked = False
@@ -178,13 +186,27 @@ class AppLocker(QObject):
 
     # -- settings ---------------------------------------------------------------------------
     def reload(self) -> None:
-        """Read the lock's settings on the worker."""
+        """Read the lock's settings and the stored wrong attempts on the worker."""
         api = self.ctx.api
-        self.ctx.task(lambda t: protect_ops.app_lock_config(api), self).success(self._set_config).failure(
-            lambda e: None).run()
+        now = self.wall_clock()
 
-    def _set_config(self, config: Any) -> None:
+        def read(t: Any) -> tuple[Any, Any]:
+            from carebook.model.app_lock import lockout_state
+
+            return protect_ops.app_lock_config(api), lockout_state(api, now=now)
+
+        self.ctx.task(read, self).success(self._set_config).failure(lambda e: None).run()
+
+    def _set_config(self, loaded: tuple[Any, Any]) -> None:
+        config, state = loaded
         self.config = config
+        first, self._first_load = self._first_load, False
+        if config is None or self._locked:
+            return
+        self.failures = int(state.failures)
+        self._wait_until = self.clock() + float(state.wait_seconds)
+        if first and self.failures > 0:  # the app was ended at the lock screen: lock again at once
+            self.lock()
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if APP_LOCK in entities:
@@ -266,6 +288,9 @@ class AppLocker(QObject):
         self.screen.secret.setFocus()
         if self.clock() < self._wait_until:
             self._start_countdown()
+        elif self.failures:
+            self.screen.message.setText(self.tr("Wrong PIN or password (%1 wrong in a row). Try again.")
+                                        .replace("%1", str(self.failures)))
         self.locked_changed.emit(True)
 
     def try_unlock(self, attempt: str) -> None:
@@ -275,27 +300,32 @@ class AppLocker(QObject):
         self.screen.set_waiting(1)
         self.screen.message.setText(self.tr("Checking..."))
         api = self.ctx.api
-        self.ctx.task(lambda t: protect_ops.verify_app_lock(api, attempt), self).success(self._checked).failure(
-            self._check_failed).run()
+        now = self.wall_clock()
+
+        def check(t: Any) -> Any:
+            from carebook.model.app_lock import attempt_unlock
+
+            return attempt_unlock(api, attempt, now=now)
+
+        self.ctx.task(check, self).success(self._checked).failure(self._check_failed).run()
 
     def _check_failed(self, exc: BaseException) -> None:
         if self.screen is not None:
             self.screen.set_waiting(0)
             self.screen.message.setText(self.tr("The PIN could not be checked. Try again."))
 
-    def _checked(self, ok: bool) -> None:
-        if ok:
+    def _checked(self, result: Any) -> None:
+        if result.ok:
             self.failures = 0
+            self._wait_until = 0.0
             self.unlock()
             return
-        from carebook.model.app_lock import lockout_seconds
-
-        self.failures += 1
-        wait = lockout_seconds(self.failures)
+        self.failures = int(result.failures)
+        wait = float(result.wait_seconds)
         self._wait_until = self.clock() + wait
         if self.screen is None:
             return
-        if wait:
+        if wait > 0:
             self._start_countdown()
         else:
             self.screen.set_waiting(0)
