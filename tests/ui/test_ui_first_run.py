@@ -28,6 +28,40 @@ def first_ctx(qapp: object, empty_register: Register, tmp_path: Path) -> Any:
     context.tasks.shutdown()
 
 
+def test_wizard_refuses_a_village_code_outside_its_township(first_ctx: Any, empty_register: Register,
+                                                             qtbot: Any) -> None:
+    """The rule of `carebook init`: a village's 12-digit code starts with its township's 9
+    digits. A village code outside the township is refused on the page, nothing is set up."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from carebook.ui import backend
+
+    wizard = FirstRunWizard(first_ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    type_text(qtbot, wizard.role_page.actor, "李红")
+    wizard.next()
+    org = wizard.organisation_page
+    type_text(qtbot, org.org_name, "某某村民委员会")
+    qtbot.keyClicks(org.org_code, "610404001001")
+    type_text(qtbot, org.parent_name, "某某镇")
+    qtbot.keyClicks(org.parent_code, "610404002")  # a neighbouring township
+    wizard.next()
+    assert wizard.currentPage() is org
+    text = org.error.text()
+    assert "610404001001" in text and "610404002" in text and "不在" in text and "请核对" in text
+    assert "Traceback" not in text and "Error" not in text
+    assert org.parent_code.hasFocus()
+    assert not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
+    assert backend.needs_first_run(empty_register) and empty_register.installation() is None
+    org.parent_code.clear()
+    qtbot.keyClicks(org.parent_code, "610404001")  # the right township: set up
+    wizard.next()
+    assert wizard.currentPage() is wizard.ledger_page
+    installation = empty_register.installation()
+    assert installation is not None and installation.org_code == "610404001001"
+
+
 @pytest.mark.skipif(not SAMPLE.exists(), reason="the shared sample ledger is not here")
 def test_wizard_sets_up_and_imports_the_sample_ledger(first_ctx: Any, empty_register: Register, qtbot: Any) -> None:
     from carebook.ui import backend
@@ -45,7 +79,7 @@ def test_wizard_sets_up_and_imports_the_sample_ledger(first_ctx: Any, empty_regi
     qtbot.keyClicks(org.parent_code, "610404001")
     wizard.next()
     assert wizard.currentPage() is org
-    assert "12位" in org.error.text()
+    assert "12 位" in org.error.text()  # as `carebook init` says it: a village's code has 12 digits
     qtbot.keyClicks(org.org_code, "1")
     wizard.next()
     assert wizard.currentPage() is wizard.ledger_page

@@ -180,16 +180,29 @@ class OrganisationPage(QWizardPage):
         self.summary.setText("\n".join(lines))
 
     def validatePage(self) -> bool:
-        """Set up the installation on the worker; stay here with the message when refused."""
+        """Set up the installation on the worker; stay here with the message when refused.
+
+        The codes are checked first as ``carebook init`` checks them
+        (:mod:`carebook.model.division_rules`): the organisation's code has its role's length
+        (village 12 digits, township 9) and lies inside the parent's code (a village's 12 digits
+        start with its township's 9); a refusal is shown on the page and nothing is written."""
         if self.role_page.from_enrolment():
             return self._start_from_enrolment()
         api = self.ctx.api
         role, actor = self.role_page.role(), self.role_page.actor.text().strip()
         org_name, org_code = self.org_name.text(), self.org_code.text().strip()
         parent_name, parent_code = self.parent_name.text().strip(), self.parent_code.text().strip()
+
+        def set_up(t: Any) -> None:
+            from carebook.model.division_rules import check_role_code, check_within
+
+            code = check_role_code(role, org_code, "org_code")
+            if parent_code:
+                check_within(code, parent_code, "parent_code")
+            backend.initialise(api, role, code, org_name, parent_code or None, parent_name or None, actor)
+
         try:
-            self.ctx.tasks.run_sync(lambda t: backend.initialise(
-                api, role, org_code, org_name, parent_code or None, parent_name or None, actor))
+            self.ctx.tasks.run_sync(set_up)
         except Exception as exc:
             self.error.setText(error_text(exc))
             if isinstance(exc, ValidationError):
