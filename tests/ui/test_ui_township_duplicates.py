@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QFont, QFontMetrics
 from sqlalchemy import select
 
 from carebook.model.children import Child
@@ -136,6 +137,39 @@ def test_pairs_listed_and_shown_side_by_side(page: Any) -> None:
     _select(page, "transfer")
     assert not page.merge_button.isEnabled()  # a closed file is transferred, not merged
     assert "迁出" in " ".join(table_texts(page.compare)[4])
+
+
+def _unreadable(table: Any) -> list[str]:
+    """The header and cell texts of ``table`` wider than their column (with a few pixels of padding)."""
+    header = table.horizontalHeader()
+    bold = QFont(header.font())
+    bold.setBold(True)
+    heads, cells = QFontMetrics(bold), table.fontMetrics()
+    out = [h for c, h in enumerate(table.horizontalHeaderItem(c).text() for c in range(table.columnCount()))
+           if heads.horizontalAdvance(h) + 8 > header.sectionSize(c)]
+    for row in table_texts(table):
+        out += [t for c, t in enumerate(row) if cells.horizontalAdvance(t) + 6 > header.sectionSize(c)]
+    return out
+
+
+def test_every_column_reads_whole_at_1024x768(page: Any) -> None:
+    """The pair list (full and empty) and the comparison show every header, kind, name, village,
+    date and row label whole in the 1024x768 window."""
+    assert page.window().width() == 1024
+    assert _unreadable(page.pairs) == []
+    assert page.pairs.horizontalHeader().sectionSize(0) >= page.pairs.fontMetrics().horizontalAdvance(
+        "姓名相近、出生日期相同")
+    _select(page, "transfer")
+    labels = [page.compare.verticalHeaderItem(r).text() for r in range(page.compare.rowCount())]
+    vertical = page.compare.verticalHeader()
+    assert all(vertical.fontMetrics().horizontalAdvance(t) + 6 <= vertical.width() for t in labels), labels
+    assert _unreadable(page.compare) == []
+    kind_width = page.pairs.horizontalHeader().sectionSize(0)
+    for c in list(page.view.candidates):
+        page.mark_not_duplicate(c)
+        page.ctx.tasks.wait_idle()
+    assert table_texts(page.pairs) == [] and _unreadable(page.pairs) == []
+    assert page.pairs.horizontalHeader().sectionSize(0) == kind_width  # the empty list keeps 类型 readable
 
 
 def test_merge_keeps_one_open_file_and_the_pair_leaves_the_list(world: SyncWorld, page: Any, qtbot: Any) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -35,13 +35,21 @@ from carebook.ui.township.tables import cell_text, fill_table, heading, make_tab
 _DIFFERENT = QColor("#fff3cd")
 
 
-def _stretch(table: QTableWidget, fit_first: bool = False) -> None:
-    """Share the table's width between its columns (again after a fill sized them to contents);
-    with ``fit_first`` the first column keeps the width of its text."""
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    if fit_first:
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+def _stretch(table: QTableWidget) -> None:
+    """Share the table's width between its columns (again after a fill sized them to contents)."""
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+
+def _text_width(table: QTableWidget, texts: list[str], bold: bool = False) -> int:
+    """The width in pixels a column needs to show every one of ``texts`` whole, with the
+    cell's padding (the header's font is bold)."""
+    font = QFont(table.font())
+    font.setBold(bold)
+    metrics = QFontMetrics(font)
+    return max((metrics.horizontalAdvance(t) for t in texts), default=0) + 24
+
+
+_KINDS = ("same_id_number", "similar_name", "transfer")
 
 
 class TownshipDuplicatesPage(Page):
@@ -81,7 +89,7 @@ class TownshipDuplicatesPage(Page):
             self.tr("Kind"), self.tr("File A"), self.tr("Village A"), self.tr("File B"), self.tr("Village B"),
             self.tr("Date of birth")])
         self.pairs.itemSelectionChanged.connect(self._show_selected)
-        self.pairs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self._size_pairs()
         self.compare = make_table("duplicates-compare", [self.tr("File A"), self.tr("File B")], fit_rows=True)
         self.compare.setSelectionMode(self.compare.SelectionMode.NoSelection)
         self.compare.verticalHeader().setVisible(True)
@@ -185,12 +193,27 @@ class TownshipDuplicatesPage(Page):
         fill_table(self.pairs, [[self.kind_label(x.kind), x.a.name, x.a.village_name or "", x.b.name,
                                  x.b.village_name or "", x.a.date_of_birth] for x in c],
                    ids=[x.pair_key for x in c])
-        _stretch(self.pairs, fit_first=True)
+        self._size_pairs()
         keys = [x.pair_key for x in c]
         row = keys.index(selected.pair_key) if selected is not None and selected.pair_key in keys else 0
         if c:
             self.pairs.selectRow(row)
         self._show_selected()
+
+    def _size_pairs(self) -> None:
+        """Size the pair list's columns so each reads whole at 1024x768: 类型 as wide as its
+        longest label (whatever the list holds, so it does not jump between refreshes), 出生日期
+        as wide as a date, the names and villages sharing the rest."""
+        header = self.pairs.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        heads = [item.text() if (item := self.pairs.horizontalHeaderItem(i)) is not None else ""
+                 for i in range(self.pairs.columnCount())]
+        kinds = [self.kind_label(k) for k in _KINDS]
+        last = self.pairs.columnCount() - 1
+        for col, texts in ((0, kinds), (last, ["0000-00-00"])):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, max(_text_width(self.pairs, texts), _text_width(self.pairs, [heads[col]], True)))
+        header.setMinimumSectionSize(_text_width(self.pairs, ["村（居）名称"]))
 
     def selected(self) -> Any:
         """The selected ``DuplicateCandidate`` (None: none)."""
@@ -230,6 +253,8 @@ class TownshipDuplicatesPage(Page):
         fill_table(self.compare, [[a, b] for _label, a, b in fields])
         _stretch(self.compare)
         self.compare.setVerticalHeaderLabels([label for label, _a, _b in fields])
+        self.compare.verticalHeader().setMinimumWidth(
+            _text_width(self.compare, [label for label, _a, _b in fields], bold=True))
         for r, (_label, a, b) in enumerate(fields):
             if a != b:
                 for col in (0, 1):
