@@ -1199,6 +1199,10 @@ The register in use now is moved into a &apos;replaced-...&apos; folder of the d
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
+    <message>
+        <source>%1 bundle(s) are for other computers, not this one: skipped (this is not a mistake). Take them to the computers they are for.</source>
+        <translation>有 %1 个同步包是发给别的电脑的，不是给本机的，已跳过（这不是出错）。请把它们带到对应的电脑上导入。</translation>
+    </message>
 </context>
 <context>
     <name>LedgerPage</name>
@@ -2707,6 +2711,7 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
     </message>
     <message>
         <source>Make an enrolment file for a village</source>
+        <extracomment>The fingerprint column of the table of enrolled villages: always shown whole (it is read out by phone), the other columns share the rest of the width.</extracomment>
         <translation>为村制作登记文件</translation>
     </message>
     <message>

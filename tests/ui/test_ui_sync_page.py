@@ -183,6 +183,63 @@ def test_export_without_a_drive_folder_says_what_to_do(desks: tuple[Desk, Desk],
     assert "请插好 U 盘" in shown_messages[-1]
 
 
+def test_the_township_stick_folder_skips_other_villages_bundles_as_the_cli_does(
+        tmp_path: Path, qapp: Any, qtbot: Any) -> None:
+    """A village imports the township's stick folder (one bundle per village, each named
+    ``…-to<village code>.cbk``): its own bundle is imported, the other villages' are skipped
+    with the note of ``carebook bundle import FOLDER`` (whose they are; not an error); a folder
+    holding only other villages' bundles is refused, as the command line refuses it."""
+    from sync_world import village_code
+
+    world = build_world(tmp_path / "w3", 3)
+    desks: list[Desk] = []
+    try:
+        for village in world.villages:
+            world.deliver(world.township, world.export(village))
+        stick = tmp_path / "stick-from-township"
+        stick.mkdir()
+        written = export_bundles(world.township, stick)
+        assert len(written) == 3 and all(f"-to{r.peer_code}" in r.paths[0].name for r in written)
+        second = _desk(world.villages[1], tmp_path / "ui-v1", qtbot, main_window=False)
+        desks.append(second)
+        second.page.import_panel.import_paths([stick])
+        second.settle()
+        rows = dict(_rows(second.page))
+        statuses = dict(zip(rows, second.page.import_panel.results.statuses(), strict=True))
+        by_code = {r.peer_code: r.paths[0].name for r in written}
+        assert statuses == {by_code[village_code(0)]: "skipped", by_code[village_code(1)]: "imported",
+                            by_code[village_code(2)]: "skipped"}
+        assert "已导入" in rows[by_code[village_code(1)]]
+        for i in (0, 2):
+            text = rows[by_code[village_code(i)]]
+            assert f"这个同步包是发给 第{i + 1}村（{village_code(i)}） 的，已跳过" in text
+            assert "未导入" not in text and "拒绝" not in text
+        outcome = second.page.import_panel.outcome.text()
+        assert "拒绝" not in outcome and "已跳过" in outcome and "2" in outcome
+        # the same folder again: its own bundle found imported before, the others still skipped
+        second.page.import_panel.import_paths([stick])
+        second.settle()
+        assert sorted(second.page.import_panel.results.statuses()) == ["already", "skipped", "skipped"]
+
+        # a folder with only the other villages' bundles, at the third village: refused (the wrong stick)
+        only = tmp_path / "only-others"
+        only.mkdir()
+        for r in written:
+            if r.peer_code != village_code(2):
+                (only / r.paths[0].name).write_bytes(r.paths[0].read_bytes())
+        third = _desk(world.villages[2], tmp_path / "ui-v2", qtbot, main_window=False)
+        desks.append(third)
+        third.page.import_panel.import_paths([only])
+        third.settle()
+        assert third.page.import_panel.results.statuses() == ["refused", "refused"]
+        assert all("不是发给本村这台电脑" in text for _name, text in _rows(third.page))
+    finally:
+        for d in desks:
+            d.settle()
+            d.ctx.tasks.shutdown()
+        world.close()
+
+
 def _concurrent_edit(world: SyncWorld) -> str:
     """One full round, then both sides change the same field: the township records a conflict."""
     village, town = world.villages[0], world.township

@@ -1,6 +1,8 @@
 """Import bundles (导入同步包): drop ``.cbk`` files (or parts, or a drive's folder) on the sync
 page, or choose them; each bundle is verified, backed up and applied on the worker and gets its
-own result row (issue 5 item 6)."""
+own result row (issue 5 item 6). A bundle addressed to another PC, next to this PC's own (the
+township's stick holds one per village), is skipped with a note saying whom it is for, as
+``carebook bundle import FOLDER`` says it: not an error (:func:`carebook.ui.sync.ops.import_files`)."""
 
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ from carebook.ui.errors import show_error
 from carebook.ui.sync import ops
 from carebook.ui.sync.ops import ImportLine
 
-# Colour of a result row by status (imported, already imported, refused).
-STATUS_COLOURS = {"imported": "#1b5e20", "already": "#455a64", "refused": "#b71c1c"}
+# Colour of a result row by status (imported, already imported, skipped as another PC's, refused).
+STATUS_COLOURS = {"imported": "#1b5e20", "already": "#455a64", "skipped": "#455a64", "refused": "#b71c1c"}
 
 
 def dropped_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:
@@ -74,7 +76,7 @@ class ResultTable(QTableWidget):
         self.resizeRowsToContents()
 
     def statuses(self) -> list[str]:
-        """The status (``imported``/``already``/``refused``) of each row, top to bottom."""
+        """The status (``imported``/``already``/``skipped``/``refused``) of each row, top to bottom."""
         out = []
         for row in range(self.rowCount()):
             item = self.item(row, 1)
@@ -155,12 +157,19 @@ class ImportPanel(QWidget):
     def _done(self, lines: list[ImportLine]) -> None:
         self.results.show_lines(lines)
         refused = sum(1 for line in lines if line.status == "refused")
+        skipped = sum(1 for line in lines if line.status == "skipped")
         if refused:
-            self.outcome.setText(self.tr(
+            text = self.tr(
                 "%1 bundle(s) were refused and changed nothing; see the reason in each row."
-            ).replace("%1", str(refused)))
+            ).replace("%1", str(refused))
         else:
-            self.outcome.setText(self.tr("Done."))
+            text = self.tr("Done.")
+        if skipped:
+            text += " " + self.tr(
+                "%1 bundle(s) are for other computers, not this one: skipped (this is not a mistake). "
+                "Take them to the computers they are for."
+            ).replace("%1", str(skipped))
+        self.outcome.setText(text)
         self.ctx.notify_changed(CHILDREN, VISITS, ENTRUSTMENTS, REPORTS, SETTINGS, SYNC)
         self.imported.emit(lines)
 

@@ -209,9 +209,11 @@ def export_to(api: Any, folder: Path, t: TaskContext) -> list[ExportLine]:
 @dataclass(frozen=True)
 class ImportLine:
     """The result of one bundle (a file, or a split bundle's parts): ``status`` is ``imported``,
-    ``already`` (imported before: nothing changed) or ``refused`` (nothing changed; ``text``
-    says why and what to do); ``text`` the whole line in the current language; ``notes``
-    further lines (gaps in the sender's sequence, records waiting, a PC clock ahead)."""
+    ``already`` (imported before: nothing changed), ``skipped`` (addressed to another PC, in a
+    folder or several files where this PC's own bundles were imported: not an error, nothing
+    changed; ``text`` says whose it is) or ``refused`` (nothing changed; ``text`` says why and
+    what to do); ``text`` the whole line in the current language; ``notes`` further lines (gaps
+    in the sender's sequence, records waiting, a PC clock ahead)."""
 
     files: str
     status: str
@@ -238,11 +240,17 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
     :func:`carebook.sync.exchange.import_bundle`. A refused bundle changes nothing and does not
     stop the others: it gets its own ``refused`` line with its message.
 
+    Bundles addressed to another PC (the township's stick holds one per village) are treated as
+    ``bundle import FOLDER`` treats them: when this PC imported (or had imported) at least one
+    of the bundles, they are ``skipped`` with the sync layer's note naming whom they are for
+    (:func:`_skipped_lines`); when none was for this PC, they are ``refused`` (the wrong stick).
+
     Raises:
         NoBundleFilesError: no bundle file among ``paths``; SyncUnavailableError;
         TaskCancelled: between two bundles (those done stay imported).
     """
     from carebook.sync.bundle_files import group_bundle_paths
+    from carebook.sync.errors import WrongRecipientError
     from carebook.sync.exchange import import_bundle
     from carebook.sync.merge import merge_refusals
 
@@ -252,6 +260,8 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
     site = site_of(api)
     groups = group_bundle_paths(files)
     lines: list[ImportLine] = []
+    mine: list[list[Path]] = []  # imported now or before: the bundles that were for this PC
+    elsewhere: dict[int, list[Path]] = {}  # line index -> a bundle addressed to another PC
     for i, group in enumerate(groups):
         t.check()
         names = "、".join(p.name for p in group)
@@ -260,11 +270,43 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
             with merge_refusals():  # a database refusal as a message (last resort)
                 result = import_bundle(site, group, backup=backup)
         except CarebookError as exc:
+            if isinstance(exc, WrongRecipientError):
+                elsewhere[len(lines)] = list(group)
             lines.append(ImportLine(names, "refused", msg(f"未导入：{exc.message}", f"Refused: {exc.message}"), []))
             continue
+        mine.append(list(group))
         lines.append(_import_line(names, result))
+    if elsewhere and mine:
+        for index, line in zip(elsewhere, _skipped_lines(site, mine, list(elsewhere.values())), strict=True):
+            lines[index] = line if line is not None else lines[index]
     t.progress(len(groups), len(groups))
     return lines
+
+
+def _skipped_lines(site: Any, mine: list[list[Path]], elsewhere: list[list[Path]]) -> list[ImportLine | None]:
+    """The ``skipped`` line of each bundle of ``elsewhere`` (refused as addressed to another PC)
+    in the words of ``bundle import FOLDER``: the sync layer's
+    :func:`carebook.sync.exchange.import_bundles_skipping` decides and words them, given them
+    with the smallest bundle of ``mine`` (imported already: found imported before, nothing
+    changed, no backup; it is there because the function refuses a set in which no bundle is
+    for this PC). ``None`` for a bundle it did not report as skipped (its refusal stands)."""
+    from carebook.sync.exchange import import_bundles_skipping
+
+    anchor = min(mine, key=lambda g: sum(p.stat().st_size for p in g if p.exists()))
+    from carebook.sync.merge import merge_refusals
+
+    try:
+        with merge_refusals():
+            outcome = import_bundles_skipping(site, [*anchor, *(p for g in elsewhere for p in g)], backup=False)
+    except CarebookError:
+        return [None] * len(elsewhere)
+    notes = {tuple(s.paths): s for s in outcome.skipped}
+    out: list[ImportLine | None] = []
+    for group in elsewhere:
+        skipped = notes.get(tuple(group))
+        out.append(None if skipped is None else ImportLine(
+            "、".join(p.name for p in group), "skipped", msg(skipped.message_zh, skipped.message_en), []))
+    return out
 
 
 def _import_line(names: str, r: Any) -> ImportLine:
