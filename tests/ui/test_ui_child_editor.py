@@ -154,3 +154,19 @@ def test_family_field_error_is_shown_on_its_tab(window: Any, ctx: Any, register:
     assert editor.is_dirty()
     mother = next(m for m in register.child_detail(child_id).members if m.role == "mother")
     assert mother.phone != "12345"
+
+
+def test_history_tab_reads_in_chinese_labels(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    """The 变更记录 tab shows field and enumeration labels and family members by relation, not
+    column names and codes (``risk_colour``, ``red``, ``working_away``)."""
+    child_id = register.child_ids()[0]
+    register.update_child(child_id, {"risk_colour": "red", "father.status": "working_away"})
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    rows = [editor.history.cells(r) for r in range(editor.history.row_count())]
+    text = "\n".join("|".join(str(c) for c in row) for row in rows)
+    assert "红色" in text and "外出务工" in text
+    assert "家庭成员（父亲" in text
+    for code in ("risk_colour", "working_away", "family_member", "|red|", "status"):
+        assert code not in text, code

@@ -220,10 +220,34 @@ def closed_text(reason: str | None, on: dt.date | None, note: str | None) -> str
     return text + (f"（{note}）" if note else "")
 
 
+
+def _history_rows(entries: list[Any], *, zh: bool) -> list[ListRow]:
+    """The child file's 变更记录 tab, newest first: (when, who, what, old value, new value) in
+    the words of the printed history (:mod:`carebook.documents.change_text`: field and
+    enumeration labels, family members by relation and name, the confidential reporter hidden)."""
+    from carebook.documents import change_text
+
+    names = change_text.member_names(entries, zh=zh)
+    rows = []
+    for h in reversed(entries):
+        record = change_text.record_label(h.entity, h.record_id, names, zh=zh)
+        if h.op == "update":
+            what = change_text.field_label(h.entity, h.field or "", zh=zh)
+            what = what if h.entity == "child" else f"{record}{'：' if zh else ': '}{what}"
+            rows.append(ListRow(h.record_id, (
+                _text(h.at_utc), h.actor, what,
+                change_text.value_text(h.entity, h.field, h.old, zh=zh, names=names),
+                change_text.value_text(h.entity, h.field, h.new, zh=zh, names=names))))
+        else:
+            op = change_text.op_label(h.op, zh=zh)
+            summary = change_text.value_text(h.entity, None, h.new if h.op == "insert" else h.old, zh=zh, names=names)
+            old, new = ("", summary) if h.op == "insert" else (summary, "")
+            rows.append(ListRow(h.record_id, (_text(h.at_utc), h.actor, f"{record}{'：' if zh else ': '}{op}", old, new)))
+    return rows
+
 def load_child(api: Any, child_id: str) -> ChildFileData:
     """Everything the child file editor shows for ``child_id``."""
     from carebook.model.child_fields import MEMBER_FIELDS, MEMBER_ROLES
-    from carebook.model.queries.children import field_labels
     from carebook.model.queries.ui_child import child_records
 
     detail = api.child_detail(child_id)
@@ -246,17 +270,7 @@ def load_child(api: Any, child_id: str) -> ChildFileData:
         ))
         for v in detail.visits
     ]
-    labels = field_labels()
-    zh = msg("zh", "en") == "zh"
-    history = []
-    for h in reversed(api.child_history(child_id)):
-        if h.op == "update":
-            what = labels.get(h.field or "", (h.field or "", h.field or ""))[0 if zh else 1]
-            what = f"{h.entity}: {what}" if h.entity != "child" else what
-            history.append(ListRow(h.record_id, (_text(h.at_utc), h.actor, what, _text(h.old), _text(h.new))))
-        else:
-            op = {"insert": msg("新建", "created"), "delete": msg("删除", "deleted")}.get(h.op, h.op)
-            history.append(ListRow(h.record_id, (_text(h.at_utc), h.actor, f"{h.entity}: {op}", "", "")))
+    history = _history_rows(api.child_history(child_id), zh=msg("zh", "en") == "zh")
     records = api.read(child_records, detail.id)
     from carebook.model.services.transfer import transferred_away_label, transferred_away_to
 
