@@ -97,6 +97,20 @@ def test_roster_of_200_repeats_the_header_on_every_page(tmp_path: Path) -> None:
     assert decode_qr(pdf, tmp_path, page=len(pages)) == data.ref.qr_payload()
 
 
+def test_roster_laid_out_a_page_at_a_time_prints_as_one_table(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long rosters are split a page at a time (``roster.PagedRows``, linear instead of reportlab's
+    quadratic split of one table): every page holds the same rows as with one table."""
+    data = sample_roster(150)
+    (tmp_path / "paged").mkdir()
+    (tmp_path / "whole").mkdir()
+    paged = pdftotext_pages(roster.render_roster(data), tmp_path / "paged")
+    monkeypatch.setattr(roster, "PAGE_CHUNK", 10_000)  # one table, split by reportlab
+    whole = pdftotext_pages(roster.render_roster(data), tmp_path / "whole")
+    assert len(paged) == len(whole) > 5
+    assert paged == whole
+
+
 def test_roster_refuses_a_name_no_font_has() -> None:
     data = sample_roster(3)
     bad = RosterRow(village="向阳村", name="李\U0010fffd")

@@ -2,15 +2,21 @@
 
 The header row is repeated at the top of every page (``repeatRows``), the title only on the
 first. Dates print as ``YYYY-MM-DD`` to keep columns narrow.
+
+A township's roster runs to thousands of rows. reportlab splits a table at each page by building
+a new table of every remaining row and measuring all of them again, so one table of N rows costs
+O(N²) (6,000 rows: 17 s, against 2.5 s for 2,000). The rows are therefore laid out a page at a
+time (:class:`PagedRows`): each page measures at most :data:`PAGE_CHUNK` rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Sequence
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, Spacer, Table
 
 from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
@@ -33,6 +39,54 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("风险", 0.040),
     ("备注", 0.065),
 )
+
+
+#: Rows measured per page when a roster is split: more than a landscape A4 page holds (about 40
+#: one-line rows at 小五; ~19 of the usual two-line rows).
+PAGE_CHUNK = 45
+
+
+class PagedRows(Flowable):  # type: ignore[misc]
+    """A long table laid out one page at a time.
+
+    ``head``: the header row(s), repeated at the top of every page; ``rows``: the body rows
+    (more than :data:`PAGE_CHUNK`); ``make``: builds a ruled table from header and body rows
+    (header rows first). On each page only the next :data:`PAGE_CHUNK` rows are put into a
+    table and split there; the rest becomes the next :class:`PagedRows` (or, once
+    :data:`PAGE_CHUNK` rows or fewer remain, a plain table). The printed result is the one the
+    whole table would give: the same rows per page, the header on every page.
+    """
+
+    def __init__(self, head: Sequence[list[object]], rows: Sequence[list[object]],
+                 make: Callable[[list[list[object]]], Table]) -> None:
+        super().__init__()
+        self.head = list(head)
+        self.rows = list(rows)
+        self.make = make
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # Always taller than the space left: the frame splits it (more rows than a page holds).
+        self.width = availWidth
+        self.height = availHeight + 1
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        """The rows that fit ``availHeight`` (points) as a table, then the rest; ``[]`` when not
+        even one row fits (the frame moves to the next page)."""
+        chunk = self.make([*self.head, *self.rows[:PAGE_CHUNK]])
+        chunk.wrap(availWidth, availHeight)
+        # reportlab's own split rule (Table._splitRows): the rows, header included, that fit.
+        taken = chunk._getFirstPossibleSplitRowPosition(availHeight) - len(self.head)
+        if taken <= 0:
+            return []
+        rest = self.rows[taken:]
+        page = self.make([*self.head, *self.rows[:taken]])
+        if len(rest) <= PAGE_CHUNK:
+            return [page, self.make([*self.head, *rest])]
+        return [page, PagedRows(self.head, rest, self.make)]
+
+    def draw(self) -> None:
+        """Never drawn itself: :meth:`wrap` always asks for a split."""
 
 
 def _iso(d: dt.date | None) -> str:
@@ -65,11 +119,16 @@ def build_story(data: RosterData, fonts: FontSet, width: float) -> list[Flowable
     unit = (
         f"填报单位：{data.township}　　填报日期：{fmt_date(data.ref.issued_on, '')}　　共 {len(data.rows)} 人"
     )
+
+    def make(cells: list[list[object]]) -> Table:
+        return grid(cells, [f for _, f in COLUMNS], width=width, header_rows=1, repeat_rows=1, padding=2.5)
+
+    body: Flowable = make(rows) if len(rows) - 1 <= PAGE_CHUNK else PagedRows(rows[:1], rows[1:], make)
     return [
         CJKText(f"{data.township}{data.title}", STYLES.title, fonts),
         CJKText(unit, STYLES.cell.but(align="center"), fonts),
         Spacer(1, 2 * mm),
-        grid(rows, [f for _, f in COLUMNS], width=width, header_rows=1, repeat_rows=1, padding=2.5),
+        body,
         Spacer(1, 3 * mm),
         CJKText(f"制表人：{data.prepared_by}", STYLES.cell, fonts),
     ]
