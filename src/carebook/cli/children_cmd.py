@@ -151,9 +151,13 @@ def _print_result(args: argparse.Namespace, result: WriteResult) -> None:
             {"entity": c.entity, "record_id": c.record_id, "op": c.op, "field": c.field,
              "old": c.old, "new": c.new} for c in result.changes]})
         return
+    from carebook.documents import change_text
+
     zh = current_language() == "zh"
-    fields = [field_label(c.field, zh) for c in result.changes if c.field]
-    inserts = [c.entity for c in result.changes if c.op == "insert"]
+    fields = [change_text.field_label(c.entity, c.field, zh) if c.entity == "child" else
+              f"{change_text.entity_label(c.entity, zh)}{'·' if zh else ' '}{change_text.field_label(c.entity, c.field, zh)}"
+              for c in result.changes if c.field]
+    inserts = [f"{msg('新建', 'new')}{change_text.entity_label(c.entity, zh)}" for c in result.changes if c.op == "insert"]
     if not fields and not inserts:
         print(msg("没有变化", "nothing changed"))
     else:
