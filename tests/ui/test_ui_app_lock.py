@@ -1,14 +1,19 @@
 """The app lock in the desktop: a PIN set in the settings page, the window locked after the
 idle minutes (a fake clock stands for the time passing) with the register's data taken out of
-the window, a wrong PIN refused with a growing wait, the right one giving the window back."""
+the window, a wrong PIN refused with a growing wait, the right one giving the window back; the
+app started (``run_app``) over a register with a PIN opens locked, its first painted frame the
+lock screen, and over one without a PIN straight to the register."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from carebook.model.register import Register
 from carebook.ui.context import AppContext
@@ -199,3 +204,238 @@ def test_changing_and_removing_the_lock_needs_the_current_pin(window: Any, ctx: 
     panel.remove()
     _settle(ctx)
     assert app_lock_config(register) is None and "未设置" in panel.status.text()
+
+
+# -- the start of the app ------------------------------------------------------------------------
+def _child_names(register: Register) -> list[str]:
+    from sqlalchemy import select
+
+    from carebook.model.children import Child
+
+    with register.sessions() as session:
+        return list(session.scalars(select(Child.name)))
+
+
+def _visible_texts(window: Any) -> list[str]:
+    """Every text a visible widget of ``window`` shows: labels, fields, buttons, the cells of
+    the visible tables and lists, and the window title."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QListView
+
+    texts = [window.windowTitle()]
+    for w in window.findChildren(QWidget):
+        if not w.isVisible():
+            continue
+        if isinstance(w, QLabel | QLineEdit | QAbstractButton):
+            texts.append(w.text())
+        elif isinstance(w, QAbstractItemView) and w.model() is not None:
+            model, top = w.model(), QModelIndex()
+            columns = 1 if isinstance(w, QListView) else model.columnCount(top)
+            texts += [str(model.index(r, c).data()) for r in range(model.rowCount(top)) for c in range(columns)]
+    return texts
+
+
+class FirstPaint(QObject):
+    """Application-wide event filter: at the first paint of the main window (or of anything
+    inside it) it notes what that frame holds: the central widget, whether the register page,
+    its table and the menu bar are visible, and every visible text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: dict[str, Any] = {}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        from carebook.ui.main_window import MainWindow
+
+        if (not self.seen and event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
+                and isinstance(watched.window(), MainWindow)):
+            window = watched.window()
+            assert isinstance(window, MainWindow)
+            self.seen = {"central": window.centralWidget(), "register": window.register_page.isVisible(),
+                         "table": window.register_page.table.isVisible(),
+                         "menus": window.menuBar().isVisible(), "texts": _visible_texts(window)}
+        return False
+
+
+def _start_app(register: Register, tmp_path: Any, script: Callable[[Any, AppLocker], None]) -> FirstPaint:
+    """Start the app as ``carebook`` does (:func:`carebook.ui.app.run_app`, the register given
+    instead of opened) and run ``script(window, locker)`` once the main window shows; the
+    script ends by closing the window. Returns what the first painted frame held."""
+    from carebook.ui.app import run_app
+    from carebook.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    assert app is not None
+    first = FirstPaint()
+    app.installEventFilter(first)
+    failed: list[BaseException] = []
+
+    def step() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(20, step)
+            return
+        window = windows[0]
+        lockers = [c for c in window.children() if isinstance(c, AppLocker)]
+        try:
+            assert len(lockers) == 1
+            script(window, lockers[0])
+        except BaseException as exc:  # ended, not left hanging: raised below
+            failed.append(exc)
+            QCoreApplication.exit(1)
+
+    QTimer.singleShot(0, step)
+    QTimer.singleShot(120_000, lambda: QCoreApplication.exit(2))
+    try:
+        code = run_app(tmp_path / "ui", open_api=lambda _d: register)
+    finally:
+        app.removeEventFilter(first)
+    if failed:
+        raise failed[0]
+    assert code == 0
+    return first
+
+
+def test_a_register_with_a_pin_opens_locked_and_the_pin_shows_the_register(
+        register: Register, tmp_path: Any, qtbot: Any, monkeypatch: Any) -> None:
+    """The keyring gives the key, nobody is asked anything: with a PIN set the window still
+    shows nothing of the register until the PIN is typed. The very first frame painted is the
+    lock screen; the start checks (their questions would be hidden) wait for the unlock."""
+    from carebook.ui import protect_ops
+    from carebook.ui.lock_screen import LockScreen
+    from carebook.ui.start_checks import StartChecks
+
+    protect_ops.set_app_lock(register, "2468", 10, None)
+    names = _child_names(register)
+    assert len(names) == 25
+    checks_run: list[bool] = []
+    original_run = StartChecks.run
+
+    def run_checks(self: StartChecks) -> None:
+        checks_run.append(True)
+        original_run(self)
+
+    monkeypatch.setattr(StartChecks, "run", run_checks)
+
+    def script(window: Any, locker: AppLocker) -> None:
+        ctx = window.ctx
+        _settle(ctx)
+        assert locker.locked and not checks_run
+        screen = locker.screen
+        assert isinstance(screen, LockScreen) and window.centralWidget() is screen
+        assert window.register_page.model.rowCount() == 25  # loaded behind the lock, not shown
+        assert not window.register_page.isVisible() and not window.register_page.table.isVisible()
+        assert not window.menuBar().isVisible() and not window.statusBar().isVisible()
+        shown = " ".join(_visible_texts(window))
+        assert not any(name in shown for name in names)
+        # The window's picture is the lock screen's, pixel for pixel: nothing else is painted.
+        rgb = QImage.Format.Format_RGB32
+        assert window.grab().toImage().convertToFormat(rgb) == screen.grab().toImage().convertToFormat(rgb)
+        window.close()  # refused while locked
+        assert window.isVisible() and "解锁" in screen.message.text()
+        qtbot.keyClicks(screen.secret, "1111")
+        qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+        _settle(ctx)
+        assert locker.locked and "不对" in screen.message.text()
+        qtbot.keyClicks(screen.secret, "2468")
+        qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+        _settle(ctx)
+        assert not locker.locked and checks_run == [True]
+        table = window.register_page.table
+        assert table.isVisible() and window.menuBar().isVisible()
+        shown = " ".join(_visible_texts(window))
+        assert sum(name in shown for name in names) >= 10
+        window.close()
+
+    first = _start_app(register, tmp_path, script)
+    assert isinstance(first.seen["central"], LockScreen)
+    assert not first.seen["register"] and not first.seen["table"] and not first.seen["menus"]
+    assert not any(name in text for text in first.seen["texts"] for name in names)
+
+
+def test_wrong_pins_stored_before_the_start_still_make_it_wait(register: Register, tmp_path: Any,
+                                                               qtbot: Any) -> None:
+    """Three wrong PINs, then the app is killed and started again at once: it opens locked with
+    the rest of the 30 s wait, during which even the right PIN is not tried."""
+    from carebook.model.app_lock import attempt_unlock, lockout_state
+    from carebook.ui import protect_ops
+
+    protect_ops.set_app_lock(register, "2468", 10, None)
+    now = time.time()
+    for _attempt in range(3):
+        assert not attempt_unlock(register, "1111", now=now).ok
+    assert lockout_state(register, now=now).wait_seconds == 30
+
+    def script(window: Any, locker: AppLocker) -> None:
+        _settle(window.ctx)
+        screen = locker.screen
+        assert locker.locked and screen is not None and locker.failures == 3
+        assert not screen.secret.isEnabled() and not screen.unlock_button.isEnabled()
+        assert "3" in screen.message.text() and ("30" in screen.message.text() or "29" in screen.message.text())
+        locker.try_unlock("2468")  # the right PIN during the wait: not tried
+        _settle(window.ctx)
+        assert locker.locked
+        # 31 seconds later (both clocks of the lock moved on instead of waiting)
+        locker.clock = lambda: time.monotonic() + 31
+        locker.wall_clock = lambda: time.time() + 31
+        locker._tick()
+        assert screen.secret.isEnabled()
+        qtbot.keyClicks(screen.secret, "2468")
+        qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+        _settle(window.ctx)
+        assert not locker.locked and window.register_page.table.isVisible()
+        window.close()
+
+    first = _start_app(register, tmp_path, script)
+    assert not first.seen["register"] and not first.seen["table"]
+    assert lockout_state(register, now=time.time() + 40).failures == 0
+
+
+def test_a_register_without_a_pin_opens_straight_to_the_register(register: Register, tmp_path: Any,
+                                                                 monkeypatch: Any) -> None:
+    from carebook.ui.lock_screen import LockScreen
+    from carebook.ui.start_checks import StartChecks
+
+    names = _child_names(register)
+    checks_run: list[bool] = []
+    original_run = StartChecks.run
+
+    def run_checks(self: StartChecks) -> None:
+        checks_run.append(True)
+        original_run(self)
+
+    monkeypatch.setattr(StartChecks, "run", run_checks)
+
+    def script(window: Any, locker: AppLocker) -> None:
+        _settle(window.ctx)
+        assert not locker.locked and locker.screen is None and checks_run == [True]
+        assert window.register_page.table.isVisible() and window.menuBar().isVisible()
+        shown = " ".join(_visible_texts(window))
+        assert sum(name in shown for name in names) >= 10
+        window.close()
+
+    first = _start_app(register, tmp_path, script)
+    assert not isinstance(first.seen["central"], LockScreen)
+    assert first.seen["register"] and first.seen["table"] and first.seen["menus"]
+
+
+def test_a_start_that_cannot_read_the_lock_opens_locked(window: Any, ctx: AppContext, register: Register,
+                                                        qtbot: Any) -> None:
+    """Fail closed: when the lock's settings could not be read at the start, the window opens
+    locked; the PIN typed is then checked by the model, which holds the truth."""
+    from carebook.ui import protect_ops
+    from carebook.ui.lock_screen import StartLock
+
+    protect_ops.set_app_lock(register, "2468", 10, None)
+    locker = AppLocker(window, ctx, poll_ms=60_000, at_start=StartLock(None, None, unreadable=True))
+    screen = locker.screen
+    assert locker.locked and screen is not None and not window.register_page.isVisible()
+    _settle(ctx)
+    assert locker.config is not None  # read again on the worker
+    qtbot.keyClicks(screen.secret, "1111")
+    qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+    _settle(ctx)
+    assert locker.locked
+    qtbot.keyClicks(screen.secret, "2468")
+    qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+    _settle(ctx)
+    assert not locker.locked and window.register_page.isVisible()

@@ -82,9 +82,13 @@ def run_app(
     A wrong passphrase is said and asked again (five tries). A damaged database file is moved
     aside and a backup offered before the window shows
     (:func:`carebook.ui.start_checks.open_with_recovery`). The first run (no organisation set
-    up yet) shows the first-run wizard before the main window. Once the window shows, the
-    start checks run (:class:`carebook.ui.start_checks.StartChecks`: recovery-key rewrap,
-    daily backup) and the app lock watches for idle time. A restore asked for in the app
+    up yet) shows the first-run wizard before the main window. When the register has an app
+    lock (a PIN or password, :mod:`carebook.ui.lock_screen`), the window opens locked: the lock
+    is read before the window is built and the window is locked before it is first shown, also
+    when a passphrase was just typed. Once the window shows (after the PIN when it opened
+    locked), the start checks run (:class:`carebook.ui.start_checks.StartChecks`: recovery-key
+    rewrap, daily backup: their questions must not be hidden by the lock screen) and the app
+    lock watches for idle time. A restore asked for in the app
     (:attr:`AppContext.restart_requested`) closes the window and the register, runs, and the
     register is opened again.
     """
@@ -151,7 +155,7 @@ def _run_window(app: QApplication, api: Any, data_dir: Path, prompt: Any, note: 
     """Show the main window over the open register ``api`` until it closes. Returns the exit
     code and the restart action asked for (None: the app ends)."""
     from carebook.ui import backend
-    from carebook.ui.lock_screen import AppLocker
+    from carebook.ui.lock_screen import AppLocker, read_start_lock
     from carebook.ui.main_window import MainWindow
     from carebook.ui.start_checks import StartChecks
 
@@ -168,11 +172,12 @@ def _run_window(app: QApplication, api: Any, data_dir: Path, prompt: Any, note: 
 
     holder: dict[str, Any] = {}
 
-    def build() -> None:
+    def build(start: bool = False) -> None:
         old = holder.get("window")
+        at_start = read_start_lock(ctx) if start else None  # before the pages queue their queries
         window = MainWindow(ctx)
         holder["window"] = window
-        holder["locker"] = AppLocker(window, ctx)
+        holder["locker"] = AppLocker(window, ctx, at_start=at_start)  # locks before the first show
         if old is not None:
             window.setGeometry(old.geometry())
             old.hide()
@@ -192,13 +197,17 @@ def _run_window(app: QApplication, api: Any, data_dir: Path, prompt: Any, note: 
 
     ctx.language_changed.connect(switch_language)
     ctx.restart_requested.connect(restart)
-    build()
+    build(start=True)
     checks = StartChecks(ctx, holder["window"], prompt=prompt)
-    checks.run()
-    if note:
-        from carebook.ui.errors import show_message
 
-        show_message(holder["window"], note, warning=False)
+    def started() -> None:
+        checks.run()
+        if note:
+            from carebook.ui.errors import show_message
+
+            show_message(holder["window"], note, warning=False)
+
+    _once_unlocked(holder["locker"], started)
     from carebook.ui import ready_probe
 
     probe = ready_probe.exit_when_ready(lambda: holder.get("window"), tasks) if ready_probe.armed() else None
@@ -212,6 +221,21 @@ def _run_window(app: QApplication, api: Any, data_dir: Path, prompt: Any, note: 
         window.hide()
         window.deleteLater()
     return int(code), holder.get("action")
+
+
+def _once_unlocked(locker: Any, fn: Callable[[], None]) -> None:
+    """Call ``fn`` now when ``locker`` (an :class:`~carebook.ui.lock_screen.AppLocker`) is not
+    locked, else once, when it is first unlocked."""
+    if not locker.locked:
+        fn()
+        return
+
+    def changed(locked: bool) -> None:
+        if not locked:
+            locker.locked_changed.disconnect(changed)
+            fn()
+
+    locker.locked_changed.connect(changed)
 
 
 def ask_passphrase() -> str | None:

@@ -12,12 +12,21 @@ the count of wrong attempts and the time of the last one in the register: quitti
 restarting the app does not reset the wait. When the register holds wrong attempts not yet
 cleared by the right PIN (the app was ended at the lock screen), the window locks as soon as it
 opens, with whatever wait is still due. Unsaved edits in the child file survive the lock.
+
+At the start of the app (:func:`carebook.ui.app.run_app`) the lock's settings are read before
+the main window is built (:func:`read_start_lock`) and, when a PIN or password is set, the
+window is locked before it is first shown (``AppLocker(..., at_start=...)``): no frame of the
+register is ever painted, whether the register's key came from the keyring or a passphrase was
+typed (the PIN is asked either way: one rule, and the passphrase is not the PIN). Settings that
+could not be read at the start lock the window too (fail closed).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -52,6 +61,53 @@ ACTIVITY_EVENTS = frozenset({
 # How often the idle time is looked at (milliseconds).
 POLL_MS = 5000
 
+log = logging.getLogger(__name__)
+
+
+def read_lock_settings(api: Any, now: float) -> tuple[Any, Any]:
+    """The register's app lock as ``(config, state)``: the ``AppLockConfig`` (None when no PIN
+    or password is set) and the :class:`carebook.model.app_lock.LockoutState` at ``now``
+    (wall-clock seconds since the Unix epoch). Runs SQL: call it on the worker."""
+    from carebook.model.app_lock import lockout_state
+
+    return protect_ops.app_lock_config(api), lockout_state(api, now=now)
+
+
+@dataclass(frozen=True)
+class StartLock:
+    """The app lock as read at the start of the app, before the main window is built.
+
+    Attributes:
+        config: the ``AppLockConfig``, or None (no PIN set, or not readable).
+        state: the :class:`carebook.model.app_lock.LockoutState`, or None when not readable.
+        unreadable: True when the settings could not be read (the window then opens locked).
+    """
+
+    config: Any
+    state: Any
+    unreadable: bool = False
+
+    @property
+    def locks(self) -> bool:
+        """Whether the window must open locked: a PIN or password is set, or that is unknown."""
+        return self.config is not None or self.unreadable
+
+
+def read_start_lock(ctx: AppContext, now: float | None = None) -> StartLock:
+    """Read the app lock on the worker and wait for it (a few milliseconds; events are
+    processed meanwhile), for the start of the app: call it before the main window is built,
+    so that the read is not queued behind the pages' first queries. ``now``: wall-clock
+    seconds (``time.time()`` by default). Never raises: a failure is logged and gives
+    ``StartLock(None, None, unreadable=True)``."""
+    api = ctx.api
+    at = time.time() if now is None else now
+    try:
+        config, state = ctx.tasks.run_sync(lambda t: read_lock_settings(api, at), timeout_s=60)
+    except Exception as exc:  # fail closed: the window opens locked
+        log.warning("the app lock's settings could not be read at start; the window opens locked", exc_info=exc)
+        return StartLock(None, None, unreadable=True)
+    return StartLock(config, state)
+
 
 class LockScreen(QWidget):
     """What the main window shows while locked: who is locked out, one PIN/password field,
@@ -63,6 +119,7 @@ class LockScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("lock-screen")
         self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the style sheet's background, also in the window
         self.setStyleSheet("QWidget#lock-screen { background: #eef2f6; }"
                            "QFrame#lock-card { background: white; border: 1px solid #c9d3dd; border-radius: 8px; }")
         card = QFrame()
@@ -134,6 +191,12 @@ class AppLocker(QObject):
         poll_ms: how often the idle time is looked at.
         wall_clock: seconds since the Unix epoch, given to the model with each attempt (the
             stored time of the last wrong one; tests pass a fake clock).
+        at_start: the lock as read at the start of the app (:func:`read_start_lock`, before
+            the window was built): applied at once instead of read on the worker, and when
+            it :attr:`StartLock.locks` the window is locked before this constructor returns
+            (call it before ``window.show()``). None (a window rebuilt for another language,
+            tests): read on the worker; the window then locks only when wrong attempts are
+            stored.
 
     Signals:
         locked_changed(bool): the window was locked (True) or unlocked (False).
@@ -142,7 +205,8 @@ class AppLocker(QObject):
     locked_changed = Signal(bool)
 
     def __init__(self, window: QMainWindow, ctx: AppContext, *, clock: Callable[[], float] = time.monotonic,
-                 poll_ms: int = POLL_MS, wall_clock: Callable[[], float] = time.time) -> None:
+                 poll_ms: int = POLL_MS, wall_clock: Callable[[], float] = time.time,
+                 at_start: StartLock | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.ctx = ctx
@@ -182,20 +246,24 @@ class AppLocker(QObject):
             app.installEventFilter(self)
         window.installEventFilter(self)
         ctx.changed.connect(self._on_changed)
-        self.reload()
+        if at_start is None:
+            self.reload()
+            return
+        self._first_load = False
+        if at_start.unreadable:
+            self.reload()  # read again on the worker: the idle lock works once it can be read
+        else:
+            self._set_config((at_start.config, at_start.state))
+        if at_start.locks:
+            self.lock()
 
     # -- settings ---------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the lock's settings and the stored wrong attempts on the worker."""
         api = self.ctx.api
         now = self.wall_clock()
-
-        def read(t: Any) -> tuple[Any, Any]:
-            from carebook.model.app_lock import lockout_state
-
-            return protect_ops.app_lock_config(api), lockout_state(api, now=now)
-
-        self.ctx.task(read, self).success(self._set_config).failure(lambda e: None).run()
+        self.ctx.task(lambda t: read_lock_settings(api, now), self).success(self._set_config).failure(
+            lambda e: None).run()
 
     def _set_config(self, loaded: tuple[Any, Any]) -> None:
         config, state = loaded
