@@ -55,10 +55,11 @@ from carebook.model.changelog import ChangeLogEntry
 from carebook.model.children import Child
 from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.staff import Staff
-from carebook.sync.aggregates import IN_PART, PARENT_COLUMN, RecordKey, chunks, resolve_aggregates, table_of
+from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, resolve_aggregates, table_of
 from carebook.sync.causality import has_seen
 from carebook.sync.changes import Change, change_from_row
 from carebook.sync.errors import BundleError
+from carebook.sync.fastwrite import select_in
 
 _LOG = table_of(ChangeLogEntry)
 #: How many refused records an error message names.
@@ -132,22 +133,16 @@ def _new_changes(session: Session, changes: Sequence[Change]) -> list[Change]:
 
 
 def _column_of(session: Session, table: Any, column: str, ids: set[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for part in chunks(sorted(ids)):
-        for rid, value in session.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(IN_PART)),
-                                          {"part": part}):
-            found[rid] = value
-    return found
+    return dict(select_in(session, table, ["id", column], "id", ids))
 
 
 def _logged_inserts(session: Session, entity: str, ids: set[str]) -> dict[str, dict[str, Any]]:
     """Insert snapshots in the local log of records not in their table (parked ones)."""
     found: dict[str, dict[str, Any]] = {}
-    for part in chunks(sorted(ids)):
-        for rid, value in session.execute(select(_LOG.c.record_id, _LOG.c.new_value).where(
-                _LOG.c.entity == entity, _LOG.c.op == "insert", _LOG.c.record_id.in_(IN_PART)), {"part": part}):
-            if value:
-                found[rid] = json.loads(value)
+    for rid, value in select_in(session, _LOG, ["record_id", "new_value"], "record_id", ids,
+                                equal=[("entity", entity), ("op", "insert")]):
+        if value:
+            found[rid] = json.loads(value)
     return found
 
 
@@ -211,20 +206,17 @@ def _moves_away(session: Session, records: set[RecordKey], unit_json: str) -> di
     by_entity: dict[str, list[str]] = {}
     for entity, rid in records:
         by_entity.setdefault(entity, []).append(rid)
-    from carebook.sync.changes import _LOG_COLUMNS  # the log's columns, in change_from_row order
+    from carebook.sync.changes import _LOG_NAMES  # the log's columns, in change_from_row order
 
     for entity, ids in by_entity.items():
         field = "village_id" if entity == "child" else PARENT_COLUMN.get(entity, ("", ""))[1]
         if not field:
             continue
-        for part in chunks(sorted(ids)):
-            rows = session.execute(select(*_LOG_COLUMNS).where(
-                _LOG.c.entity == entity, _LOG.c.op == "update", _LOG.c.field == field,
-                _LOG.c.record_id.in_(IN_PART)), {"part": part})
-            for row in rows:
-                change = change_from_row(row)
-                if entity != "child" or change.old_value == unit_json:
-                    out.setdefault(change.record, []).append(change)
+        for row in select_in(session, _LOG, _LOG_NAMES, "record_id", ids,
+                             equal=[("entity", entity), ("op", "update"), ("field", field)]):
+            change = change_from_row(row)
+            if entity != "child" or change.old_value == unit_json:
+                out.setdefault(change.record, []).append(change)
     return out
 
 

@@ -43,14 +43,13 @@ from carebook.model.changelog import ChangeLogEntry
 from carebook.model.errors import CarebookError
 from carebook.model.sync_state import SyncChangeContext
 from carebook.sync.aggregates import (
-    IN_PART,
     RecordKey,
     aggregate_records,
-    chunks,
     resolve_aggregates,
     table_of,
 )
 from carebook.sync.errors import PayloadCorruptError
+from carebook.sync.fastwrite import select_in
 
 if TYPE_CHECKING:
     from carebook.model.attachment_store import AttachmentStore
@@ -62,6 +61,7 @@ _LOG_COLUMNS = (
     _LOG.c.seq, _LOG.c.origin, _LOG.c.origin_seq, _LOG.c.hlc, _LOG.c.entity, _LOG.c.record_id, _LOG.c.op,
     _LOG.c.field, _LOG.c.old_value, _LOG.c.new_value, _LOG.c.actor, _LOG.c.at_utc, _LOG.c.tx_id,
 )
+_LOG_NAMES = [c.name for c in _LOG_COLUMNS]
 
 
 @dataclass(slots=True)
@@ -139,10 +139,8 @@ def log_rows_of_records(session: Session, records: Iterable[RecordKey]) -> list[
         by_entity.setdefault(entity, []).append(record_id)
     out: list[Change] = []
     for entity, ids in by_entity.items():
-        for part in chunks(sorted(ids)):
-            rows = session.execute(select(*_LOG_COLUMNS).where(_LOG.c.entity == entity, _LOG.c.record_id.in_(IN_PART)),
-                                   {"part": part})
-            out.extend(change_from_row(r) for r in rows)
+        out.extend(change_from_row(r) for r in select_in(session, _LOG, _LOG_NAMES, "record_id", ids,
+                                                         equal=[("entity", entity)]))
     out.sort(key=lambda c: c.seq)
     return out
 
@@ -155,10 +153,9 @@ def stored_contexts(session: Session, keys: Iterable[tuple[str, int]]) -> dict[t
     table = table_of(SyncChangeContext)
     out: dict[tuple[str, int], dict[str, int]] = {}
     for origin, seqs in by_origin.items():
-        for part in chunks(sorted(seqs)):
-            for o, s, ctx in session.execute(select(table.c.origin, table.c.origin_seq, table.c.context).where(
-                    table.c.origin == origin, table.c.origin_seq.in_(part))):
-                out[(o, s)] = json.loads(ctx)
+        for o, s, ctx in select_in(session, table, ["origin", "origin_seq", "context"], "origin_seq", seqs,
+                                   equal=[("origin", origin)]):
+            out[(o, s)] = json.loads(ctx)
     return out
 
 

@@ -62,7 +62,7 @@ def detect_conflicts(session: Session, new: Sequence[Change], by_record: dict[Re
     other; returns how many new conflicts were stored. ``by_record`` holds every change of the
     touched records, contexts filled."""
     found: dict[str, tuple[str, Change, Change]] = {}
-    new_keys = {c.key for c in new}
+    new_keys = {(c.origin, c.origin_seq) for c in new}
     for n in new:
         if n.op != "update" or not n.field:
             continue

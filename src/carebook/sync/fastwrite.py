@@ -4,29 +4,109 @@ processors applied in one tight loop.
 SQLAlchemy's Core ``executemany`` builds a parameter dict per row and runs its processors per
 row and key; for the tens of thousands of rows a bundle brings that bookkeeping costs more than
 SQLite itself. On SQLite these helpers convert the values with the same processors (so the
-stored values are exactly what the ORM would store) and hand plain tuples to the driver. On
-other databases (the township or county on PostgreSQL) they fall back to Core.
+stored values are exactly what the ORM would store) and hand plain tuples to the driver. Values
+of date and date-time columns are also passed through the driver's own adapter for their type
+(sqlcipher3's ``adapt_date``/``adapt_datetime``: ISO text), remembered by value, instead of
+letting the driver call that Python function once per parameter: the stored text is the same
+(the same function makes it). :func:`select_in` reads rows by a list of keys with plain SQL and
+the columns' own result processors (the values Core would return), without SQLAlchemy's
+per-execution rendering of an expanding ``IN`` list. On other databases (the township or county
+on PostgreSQL) they fall back to Core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Date, DateTime, Table, bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _Processor = Callable[[Any], Any] | None
 _CACHE: dict[tuple[str, str, tuple[str, ...]], list[_Processor]] = {}
+#: Keys per ``IN`` list of :func:`select_in` (SQLite limits bound parameters).
+IN_CHUNK = 500
+
+
+def _is_temporal(col_type: TypeEngine[Any]) -> bool:
+    """Whether a column type binds ``date``/``datetime`` values (directly or through a decorator)."""
+    base = col_type.impl if isinstance(col_type, TypeDecorator) else col_type
+    return isinstance(base, Date | DateTime)
+
+
+def _driver_adapted(dialect: Dialect, process: _Processor) -> _Processor:
+    """``process`` followed by what the DB-API driver does to the result before binding it: the
+    adapter registered for the value's exact type (``dbapi.adapters[(type, PrepareProtocol)]``,
+    as sqlite3/sqlcipher3 look it up), if any. Without an adapter table, ``process`` itself."""
+    dbapi = getattr(dialect, "dbapi", None)
+    adapters = getattr(dbapi, "adapters", None)
+    protocol = getattr(dbapi, "PrepareProtocol", None)
+    if not isinstance(adapters, dict) or protocol is None:
+        return process
+
+    def run(value: Any) -> Any:
+        out = process(value) if process is not None else value
+        adapt = adapters.get((type(out), protocol))
+        return adapt(out) if adapt is not None else out
+
+    return run
 
 
 def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[_Processor]:
     dialect = session.get_bind().dialect
     key = (dialect.name, table.name, tuple(columns))
     if key not in _CACHE:
-        _CACHE[key] = [table.c[name].type.bind_processor(dialect) for name in columns]
+        procs: list[_Processor] = []
+        for name in columns:
+            col_type = table.c[name].type
+            proc: _Processor = col_type.bind_processor(dialect)
+            if dialect.name == "sqlite" and _is_temporal(col_type):
+                proc = _driver_adapted(dialect, proc)
+            procs.append(proc)
+        _CACHE[key] = procs
     return _CACHE[key]
+
+
+_RESULTS: dict[tuple[str, str, tuple[str, ...]], list[_Processor]] = {}
+
+
+def select_in(session: Session, table: Table, columns: Sequence[str], key: str, values: Iterable[Any], *,
+              equal: Sequence[tuple[str, Any]] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``table`` whose column ``key`` is among ``values`` (and each column of
+    ``equal`` equals its value), as tuples of ``columns`` read as Core reads them (each column's
+    result processor applied). ``values`` go in lists of :data:`IN_CHUNK`, in sorted order; the
+    rows come in the database's order per list. On SQLite: plain SQL with ``?`` parameters
+    (values are bound as given, so pass what the column stores: ids, codes); elsewhere Core."""
+    ordered = sorted(set(values))
+    if not ordered:
+        return []
+    if not _is_sqlite(session):
+        out: list[tuple[Any, ...]] = []
+        stmt = select(*[table.c[c] for c in columns]).where(*[table.c[c] == v for c, v in equal])
+        for start in range(0, len(ordered), IN_CHUNK):
+            part = ordered[start:start + IN_CHUNK]
+            out.extend(tuple(r) for r in session.execute(stmt.where(table.c[key].in_(part))))
+        return out
+    dialect = session.get_bind().dialect
+    cache_key = (dialect.name, table.name, tuple(columns))
+    procs = _RESULTS.get(cache_key)
+    if procs is None:
+        procs = _RESULTS[cache_key] = [table.c[c].type._cached_result_processor(dialect, None) for c in columns]
+    head = ("SELECT " + ", ".join(f'"{c}"' for c in columns) + f' FROM "{table.name}" WHERE '
+            + "".join(f'"{c}" = ? AND ' for c, _v in equal) + f'"{key}" IN (')
+    fixed = [v for _c, v in equal]
+    connection = session.connection()
+    rows: list[Any] = []
+    for start in range(0, len(ordered), IN_CHUNK):
+        part = ordered[start:start + IN_CHUNK]
+        sql = head + ", ".join("?" * len(part)) + ")"
+        rows.extend(connection.exec_driver_sql(sql, tuple([*fixed, *part])).fetchall())
+    if all(p is None for p in procs):
+        return [tuple(r) for r in rows]
+    return [tuple([v if p is None else p(v) for p, v in zip(procs, r, strict=True)]) for r in rows]
 
 
 def _by_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -52,6 +132,27 @@ def _by_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return run
 
 
+def _column(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """``process`` applied to each value of one column (``None`` stays ``None`` and is never
+    passed), remembered by value as :func:`_by_value` does. When the values other than ``None``
+    are hashable and all of one type (a column's usual case), each distinct value is processed
+    once and the column mapped with one dict lookup per row; otherwise through :func:`_by_value`."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) == 1 and list not in kinds:
+        try:
+            distinct = set(values)
+        except TypeError:  # unhashable values
+            pass
+        else:
+            distinct.discard(None)
+            mapping: dict[Any, Any] = {v: process(v) for v in distinct}
+            mapping[None] = None
+            return [mapping[v] for v in values]
+    run = _by_value(process)
+    return [None if v is None else run(v) for v in values]
+
+
 def _convert(rows: Sequence[dict[str, Any]], columns: Sequence[str], procs: list[_Processor]) -> list[tuple[Any, ...]]:
     """The parameter tuples of ``rows`` (a missing key is ``None``): picked with one
     ``itemgetter`` call per row, then the columns that have a processor converted column by
@@ -68,8 +169,7 @@ def _convert(rows: Sequence[dict[str, Any]], columns: Sequence[str], procs: list
     converted: list[Any] = list(zip(*tuples, strict=True))
     for i, proc in enumerate(procs):
         if proc is not None:
-            run = _by_value(proc)
-            converted[i] = [None if v is None else run(v) for v in converted[i]]
+            converted[i] = _column(proc, converted[i])
     return list(zip(*converted, strict=True))
 
 
@@ -108,8 +208,7 @@ def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: 
         converted: list[Any] = list(zip(*rows, strict=True))
         for i, proc in enumerate(procs):
             if proc is not None:
-                run = _by_value(proc)
-                converted[i] = [None if v is None else run(v) for v in converted[i]]
+                converted[i] = _column(proc, converted[i])
         tuples = list(zip(*converted, strict=True))
     sql = (f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES ("
            + ", ".join("?" for _ in columns) + ")")

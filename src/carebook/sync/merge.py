@@ -42,12 +42,12 @@ from carebook.model.recording import HLC_KEY
 from carebook.model.schema import TRACKED, metadata
 from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.sync_state import SyncChangeContext, SyncParked
-from carebook.sync.aggregates import IN_PART, PARENT_COLUMN, RecordKey, chunks, resolve_aggregates, table_of
+from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, resolve_aggregates, table_of
 from carebook.sync.causality import pick_winner
 from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
 from carebook.sync.conflicts import detect_conflicts, record_duplicates
 from carebook.sync.errors import BundleError
-from carebook.sync.fastwrite import insert_rows, insert_tuples, update_rows
+from carebook.sync.fastwrite import insert_rows, insert_tuples, select_in, update_rows
 from carebook.sync.merge_derived import DERIVED_INPUTS, derived_of_new_children, refresh_children
 
 _LOG = table_of(ChangeLogEntry)
@@ -157,6 +157,17 @@ def desired_state(entity: str, history: Sequence[Change],
     With ``only``, the dict may hold just the fields in ``only`` (those the merge compares with
     an existing record): the same values as the full state for those fields, without parsing
     insert snapshots that cannot matter."""
+    if len(history) == 1:  # the usual case, decided as below without the general steps
+        lone = history[0]
+        if lone.op == "delete":
+            return _DELETE
+        if lone.op != "insert" or not lone.new_value:
+            return None
+        snap = lone.snapshot()
+        info = columns_of(entity)
+        if snap.keys() <= info.tracked_set:
+            return dict(snap)
+        return {k: snap[k] for k in info.tracked if k in snap}
     if any(c.op == "delete" for c in history):
         return _DELETE
     inserts = [c for c in history if c.op == "insert" and c.new_value]
@@ -496,10 +507,10 @@ def _materialise(
                 wanted = set(table.c.keys())
                 break
             wanted |= touched_fields & set(table.c.keys())
-        selected = [c for c in table.columns if c.key in wanted]
-        for part in chunks(sorted(ids)):
-            for row in session.execute(select(*selected).where(table.c.id.in_(IN_PART)), {"part": part}):
-                current[(entity, row.id)] = row._mapping
+        selected = [c.key for c in table.columns if c.key in wanted]
+        at = selected.index("id")
+        for row in select_in(session, table, selected, "id", ids):
+            current[(entity, row[at])] = dict(zip(selected, row, strict=True))
     for key in partial:
         if key not in current and desired[key] is not _DELETE:  # not here after all: needs every field
             desired[key] = desired_state(key[0], by_record[key])
@@ -623,32 +634,31 @@ def _check_references(
 ) -> None:
     """Park inserts and updates that refer to records neither here nor arriving now."""
     foreign = {entity: columns_of(entity).foreign for entity in {k[0] for k in inserts} | {k[0] for k in updates}}
+    refs: list[tuple[dict[RecordKey, dict[str, Any]], RecordKey, list[tuple[str, Any]]]] = []
     needed: dict[str, set[str]] = {}
     for source in (inserts, updates):
-        for (entity, _rid), values in source.items():
-            for col, target in foreign[entity]:
-                if values.get(col):
-                    needed.setdefault(target, set()).add(values[col])
+        for key, values in source.items():
+            pairs = [(target, values[col]) for col, target in foreign[key[0]] if values.get(col)]
+            if pairs:
+                refs.append((source, key, pairs))
+                for target, value in pairs:
+                    needed.setdefault(target, set()).add(value)
     present: dict[str, set[str]] = {}
     for target, ids in needed.items():
-        table = metadata.tables[target]
-        found: set[str] = set()
-        for part in chunks(sorted(ids)):
-            found.update(r for (r,) in session.execute(select(table.c.id).where(table.c.id.in_(IN_PART)), {"part": part}))
-        present[target] = found
-    nothing: frozenset[str] = frozenset()
-    changed = True
+        present[target] = {r for (r,) in select_in(session, metadata.tables[target], ["id"], "id", ids)}
+    # only records referring to something not here can be parked: passes over those, in the
+    # order of the records (inserts, then updates), until a pass parks nothing
+    suspects = [ref for ref in refs if any(value not in present[target] for target, value in ref[2])]
+    changed = bool(suspects)
     while changed:
         changed = False
-        for source in (inserts, updates):
-            for key in list(source):
-                for col, target in foreign[key[0]]:
-                    value = source[key].get(col)
-                    if value and value not in present.get(target, nothing) and (target, value) not in inserts:
-                        del source[key]
-                        waiting[key] = "missing_reference"
-                        changed = True
-                        break
+        for source, key, pairs in suspects:
+            if key not in source:
+                continue
+            if any(value not in present[target] and (target, value) not in inserts for target, value in pairs):
+                del source[key]
+                waiting[key] = "missing_reference"
+                changed = True
 
 
 def _check_unique(
@@ -672,10 +682,8 @@ def _check_unique(
         table = columns_of(entity).table
         nullable = bool(table.c[col].nullable)
         holders: dict[Any, str] = {}
-        for part in chunks(list(by_value)):
-            for rid, value in session.execute(select(table.c.id, table.c[col]).where(table.c[col].in_(IN_PART)),
-                                               {"part": part}):
-                holders[value] = rid
+        for rid, value in select_in(session, table, ["id", col], col, by_value):
+            holders[value] = rid
         for value, keys in by_value.items():
             keys.sort()
             holder = holders.get(value)
