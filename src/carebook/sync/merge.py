@@ -487,7 +487,16 @@ def _materialise(
     partial: set[RecordKey] = set()
     for key in touched:
         only = fields.get(key)
-        state = desired_state(key[0], by_record.get(key, []), only)
+        history = by_record.get(key, [])
+        state: Any
+        if len(history) == 1 and history[0].op == "insert" and history[0].new_value:
+            # a lone insert (most of a first bundle), as desired_state decides it: its snapshot
+            # (not copied: it is only read, and to_python below copies it)
+            snap = history[0].snapshot()
+            info = columns_of(key[0])
+            state = snap if snap.keys() <= info.tracked_set else {k: snap[k] for k in info.tracked if k in snap}
+        else:
+            state = desired_state(key[0], history, only)
         if state is None:
             waiting[key] = "missing_insert"
         else:

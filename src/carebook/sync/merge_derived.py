@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -115,11 +116,23 @@ class _Reading:
         self.converted = [c for c, read in readers if read is not None]
         self.readers = [read for _c, read in readers if read is not None]
         self.seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.pick = itemgetter(*self.columns) if len(self.columns) > 1 else None
+        self.pick_converted = itemgetter(*self.converted) if len(self.converted) > 1 else None
+
+    def _values(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The row's values of ``columns`` (a missing key is ``None``)."""
+        if self.pick is not None:
+            try:
+                return dict(zip(self.columns, self.pick(row), strict=True))
+            except KeyError:
+                pass
+        get = row.get
+        return {c: get(c) for c in self.columns}
 
     def __call__(self, row: Mapping[str, Any]) -> SimpleNamespace:
-        get = row.get
-        values = {c: get(c) for c in self.columns}
-        raw = tuple([values[c] for c in self.converted])
+        values = self._values(row)
+        raw = (self.pick_converted(values) if self.pick_converted is not None
+               else tuple([values[c] for c in self.converted]))
         lists = False
         try:
             done = self.seen.get(raw)
