@@ -139,6 +139,8 @@ def _column(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
     once and the column mapped with one dict lookup per row; otherwise through :func:`_by_value`."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
+    if not kinds:  # every value None
+        return list(values)
     if len(kinds) == 1 and list not in kinds:
         try:
             distinct = set(values)

@@ -25,9 +25,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Date, Numeric, delete, insert, inspect, select, text
@@ -562,7 +565,7 @@ def _materialise(
         rows = []
         template, list_defaults = info.template, info.list_defaults
         # in id order: the primary-key B-tree fills page by page
-        for rid, values in sorted(inserts_of.get(entity, []), key=lambda item: item[0]):
+        for rid, values in sorted(inserts_of.get(entity, []), key=itemgetter(0)):
             record = {**template, **values}
             for k in list_defaults:
                 if k not in values:
@@ -609,8 +612,8 @@ def _materialise(
     if fresh:
         session.execute(insert(parked_table), fresh)
     result.parked = len(waiting)
-    for entity, _rid in [*inserts, *updates, *deletes]:
-        result.touched[entity] = result.touched.get(entity, 0) + 1
+    for entity, count in Counter(key[0] for key in chain(inserts, updates, deletes)).items():
+        result.touched[entity] = result.touched.get(entity, 0) + count
     written: list[tuple[RecordKey, set[str] | None]] = [(k, None) for k in inserts]
     written += [(k, set(d)) for k, d in updates.items()]
     written += [(k, None) for k in deletes]
