@@ -369,3 +369,33 @@ def test_opening_a_current_register_does_not_import_alembic(tmp_path: Path) -> N
                           env={**__import__("os").environ, "CAREBOOK_KEYRING": "off"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_0004_recomputes_search_keys_with_the_surname_reading(tmp_path: Path) -> None:
+    """A register left by a Carebook before 0004 (same schema, keys without the surname's other
+    readings): after the upgrade ``zengzicheng`` finds 曾子诚 and ``shanjingjing`` finds 单静晶."""
+    import datetime as dt
+
+    from carebook.model.idnumber import id_number_check_character
+    from carebook.model.register import Register
+
+    today = dt.date(2026, 6, 1)
+    with dbmod.create_database(tmp_path, passphrase=PASSPHRASE, use_keyring=False) as database:
+        reg = Register(database.sessionmaker, data_dir=tmp_path, today=lambda: today)
+        reg.initialise(role="village", org_code="421002001201", org_name="东风村",
+                       parent_code="421002001", parent_name="测试镇")
+        for name, body in (("曾子诚", "42100220150505001"), ("单静晶", "42100220140304002")):
+            reg.register_child({"name": name, "id_number": body + id_number_check_character(body)})
+        assert [r.name for r in reg.search("zengzicheng")] == ["曾子诚"]
+        with database.engine.begin() as conn:  # as 0003 left them
+            conn.execute(text("UPDATE child SET search_initials = CASE name "
+                              "WHEN '曾子诚' THEN ' cengzicheng czc zzc ' ELSE ' danjingjing cjj djj sjj ' END"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0003_audit_event'"))
+        assert reg.search("zengzicheng") == []
+    with open_database(tmp_path, passphrase=PASSPHRASE) as database:
+        assert database.schema_revision == migrations.head_revision()
+        reg = Register(database.sessionmaker, data_dir=tmp_path, today=lambda: today)
+        assert [r.name for r in reg.search("zengzicheng")] == ["曾子诚"]
+        assert [r.name for r in reg.search("cengzicheng")] == ["曾子诚"]
+        assert [r.name for r in reg.search("shanjingjing")] == ["单静晶"]
+        assert [r.name for r in reg.search("djj")] == ["单静晶"]

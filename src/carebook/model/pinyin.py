@@ -2,8 +2,9 @@
 
 A search for ``zsy`` finds 张思远. Many surname characters have several readings (单 shan/dan,
 曾 zeng/ceng, 解 xie/jie, 区 ou/qu, 仇 qiu/chou, 朴 piao/pu …), and pypinyin's default reading of
-some of them as surnames is wrong (DESIGN.md), so every reading of every character is indexed:
-a search by any of them finds the child. Characters pypinyin cannot read (CJK Extension B, e.g.
+some of them as surnames is wrong (DESIGN.md), so every reading of every character is indexed
+for initials, and the full pinyin is indexed with the usual reading and with each reading of the
+surname (``zengzicheng`` and ``cengzicheng`` find 曾子诚): a search by any of them finds the child. Characters pypinyin cannot read (CJK Extension B, e.g.
 𠮷) contribute nothing, so the other characters still match.
 """
 
@@ -59,14 +60,42 @@ def _usual_reading(char: str) -> str:
     return "".join(lazy_pinyin(char, errors="ignore"))
 
 
+#: Longest ``child.search_initials`` (its column is ``VARCHAR(400)``): surname variants that
+#: would make the key longer are left out.
+MAX_KEY_LENGTH = 400
+
+
+def surname_variants(name: str) -> list[str]:
+    """The full pinyin of ``name`` with each *other* reading of its first character (the
+    surname) and the usual reading of the rest, e.g. ``曾子诚`` → ``["zengzicheng"]`` (usual
+    reading céng: ``cengzicheng`` is :func:`full_pinyin`), ``单静晶`` → ``["shanjingjing"]``.
+    As surnames these characters are read zēng, shàn, …: people type that reading. Empty for a
+    name of one character or whose first character has one reading."""
+    from pypinyin import Style
+
+    chars = [c for c in name if not c.isspace()]
+    if len(chars) < 2:
+        return []
+    usual = _usual_reading(chars[0])
+    rest = "".join(_usual_reading(c) for c in chars[1:])
+    return [r + rest for r in _readings(chars[0], Style.NORMAL) if r and r != usual]
+
+
 @functools.lru_cache(maxsize=65_536)
 def search_key(name: str) -> str:
     """The text stored in ``child.search_initials``: the full pinyin of the usual reading first
-    (so sorting by this column gives the pinyin order people expect), then every initials
-    variant, space-separated and space-framed (``" cengsiyuan csy zsy "``), so ``LIKE '% q%'``
-    matches the start of one variant without crossing into another. Remembered per name (a
-    bulk import meets the same name many times)."""
-    parts = [full_pinyin(name), *initials_variants(name)]
+    (so sorting by this column gives the pinyin order people expect), then the full pinyin with
+    the surname's other readings (:func:`surname_variants`), then every initials variant,
+    space-separated and space-framed (``" cengzicheng zengzicheng czc zzc "``), so
+    ``LIKE '% q%'`` matches the start of one variant without crossing into another. At most
+    :data:`MAX_KEY_LENGTH` characters (surname variants are dropped first). Remembered per name
+    (a bulk import meets the same name many times)."""
+    head = [full_pinyin(name)]
+    tail = initials_variants(name)
+    extra = surname_variants(name)
+    while extra and len(" " + " ".join(p for p in (*head, *extra, *tail) if p) + " ") > MAX_KEY_LENGTH:
+        extra.pop()
+    parts = [*head, *extra, *tail]
     return " " + " ".join(p for p in parts if p) + " "
 
 
