@@ -70,6 +70,12 @@ def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[
     return _CACHE[key]
 
 
+def _bound(dialect: Dialect, table: Table, column: str, value: Any) -> Any:
+    """``value`` as Core binds it for ``column`` (its type's bind processor, if any)."""
+    proc = table.c[column].type.bind_processor(dialect)
+    return proc(value) if proc is not None else value
+
+
 _RESULTS: dict[tuple[str, str, tuple[str, ...]], list[_Processor]] = {}
 
 
@@ -78,8 +84,8 @@ def select_in(session: Session, table: Table, columns: Sequence[str], key: str, 
     """The rows of ``table`` whose column ``key`` is among ``values`` (and each column of
     ``equal`` equals its value), as tuples of ``columns`` read as Core reads them (each column's
     result processor applied). ``values`` go in lists of :data:`IN_CHUNK`, in sorted order; the
-    rows come in the database's order per list. On SQLite: plain SQL with ``?`` parameters
-    (values are bound as given, so pass what the column stores: ids, codes); elsewhere Core."""
+    rows come in the database's order per list. On SQLite: plain SQL with ``?`` parameters, each
+    value through its column type's bind processor as Core would bind it; elsewhere Core."""
     ordered = sorted(set(values))
     if not ordered:
         return []
@@ -97,11 +103,14 @@ def select_in(session: Session, table: Table, columns: Sequence[str], key: str, 
         procs = _RESULTS[cache_key] = [table.c[c].type._cached_result_processor(dialect, None) for c in columns]
     head = ("SELECT " + ", ".join(f'"{c}"' for c in columns) + f' FROM "{table.name}" WHERE '
             + "".join(f'"{c}" = ? AND ' for c, _v in equal) + f'"{key}" IN (')
-    fixed = [v for _c, v in equal]
+    fixed = [_bound(dialect, table, c, v) for c, v in equal]
+    key_proc = table.c[key].type.bind_processor(dialect)
     connection = session.connection()
     rows: list[Any] = []
     for start in range(0, len(ordered), IN_CHUNK):
         part = ordered[start:start + IN_CHUNK]
+        if key_proc is not None:
+            part = [key_proc(v) for v in part]
         sql = head + ", ".join("?" * len(part)) + ")"
         rows.extend(connection.exec_driver_sql(sql, tuple([*fixed, *part])).fetchall())
     if all(p is None for p in procs):
