@@ -1566,7 +1566,7 @@ The register of left-behind children and children in difficulty.</source>
     <name>RegisterPage</name>
     <message>
         <source>Search name, pinyin initials or ID number ending (Ctrl+F)</source>
-        <extracomment>Emitted after the id list of a search or filter arrived (number of children).</extracomment>
+        <extracomment>Column widths of a village&apos;s register (the categories and the status share the rest). Column widths of a township&apos;s register, with the village column, read whole at 1024x768. Emitted after the id list of a search or filter arrived (number of children).</extracomment>
         <translation>搜索姓名、拼音首字母或身份证号后几位（Ctrl+F）</translation>
     </message>
     <message>
@@ -1674,7 +1674,7 @@ The register of left-behind children and children in difficulty.</source>
     <name>RegisterTable</name>
     <message>
         <source>Name</source>
-        <extracomment>Sort keys of the register&apos;s id query (``carebook.model.queries.children.SORT_KEYS``) per column; columns without one sort by name. Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
+        <extracomment>The village (村（居）) of the child: the last logical column, so the export&apos;s columns keep their places; a township&apos;s register page shows it beside the name, a village&apos;s hides it. Sort keys of the register&apos;s id query (``carebook.model.queries.children.SORT_KEYS``) per column; columns without one sort by name. Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
         <translation>姓名</translation>
     </message>
     <message>
@@ -1708,6 +1708,10 @@ The register of left-behind children and children in difficulty.</source>
     <message>
         <source>Status</source>
         <translation>状态</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（居）</translation>
     </message>
     <message>
         <source>Visit overdue</source>

@@ -112,3 +112,13 @@ def test_status_bar_shows_village_and_changes_not_yet_sent(window: Any, ctx: Any
     assert window.village_label.text() == "村（居）：示范村"
     assert window.bundle_label.text() == "最近交换：尚无"
     assert window.pending_label.text() == f"未上报的修改：{register.change_count()} 条"
+
+
+def test_a_villages_register_has_no_village_column(window: Any, ctx: Any) -> None:
+    """A village's own register hides the 村（居） column (always the same village there)."""
+    from carebook.ui.models.register_table import COL_VILLAGE
+
+    page = window.register_page
+    _settle(ctx, page)
+    assert not page.shows_village()
+    assert page.table.isColumnHidden(COL_VILLAGE)

@@ -304,3 +304,73 @@ def test_enrolment_tables_fill_the_width_and_name_the_village(town_window: Any) 
     for name in ("补贴", "入网管理"):
         mine = titles.index(name)
         assert all(images[mine] != other for i, other in enumerate(images) if i != mine), name
+
+
+def _register_rows(page: Any) -> list[tuple[str, str]]:
+    """(child id, village cell) of every row of the register page, every page of rows fetched."""
+    from carebook.ui.models.register_table import COL_NAME, COL_VILLAGE, ObjectRole
+
+    model = page.model
+    for _ in range(3):
+        page.ctx.tasks.wait_idle()
+        for r in range(model.rowCount()):
+            model.index(r, COL_NAME).data()  # asks for the pages not fetched yet
+    page.ctx.tasks.wait_idle()
+    return [(model.index(r, 0).data(ObjectRole), model.index(r, COL_VILLAGE).data()) for r in range(model.rowCount())]
+
+
+def _runs(values: list[str]) -> list[str]:
+    """``values`` with consecutive repeats collapsed (each village once when they are grouped)."""
+    return [v for i, v in enumerate(values) if i == 0 or values[i - 1] != v]
+
+
+def test_township_register_shows_each_childs_village_sortable_and_readable(world: SyncWorld,
+                                                                           town_window: Any) -> None:
+    """儿童名册 of a township: a 村（居） column beside 姓名 holds each child's village (checked
+    against the villages' own registers), sorting by it groups the villages in the order of their codes (both directions),
+    and every header and the name, village and date cells read whole at 1024x768."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from carebook.ui.models.register_table import (
+        COL_LAST_VISIT,
+        COL_NAME,
+        COL_NEXT_VISIT,
+        COL_SEX,
+        COL_VILLAGE,
+        COLUMN_COUNT,
+    )
+
+    page = _open(town_window, "register")
+    assert page.shows_village()
+    header = page.table.horizontalHeader()
+    assert page.model.headerData(COL_VILLAGE, Qt.Orientation.Horizontal) == "村（居）"
+    assert header.visualIndex(COL_VILLAGE) == header.visualIndex(COL_NAME) + 1
+    village_of = {cid: v.installation().org_name for v in world.villages for cid in v.register.child_ids()}
+    rows = _register_rows(page)
+    assert len(rows) == 30
+    assert {cid: village for cid, village in rows} == village_of
+
+    page.table.sortByColumn(COL_VILLAGE, Qt.SortOrder.AscendingOrder)
+    up = [v for _cid, v in _register_rows(page)]
+    assert _runs(up) == ["第1村", "第2村", "第3村"] and sorted(up) == sorted(village_of.values())
+    page.table.sortByColumn(COL_VILLAGE, Qt.SortOrder.DescendingOrder)
+    down = [v for _cid, v in _register_rows(page)]
+    assert _runs(down) == _runs(up)[::-1]
+
+    bold = QFont(header.font())
+    bold.setBold(True)
+    heads, cells = QFontMetrics(bold), page.table.fontMetrics()
+    hidden = [c for c in range(COLUMN_COUNT) if page.table.isColumnHidden(c)]
+    assert hidden == []
+    too_narrow = [str(page.model.headerData(c, Qt.Orientation.Horizontal)) for c in range(COLUMN_COUNT)
+                  if heads.horizontalAdvance(str(page.model.headerData(c, Qt.Orientation.Horizontal))) + 8
+                  > header.sectionSize(c)]
+    for r in range(page.model.rowCount()):
+        for c in (COL_NAME, COL_VILLAGE, COL_SEX, COL_LAST_VISIT, COL_NEXT_VISIT):
+            text = str(page.model.index(r, c).data() or "")
+            if cells.horizontalAdvance(text) + 6 > header.sectionSize(c):
+                too_narrow.append(text)
+    assert too_narrow == []
+    last = max(range(COLUMN_COUNT), key=header.sectionViewportPosition)
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= page.table.viewport().width()

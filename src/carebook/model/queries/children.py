@@ -206,8 +206,9 @@ def child_ids(
         order = [Child.last_visit_date.desc() if descending else Child.last_visit_date.asc()]
     elif sort == "next_due":
         order = [Child.next_visit_due.desc() if descending else Child.next_visit_due.asc()]
-    elif sort == "village":
-        order = [Child.village_id]
+    elif sort == "village":  # by division code, the children of one village together by name
+        code = select(OrgUnit.code).where(OrgUnit.id == Child.village_id).scalar_subquery()
+        order = [code.desc() if descending else code.asc(), Child.search_initials]
     else:
         order = [Child.search_initials.desc() if descending else Child.search_initials.asc()]
     sqlite = session.get_bind().dialect.name == "sqlite"

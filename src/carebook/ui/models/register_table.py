@@ -38,11 +38,14 @@ COL_GUARDIAN = 5
 COL_LAST_VISIT = 6
 COL_NEXT_VISIT = 7
 COL_STATUS = 8
-COLUMN_COUNT = 9
+#: The village (村（居）) of the child: the last logical column, so the export's columns keep
+#: their places; a township's register page shows it beside the name, a village's hides it.
+COL_VILLAGE = 9
+COLUMN_COUNT = 10
 
 #: Sort keys of the register's id query (``carebook.model.queries.children.SORT_KEYS``) per
 #: column; columns without one sort by name.
-SORT_KEYS = ["name", "name", "age", "name", "risk", "name", "last_visit", "next_due", "name"]
+SORT_KEYS = ["name", "name", "age", "name", "risk", "name", "last_visit", "next_due", "name", "village"]
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -74,6 +77,8 @@ class RegisterRowLike(Protocol):
     def risk_colour(self) -> str | None: ...
     @property
     def guardian_name(self) -> str | None: ...
+    @property
+    def village_name(self) -> str: ...
     @property
     def last_visit_date(self) -> dt.date | None: ...
     @property
@@ -109,6 +114,7 @@ def _header(col: int) -> str:
         QCoreApplication.translate("RegisterTable", "Last visit"),
         QCoreApplication.translate("RegisterTable", "Next visit due"),
         QCoreApplication.translate("RegisterTable", "Status"),
+        QCoreApplication.translate("RegisterTable", "Village"),
     ]
     return names[col]
 
@@ -282,6 +288,8 @@ class RegisterTableModel(QAbstractTableModel):
             return row.next_visit_due.isoformat() if row.next_visit_due else ""
         if col == COL_STATUS:
             return str(getattr(row, "status", "") or "")
+        if col == COL_VILLAGE:
+            return row.village_name or ""
         return ""
 
     @staticmethod
@@ -296,6 +304,7 @@ class RegisterTableModel(QAbstractTableModel):
             row.last_visit_date.isoformat() if row.last_visit_date else "",
             row.next_visit_due.isoformat() if row.next_visit_due else "",
             str(getattr(row, "status", "") or ""),
+            row.village_name or "",
         ]
         return values[col]
 

@@ -1,5 +1,10 @@
 """The register page (儿童名册): filters, search as you type, the lazily-fetched table,
-export of the current view to Excel."""
+export of the current view to Excel.
+
+On a township the table has a village column (村（居）) beside the name, since its register
+holds the children of every village; a village's own register hides it (always the same). The
+role is read on the worker when the page is first shown.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +31,29 @@ from carebook.ui import backend
 from carebook.ui.backend import RegisterFilter
 from carebook.ui.context import CHILDREN, VISITS, AppContext
 from carebook.ui.errors import show_message
-from carebook.ui.models.register_table import COL_CATEGORIES, COL_NAME, ObjectRole, RegisterTableModel
+from carebook.ui.models.register_table import (
+    COL_AGE,
+    COL_CATEGORIES,
+    COL_GUARDIAN,
+    COL_LAST_VISIT,
+    COL_NAME,
+    COL_NEXT_VISIT,
+    COL_RISK,
+    COL_SEX,
+    COL_VILLAGE,
+    ObjectRole,
+    RegisterTableModel,
+)
 from carebook.ui.pages.base import Page
 
 SEARCH_DELAY_MS = 150
+
+#: Column widths of a village's register (the categories and the status share the rest).
+VILLAGE_WIDTHS = {COL_NAME: 90, COL_SEX: 50, COL_AGE: 50, COL_RISK: 60, COL_GUARDIAN: 90, COL_LAST_VISIT: 100,
+                  COL_NEXT_VISIT: 100}
+#: Column widths of a township's register, with the village column, read whole at 1024x768.
+TOWNSHIP_WIDTHS = {COL_NAME: 80, COL_VILLAGE: 80, COL_SEX: 44, COL_AGE: 44, COL_RISK: 50, COL_GUARDIAN: 76,
+                   COL_LAST_VISIT: 96, COL_NEXT_VISIT: 96}
 
 
 class RegisterPage(Page):
@@ -92,8 +116,8 @@ class RegisterPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate([90, 50, 50, 220, 60, 90, 100, 100]):
-            self.table.setColumnWidth(col, width)
+        header.moveSection(header.visualIndex(COL_VILLAGE), header.visualIndex(COL_NAME) + 1)
+        self._set_village_column(False)
         header.setSectionResizeMode(COL_CATEGORIES, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open_index)
         self.table.activated.connect(self._open_index)
@@ -145,10 +169,25 @@ class RegisterPage(Page):
         return self.tr("Register of children")
 
     def activate(self) -> None:
-        """Load the register the first time the page is shown."""
+        """Load the register the first time the page is shown (and learn whether this is a
+        township's register, which shows the village column)."""
         if not self._loaded_once:
             self._loaded_once = True
+            from carebook.ui.township.data import installation_role
+
+            api = self.ctx.api
+            self.ctx.task(lambda t: installation_role(api), self).success(
+                lambda role: self._set_village_column(role == "township")).run()
             self.refresh()
+
+    def shows_village(self) -> bool:
+        """True when the table shows the village column (a township's register)."""
+        return not self.table.isColumnHidden(COL_VILLAGE)
+
+    def _set_village_column(self, shown: bool) -> None:
+        self.table.setColumnHidden(COL_VILLAGE, not shown)
+        for col, width in (TOWNSHIP_WIDTHS if shown else VILLAGE_WIDTHS).items():
+            self.table.setColumnWidth(col, width)
 
     def focus_search(self) -> None:
         """Put the cursor in the search box, text selected."""
