@@ -322,3 +322,24 @@ def test_none_parameters_are_stored_as_sql_null(tmp_path: Path) -> None:
         finally:
             raw.close()
         assert sqlcipher3.dbapi2.adapters.get((type(None), sqlcipher3.dbapi2.PrepareProtocol)) is not None
+
+
+def test_messages_name_the_command_line_the_user_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed Windows program's command line is ``carebook-cli.exe`` (``Carebook.exe`` is
+    the desktop app, and Windows file names ignore case): messages telling the user what to run
+    name it; from source and on Linux it is ``carebook``."""
+    import importlib
+    import sys
+
+    from carebook.model import command_name
+
+    assert command_name.CLI == "carebook"
+    assert "请运行 carebook recover" in dbmod.DamagedDatabaseError(Path("x/carebook.db")).message
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    try:
+        frozen = importlib.reload(command_name)
+        assert frozen.CLI == "carebook-cli"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(command_name)

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from carebook.documents.cjk_text import draw_string
 from carebook.documents.fonts import FontSet, default_font_set
 from carebook.documents.pdf_base import SAN_HAO, STYLES, WU_HAO, XIAO_ER, draw_qr, write_pdf
+from carebook.model.command_name import CLI
 from carebook.model.recovery import format_recovery_key, parse_recovery_key
 
 QR_PREFIX = "CAREBOOK-RECOVERY:"
@@ -32,7 +33,7 @@ KEEP_LINES = (
     "2. 不要拍照、复印、扫描或通过微信、邮件发送。",
     "3. 电脑损坏、被盗或忘记密码时，用本单上的恢复密钥和一个备份文件",
     "   在新电脑上恢复数据：",
-    "   carebook restore 备份文件.db --recovery-key（或在桌面程序中选择“从备份恢复”）。",
+    f"   {CLI} restore 备份文件.db --recovery-key（或在桌面程序中选择“从备份恢复”）。",
     "4. 重新打印恢复单后，旧的恢复单即作废，请将旧单粉碎销毁。",
 )
 KEEP_LINES_EN = (

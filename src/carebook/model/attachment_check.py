@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from carebook.model.attachment_store import AttachmentDamaged, AttachmentMissing, AttachmentStore
 from carebook.model.attachments import Attachment
 from carebook.model.children import Child
+from carebook.model.command_name import CLI
 from carebook.model.errors import CarebookError
 from carebook.model.integrity import MAX_DETAILS, CheckProblem, CheckReport
 
@@ -62,7 +63,7 @@ def check_attachments(session: Session, attachments_dir: Path, report: CheckRepo
     if missing:
         zh, en = _names(missing)
         report.problems.append(CheckProblem(
-            CHECK, f"{len(missing)} 个附件的文件不见了：{zh}。请从备份恢复（carebook restore）。",
+            CHECK, f"{len(missing)} 个附件的文件不见了：{zh}。请从备份恢复（{CLI} restore）。",
             f"The files of {len(missing)} attachments are missing: {en}. Restore them from a backup.",
             missing[:MAX_DETAILS]))
     if damaged:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from carebook.model import migrations
+from carebook.model.command_name import CLI
 from carebook.model.errors import CarebookError, os_error_text
 from carebook.model.keys import (
     Keystore,
@@ -76,8 +77,8 @@ class DatabaseNotFound(CarebookError):
     def __init__(self, path: Path) -> None:
         super().__init__(
             f"在 {path.parent} 没有找到 Carebook 数据库。"
-            "请先运行 carebook init 建立，或用 --data-dir 指定正确的数据目录。",
-            f"No Carebook database in {path.parent}. Run 'carebook init' first, or give the "
+            f"请先运行 {CLI} init 建立，或用 --data-dir 指定正确的数据目录。",
+            f"No Carebook database in {path.parent}. Run '{CLI} init' first, or give the "
             "right data directory with --data-dir.",
         )
 
@@ -153,9 +154,9 @@ class DamagedDatabaseError(DatabaseUnreadable):
         CarebookError.__init__(
             self,
             f"数据库文件 {path} 已损坏，无法读取（可能是断电或磁盘故障）。数据没有任何改动。"
-            "请运行 carebook recover：它会把损坏的文件移到一旁保留，并提供最新的备份来恢复。",
+            f"请运行 {CLI} recover：它会把损坏的文件移到一旁保留，并提供最新的备份来恢复。",
             f"The database file {path} is damaged and cannot be read (a power cut or a disk "
-            "fault, perhaps). Nothing was changed. Run 'carebook recover': it moves the damaged "
+            f"fault, perhaps). Nothing was changed. Run '{CLI} recover': it moves the damaged "
             "file aside, keeps it, and offers the newest backup.",
         )
 
@@ -213,9 +214,9 @@ def database_error(exc: BaseException, path: Path) -> CarebookError | None:
             or "unable to open" in text_ or "readonly" in text_:
         return DatabaseCannotOpen(path, *_NO_ACCESS)
     if primary == _SQLITE_IOERR or "disk i/o" in text_:
-        return DatabaseCannotOpen(path, "读写磁盘出错（磁盘或U盘可能有故障）。请运行 carebook check 检查",
+        return DatabaseCannotOpen(path, f"读写磁盘出错（磁盘或U盘可能有故障）。请运行 {CLI} check 检查",
                                   "a disk read/write error (the disk or USB stick may be failing). "
-                                  "Run 'carebook check'")
+                                  f"Run '{CLI} check'")
     return None
 
 

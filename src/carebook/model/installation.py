@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from carebook.model import settings as settings_store
 from carebook.model.base import new_id
+from carebook.model.command_name import CLI
 from carebook.model.enums import OrgLevel, Role
 from carebook.model.errors import CarebookError, ValidationError
 from carebook.model.organisation import OrgUnit, unit_id_for_code
@@ -29,8 +30,8 @@ class NotInitialisedError(CarebookError):
 
     def __init__(self) -> None:
         super().__init__(
-            "还没有初始化：请先运行 carebook init，或在程序中完成首次设置向导",
-            "not set up yet: run 'carebook init' or the first-run wizard",
+            f"还没有初始化：请先运行 {CLI} init，或在程序中完成首次设置向导",
+            f"not set up yet: run '{CLI} init' or the first-run wizard",
         )
 
 

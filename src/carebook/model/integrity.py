@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carebook.model import settings as settings_store
 from carebook.model.base import Base
 from carebook.model.changelog import ChangeLogEntry
+from carebook.model.command_name import CLI
 from carebook.model.i18n import msg
 from carebook.model.jsonvalues import to_json_value
 from carebook.model.paths import DataPaths
@@ -229,8 +230,8 @@ def check_register(sessions: sessionmaker[Session], *, progress: Callable[[str],
                 check_attachments(session, attachments_dir, report)
         except DBAPIError as exc:  # pages so damaged that reading fails: report, don't crash
             report.problems.append(CheckProblem(
-                "integrity", f"读取数据库时出错：{exc.orig}。请运行 carebook recover 从备份恢复。",
-                f"Reading the database failed: {exc.orig}. Run 'carebook recover' to restore a backup.",
+                "integrity", f"读取数据库时出错：{exc.orig}。请运行 {CLI} recover 从备份恢复。",
+                f"Reading the database failed: {exc.orig}. Run '{CLI} recover' to restore a backup.",
                 [str(exc.orig)]))
         finally:
             session.rollback()

@@ -45,6 +45,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from carebook.model.command_name import CLI
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.hpke import Suite
 
@@ -91,8 +93,8 @@ class NoRecoveryKey(CarebookError):
 
     def __init__(self) -> None:
         super().__init__(
-            "这个数据库还没有设置恢复密钥。请运行 carebook recovery-sheet 打印恢复单并妥善保管。",
-            "This database has no recovery key yet. Run 'carebook recovery-sheet' to print a "
+            f"这个数据库还没有设置恢复密钥。请运行 {CLI} recovery-sheet 打印恢复单并妥善保管。",
+            f"This database has no recovery key yet. Run '{CLI} recovery-sheet' to print a "
             "recovery sheet and keep it safe.",
         )
 
