@@ -2678,6 +2678,10 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
         <translation>村里的电脑丢失、被盗或损坏且没有可用的备份时使用：停用旧电脑，为新电脑制作登记文件；新电脑的档案由本乡镇送回。</translation>
     </message>
     <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
         <source>Re-enrol a replaced PC</source>
         <translation>更换电脑重新登记</translation>
     </message>
@@ -2715,7 +2719,7 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
     </message>
     <message>
         <source>Make an enrolment file for a village</source>
-        <extracomment>The fingerprint column of the table of enrolled villages: always shown whole (it is read out by phone), the other columns share the rest of the width.</extracomment>
+        <extracomment>The fingerprint column of the table of enrolled villages: always shown whole (it is read out by phone), the other columns share the rest of the width. The columns of the two tables sized to their text (codes, fingerprint, times): read whole at 1024x768; the names and states share the rest.</extracomment>
         <translation>为村制作登记文件</translation>
     </message>
     <message>
@@ -2759,20 +2763,12 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
         <translation>指纹</translation>
     </message>
     <message>
-        <source>Enrolled (UTC)</source>
-        <translation>登记时间（UTC）</translation>
-    </message>
-    <message>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
         <source>Village</source>
         <translation>村（居）</translation>
-    </message>
-    <message>
-        <source>Valid until (UTC)</source>
-        <translation>有效期至（UTC）</translation>
     </message>
     <message>
         <source>Used</source>
@@ -2821,6 +2817,10 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
     <message>
         <source>Enrolment code: %1 (tell the child director by phone; never write it on the stick)</source>
         <translation>登记码：%1（请打电话告诉儿童主任，不要写在U盘上）</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>登记时间</translation>
     </message>
     <message>
         <source>Township fingerprint: %1 (compare with the child director by phone)</source>

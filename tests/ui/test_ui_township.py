@@ -374,3 +374,49 @@ def test_township_register_shows_each_childs_village_sortable_and_readable(world
     assert too_narrow == []
     last = max(range(COLUMN_COUNT), key=header.sectionViewportPosition)
     assert header.sectionViewportPosition(last) + header.sectionSize(last) <= page.table.viewport().width()
+
+
+def test_enrolment_times_are_local_and_every_column_reads_whole(world: SyncWorld, town_window: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """入网管理 at 1024x768: 登记时间, 有效期至 and 使用情况 in local time as ``2026-11-29 16:33`` (the
+    other pages' format; here in Beijing time, 8 hours after the stored UTC instant), headers
+    without （UTC）, and every header and cell of both tables read whole."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from carebook.sync.trust_store import load_peers, load_pending_enrolments
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        page = _open(town_window, "enrolment")
+        page.activate()
+        town_window.ctx.tasks.wait_idle()
+        with world.township.register.reading() as s:
+            pinned = {p.code: p.pinned_at for p in load_peers(s)}
+            issued = {e.village_code: (e.expires_at, e.used_at) for e in load_pending_enrolments(s)}
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+    def beijing(moment: dt.datetime | None) -> str:
+        return "" if moment is None else (moment.astimezone(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+    assert [page.peers.horizontalHeaderItem(c).text() for c in range(5)] == ["村名", "代码", "指纹", "登记时间", "状态"]
+    assert [page.issued.horizontalHeaderItem(c).text() for c in range(4)] == ["村（居）", "代码", "有效期至", "使用情况"]
+    peers = table_texts(page.peers)
+    assert len(peers) == 3 and all(r[3] == beijing(pinned[r[1]]) for r in peers), peers
+    files = table_texts(page.issued)
+    assert files and all(r[2] == beijing(issued[r[1]][0]) for r in files), files
+    assert all(r[3] == (beijing(issued[r[1]][1]) if issued[r[1]][1] else "未使用") for r in files), files
+    for table in (page.peers, page.issued):
+        header = table.horizontalHeader()
+        bold = QFont(header.font())
+        bold.setBold(True)
+        heads, cells = QFontMetrics(bold), table.fontMetrics()
+        texts = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        clipped = [t for c, t in enumerate(texts) if heads.horizontalAdvance(t) + 8 > header.sectionSize(c)]
+        clipped += [t for row in table_texts(table) for c, t in enumerate(row)
+                    if cells.horizontalAdvance(t) + 6 > header.sectionSize(c)]
+        assert clipped == [], (table.objectName(), clipped)
+        used = sum(header.sectionSize(c) for c in range(table.columnCount()))
+        assert used <= table.viewport().width() + 1, (table.objectName(), used)

@@ -6,6 +6,7 @@ PC is retired and the new PC's first return bundle gives it back the village's r
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from carebook.sync.peers import parse_utc
 from carebook.ui.context import SYNC, AppContext
 from carebook.ui.pages.base import Page
 from carebook.ui.township import data
@@ -35,6 +37,22 @@ from carebook.ui.township.tables import fill_table, heading, make_table, section
 #: The fingerprint column of the table of enrolled villages: always shown whole (it is read out
 #: by phone), the other columns share the rest of the width.
 _FINGERPRINT_COLUMN = 2
+#: The columns of the two tables sized to their text (codes, fingerprint, times): read whole at
+#: 1024x768; the names and states share the rest.
+_PEERS_FIT = (1, _FINGERPRINT_COLUMN, 3)
+_ISSUED_FIT = (1, 2)
+
+
+def _local(utc_text: str | None) -> dt.datetime | str | None:
+    """An instant the page's data gives as UTC text (``2026-11-29T16:33:52Z``) as a datetime,
+    which the tables write in local time as ``2026-11-29 16:33`` like the other pages; any
+    other text as it is."""
+    if not utc_text:
+        return utc_text
+    try:
+        return parse_utc(utc_text)
+    except ValueError:
+        return utc_text
 
 
 def _stretch(table: QTableWidget, fit: tuple[int, ...] = ()) -> None:
@@ -89,8 +107,8 @@ class TownshipEnrolmentPage(Page):
         self.result.hide()
 
         self.peers = make_table("enrolment-peers", [self.tr("Village name"), self.tr("Code"), self.tr("Fingerprint"),
-                                                    self.tr("Enrolled (UTC)"), self.tr("State")])
-        _stretch(self.peers, fit=(_FINGERPRINT_COLUMN,))
+                                                    self.tr("Enrolled"), self.tr("State")])
+        _stretch(self.peers, fit=_PEERS_FIT)
         self.peers.itemSelectionChanged.connect(self._selection_changed)
         self.replace_button = QPushButton(self.tr("&Re-enrol a replaced PC..."))
         self.replace_button.setObjectName("enrolment-replace")
@@ -100,9 +118,9 @@ class TownshipEnrolmentPage(Page):
         self.replace_button.setEnabled(False)
         self.replace_button.clicked.connect(self.choose_replacement)
         self._peer_rows: list[data.PeerView] = []
-        self.issued = make_table("enrolment-files", [self.tr("Village"), self.tr("Code"), self.tr("Valid until (UTC)"),
+        self.issued = make_table("enrolment-files", [self.tr("Village"), self.tr("Code"), self.tr("Valid until"),
                                                      self.tr("Used")])
-        _stretch(self.issued)
+        _stretch(self.issued, fit=_ISSUED_FIT)
         top = QHBoxLayout()
         top.addWidget(heading(self.title()))
         top.addStretch(1)
@@ -138,14 +156,14 @@ class TownshipEnrolmentPage(Page):
             "%1", d.own_fingerprint or self.tr("(no sync keys yet: they are made with the first enrolment file)")))
         active, retired = self.tr("active"), self.tr("retired (replaced PC)")
         self._peer_rows = list(d.peers)
-        fill_table(self.peers, [[p.name, p.code, p.fingerprint, p.pinned_at, retired if p.retired else active]
-                                for p in d.peers])
+        fill_table(self.peers, [[p.name, p.code, p.fingerprint, _local(p.pinned_at),
+                                 retired if p.retired else active] for p in d.peers])
         self._selection_changed()
-        fill_table(self.issued, [[e.village_name, e.village_code, e.expires_at, e.used_at or self.tr("not yet")]
-                                 for e in d.enrolments])
+        fill_table(self.issued, [[e.village_name, e.village_code, _local(e.expires_at),
+                                  _local(e.used_at) or self.tr("not yet")] for e in d.enrolments])
         # fill_table sized the columns to their text: share the width again
-        _stretch(self.peers, fit=(_FINGERPRINT_COLUMN,))
-        _stretch(self.issued)
+        _stretch(self.peers, fit=_PEERS_FIT)
+        _stretch(self.issued, fit=_ISSUED_FIT)
 
     def selected_village(self) -> data.PeerView | None:
         """The active village selected in the table of enrolled villages, or None."""
