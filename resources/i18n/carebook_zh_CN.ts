@@ -2811,6 +2811,10 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
         <translation>登记文件保存位置（U盘）</translation>
     </message>
     <message>
+        <source>Valid until %1. Delete the file from the stick once the village has used it.</source>
+        <translation>有效期至 %1。村里使用后请立即从U盘删除该文件。</translation>
+    </message>
+    <message>
         <source>Enrolment file for %1 (%2): %3</source>
         <translation>已为 %1（%2）制作登记文件：%3</translation>
     </message>
@@ -2825,10 +2829,6 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
     <message>
         <source>Township fingerprint: %1 (compare with the child director by phone)</source>
         <translation>本乡镇指纹：%1（请儿童主任在电话里核对）</translation>
-    </message>
-    <message>
-        <source>Valid until %1 (UTC). Delete the file from the stick once the village has used it.</source>
-        <translation>有效期至 %1（UTC）。村里使用后请立即从U盘删除该文件。</translation>
     </message>
 </context>
 <context>

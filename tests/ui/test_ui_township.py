@@ -240,6 +240,8 @@ def test_enrolment_file_made_and_fingerprints_shown(world: SyncWorld, town_windo
     town_window.ctx.tasks.wait_idle()
     assert (stick / "enrol-610402100204.cbe").is_file()
     assert own in page.result.text() and "登记码" in page.result.text()
+    expiry = (dt.datetime.now() + dt.timedelta(days=page.valid_days.value())).strftime("%Y-%m-%d")
+    assert f"有效期至 {expiry} " in page.result.text() and "UTC" not in page.result.text()  # local, as the tables
     assert any(r[0] == "第4村" and r[3] == "未使用" for r in table_texts(page.issued))
 
 

@@ -32,7 +32,7 @@ from carebook.ui.context import SYNC, AppContext
 from carebook.ui.pages.base import Page
 from carebook.ui.township import data
 from carebook.ui.township.replacement import ReplacementResult, create_replacement_file
-from carebook.ui.township.tables import fill_table, heading, make_table, section
+from carebook.ui.township.tables import cell_text, fill_table, heading, make_table, section
 
 #: The fingerprint column of the table of enrolled villages: always shown whole (it is read out
 #: by phone), the other columns share the rest of the width.
@@ -214,8 +214,8 @@ class TownshipEnrolmentPage(Page):
                          .replace("%1", r.code))
         lines.append(self.tr("Township fingerprint: %1 (compare with the child director by phone)")
                      .replace("%1", r.fingerprint))
-        lines.append(self.tr("Valid until %1 (UTC). Delete the file from the stick once the village has used it.")
-                     .replace("%1", r.expires_at))
+        lines.append(self.tr("Valid until %1. Delete the file from the stick once the village has used it.")
+                     .replace("%1", cell_text(_local(r.expires_at))))
         lines.append(self.tr(
             "Next: 1. the new PC starts from this file (first-run wizard) and exports its first bundle; "
             "2. import that bundle here; 3. export bundles here (sync page) and take the village's one back: "
@@ -255,8 +255,8 @@ class TownshipEnrolmentPage(Page):
                          .replace("%1", r.code))
         lines.append(self.tr("Township fingerprint: %1 (compare with the child director by phone)")
                      .replace("%1", r.fingerprint))
-        lines.append(self.tr("Valid until %1 (UTC). Delete the file from the stick once the village has used it.")
-                     .replace("%1", r.expires_at))
+        lines.append(self.tr("Valid until %1. Delete the file from the stick once the village has used it.")
+                     .replace("%1", cell_text(_local(r.expires_at))))
         self.result.setText("\n".join(lines))
         self.result.show()
         self.village_code.clear()
