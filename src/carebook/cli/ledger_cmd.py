@@ -137,12 +137,18 @@ def _print_text(result: LedgerImportResult) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import a ledger. Exit 0 when the import went through (with ``--skip-bad``, also when
     bad rows were left out) or, for ``--dry-run``, would go through; 1 when bad rows stop it
-    (without ``--skip-bad``) or the file cannot be read."""
+    (without ``--skip-bad``), the file cannot be read, or this PC is a township's or county's
+    (children belong to villages: the ledger is imported at the village's PC)."""
     from carebook.documents.ledger_import import import_ledger
+    from carebook.model.services.children import village_of_new_children
 
     override = parse_mappings(args.mappings)
     reg = open_register(args)
     try:
+        with reg.reading() as session:
+            # Children belong to villages: refused at a township or county before the file is
+            # read (the model refuses it too; this says so whatever the file holds).
+            village_of_new_children(session)
         result = import_ledger(
             reg,
             args.file,

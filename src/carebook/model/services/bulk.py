@@ -40,11 +40,15 @@ from carebook.model.child_fields import MEMBER_ROLES
 from carebook.model.children import Child, FamilyMember
 from carebook.model.enums import Category, Relation, VisitKind, VisitMethod
 from carebook.model.errors import ValidationError
-from carebook.model.installation import get_installation
 from carebook.model.jsonvalues import to_json_value
 from carebook.model.pinyin import search_key
 from carebook.model.recording import ChangeRecorder, changes_of
-from carebook.model.services.children import ChildInput, member_for_role, update_child
+from carebook.model.services.children import (
+    ChildInput,
+    member_for_role,
+    update_child,
+    village_of_new_children,
+)
 from carebook.model.services.derived import propose_next_visit
 from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.visits import Visit
@@ -387,7 +391,9 @@ def import_children(
 
     Raises:
         ValidationError: an ID number appears twice in ``inputs`` (the caller should have
-            reported it per row); nothing of this call is written when the caller rolls back.
+            reported it per row), or the unit of new children is not a village (a ledger
+            imported at a township: :func:`~carebook.model.services.children.village_of_new_children`);
+            nothing of this call is written when the caller rolls back.
     """
     with _gc_paused():
         return _import_children(session, inputs, last_visits=last_visits, village_id=village_id, today=today,
@@ -408,7 +414,7 @@ def _import_children(
     today = today or dt.date.today()
     settings = settings or load_settings(session)
     recorder = _recorder(session)
-    village_id = village_id or get_installation(session).org_unit_id
+    village_id = village_of_new_children(session, village_id)
     now = utc_now()
     last_visits = list(last_visits) if last_visits is not None else [None] * len(inputs)
     numbers = [i.child.get("id_number") for i in inputs if i.child.get("id_number")]

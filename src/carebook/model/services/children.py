@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from carebook.model.child_fields import CHILD_FIELDS, MEMBER_FIELDS, MEMBER_ROLES, spec_for
 from carebook.model.children import Child, FamilyMember
-from carebook.model.enums import ClosingReason, Relation, Sex
+from carebook.model.enums import ClosingReason, OrgLevel, Relation, Sex
 from carebook.model.errors import FieldError, NotFoundError, StateError, ValidationError
 from carebook.model.idnumber import clean_id_number, parse_id_number
 from carebook.model.installation import get_installation
+from carebook.model.organisation import OrgUnit
 from carebook.model.recording import WriteResult, changes_of
 from carebook.model.services.derived import members_of, refresh_child
 from carebook.model.settings import RegisterSettings, load_settings
@@ -187,6 +188,31 @@ def _apply_members(session: Session, child: Child, members_input: dict[str, dict
     return members
 
 
+def village_of_new_children(session: Session, village_id: str | None = None) -> str:
+    """The village a new child's file is kept in: ``village_id``, else this installation's unit.
+
+    Children belong to villages: a township or county PC receives the villages' files by sync
+    and never creates one under itself (a ledger import or a new file there would put the
+    child in the township).
+
+    Raises:
+        ValidationError: the unit is not a village (field ``village_id``); nothing is written.
+    """
+    unit_id = village_id or get_installation(session).org_unit_id
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None or unit.level is not OrgLevel.VILLAGE:
+        name = f"“{unit.name}”" if unit is not None else ""
+        raise ValidationError.single(
+            "village_id",
+            f"{name}不是村（居），儿童档案只能建在村里：请在村儿童主任的电脑上导入台账或登记儿童，"
+            "再通过同步交到乡镇",
+            f"{unit.name if unit is not None else 'this unit'} is not a village and children's files "
+            "belong to villages: import the ledger or register the child on the village's PC and "
+            "sync it to the township",
+        )
+    return unit.id
+
+
 def register_child(
     session: Session, values: Mapping[str, Any], *, village_id: str | None = None,
     today: dt.date | None = None, settings: RegisterSettings | None = None,
@@ -201,13 +227,14 @@ def register_child(
         The new child's id and the recorded changes.
 
     Raises:
-        ValidationError: a bad field, or the ID number is already in the register.
+        ValidationError: a bad field, the ID number is already in the register, or the unit is
+            not a village (:func:`village_of_new_children`).
     """
     today = today or dt.date.today()
     settings = settings or load_settings(session)
     cleaned = clean_child_input(values, today=today)
     _check_unique_id(session, cleaned.child.get("id_number"), None)
-    village_id = village_id or get_installation(session).org_unit_id
+    village_id = village_of_new_children(session, village_id)
     child = Child(village_id=village_id, **{k: v for k, v in cleaned.child.items() if v is not None})
     session.add(child)
     session.flush()
