@@ -40,6 +40,19 @@ def test_screenshot_refuses_an_unknown_page(qapp: object, register: Register, tm
         take_screenshot(register, tmp_path / "x.png", "nowhere")
 
 
+def test_screenshot_leaves_nothing_beside_it_and_creates_no_folder(qapp: object, register: Register,
+                                                                  tmp_path: Path) -> None:
+    from carebook.model.errors import CarebookError
+
+    out = tmp_path / "shots" / "register.png"
+    (tmp_path / "shots").mkdir()
+    take_screenshot(register, out, "register")
+    assert [p.name for p in (tmp_path / "shots").iterdir()] == ["register.png"]  # no preferences folder
+    with pytest.raises(CarebookError, match="不存在"):
+        take_screenshot(register, tmp_path / "missing" / "x.png", "register")
+    assert not (tmp_path / "missing").exists()
+
+
 def test_command_line_screenshot_of_an_encrypted_register(tmp_path: Path) -> None:
     data = tmp_path / "data"
     reg = Register.open(data, passphrase="correct horse battery staple", create=True)

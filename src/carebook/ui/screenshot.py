@@ -7,6 +7,7 @@ until the worker has delivered everything the page asked for, and saves ``QWidge
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,16 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
             the app's worker thread.
         out: the PNG file to write.
         page: one of :data:`PAGES`, or of :data:`TOWNSHIP_PAGES` for a township register.
-        data_dir: where the UI preferences live (default: a ``ui-screenshot`` directory next
-            to ``out``, so the user's own preferences are neither read nor changed).
+        data_dir: where the UI preferences live (default: a temporary folder removed
+            afterwards, so the user's own preferences are neither read nor changed and nothing
+            is left next to ``out``).
         size: window size in device-independent pixels (default 1024x768).
         language: ``"zh_CN"`` or ``"en"``; default: the model's current message language
             (set by ``carebook --lang``), Chinese unless English was asked for.
 
     Raises:
-        CarebookError: unknown page, no child in the register for ``child``, or the PNG could
-            not be written.
+        CarebookError: unknown page, no child in the register for ``child``, the folder of
+            ``out`` does not exist (it is not created), or the PNG could not be written.
     """
     from carebook.model.i18n import current_language
     from carebook.ui import backend
@@ -49,10 +51,14 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
             f"没有名为“{page}”的页面。可用：{'、'.join(PAGES + TOWNSHIP_PAGES)}。",
             f"There is no page called '{page}'. Choose one of: {', '.join(PAGES + TOWNSHIP_PAGES)}.",
         )
+    if not out.resolve().parent.is_dir():
+        raise CarebookError(f"文件夹 {out.resolve().parent} 不存在：请先建好它，或换一个文件夹保存截图。",
+                            f"The folder {out.resolve().parent} does not exist: create it or choose another.")
     language = language or ("en" if current_language() == "en" else "zh_CN")
     ensure_offscreen_if_headless()
     make_application()
-    ctx = make_context(register_api, data_dir or out.resolve().parent / ".carebook-ui-screenshot")
+    prefs = None if data_dir is not None else tempfile.TemporaryDirectory(prefix="carebook-ui-screenshot-")
+    ctx = make_context(register_api, Path(prefs.name) if prefs is not None else Path(str(data_dir)))
     install_language(language)
     try:
         window = MainWindow(ctx)
@@ -76,13 +82,14 @@ def take_screenshot(register_api: Any, out: Path, page: str = "register", data_d
         _settle(ctx)
         window.repaint()
         image = window.grab()
-        out.parent.mkdir(parents=True, exist_ok=True)
         if not image.save(str(out), "PNG"):
             raise CarebookError(f"无法写入截图文件：{out}", f"Could not write the screenshot to {out}")
         window.close()
         window.deleteLater()
     finally:
         ctx.tasks.shutdown()
+        if prefs is not None:
+            prefs.cleanup()
 
 
 def _settle(ctx: Any) -> None:
