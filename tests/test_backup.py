@@ -124,6 +124,12 @@ def test_refusals_change_nothing(tmp_path: Path) -> None:
         restore_backup(damaged, data, passphrase=PASSPHRASE)
     with pytest.raises(RestoreError):
         restore_backup(tmp_path / "missing.db", data, passphrase=PASSPHRASE)
+    truncated = tmp_path / "truncated.db"  # a copy that stopped halfway (a pulled stick)
+    truncated.write_bytes(backup.read_bytes()[: backup.stat().st_size // 2])
+    key_file_of(truncated).write_bytes(key_file_of(backup).read_bytes())
+    with pytest.raises(RestoreError) as refused:
+        restore_backup(truncated, data, passphrase=PASSPHRASE)
+    assert "已损坏或不完整" in refused.value.message and "malformed" not in refused.value.message
     assert digest_of(data, passphrase=PASSPHRASE) == before
     assert not [p for p in data.iterdir() if p.name.startswith("replaced-")]
 

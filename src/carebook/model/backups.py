@@ -662,8 +662,15 @@ def verify_backup(backup: Path, key: bytes) -> str | None:
             f"备份 {backup.name} 无法用这个密钥打开（不是这个数据库的备份，或已损坏）。",
             f"The backup {backup.name} does not open with this key (another database's backup, or damaged).",
         ) from None
-    except Exception as exc:
-        raise RestoreError(f"无法读取备份 {backup.name}：{exc}", f"Cannot read the backup {backup.name}: {exc}") from exc
+    except OSError as exc:
+        zh, en = os_error_text(exc)
+        raise RestoreError(f"无法读取备份 {backup.name}：{zh}", f"Cannot read the backup {backup.name}: {en}") from exc
+    except Exception as exc:  # SQLite's own refusal of a damaged or truncated file
+        raise RestoreError(
+            f"备份 {backup.name} 已损坏或不完整（也许没有复制完）：请换一个备份文件。数据没有改动。",
+            f"The backup {backup.name} is damaged or incomplete (perhaps not copied to the end): "
+            "choose another backup. Nothing was changed.",
+        ) from exc
     try:
         result = conn.execute("PRAGMA quick_check").fetchall()
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
