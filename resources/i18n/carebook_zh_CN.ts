@@ -2579,6 +2579,10 @@ Carebook can move the damaged file aside (it is kept) and restore the newest goo
         <translation>身份证号相同</translation>
     </message>
     <message>
+        <source>the same name</source>
+        <translation>姓名相同</translation>
+    </message>
+    <message>
         <source>names sound the same</source>
         <translation>姓名同音</translation>
     </message>

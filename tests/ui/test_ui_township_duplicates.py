@@ -234,3 +234,19 @@ def test_empty_list_says_so(page: Any) -> None:
     assert page.view.candidates == [] and table_texts(page.pairs) == []
     assert page.empty.isVisible() and not page.merge_button.isEnabled()
     assert page.compare.rowCount() == 0 and page.compare.isHidden()
+
+
+def test_a_pair_with_the_same_name_says_why_in_chinese(world: SyncWorld, page: Any) -> None:
+    """Two files with the same name and date of birth (different ID numbers) in two villages:
+    the comparison says why they are listed in Chinese (姓名相同), not the code ``same_name``."""
+    one, two = world.villages
+    one.register.register_child(_child("李想", id_number(BORN, 303)))
+    two.register.register_child(_child("李想", id_number(BORN, 404)))
+    sync_round(world)
+    page.activate()
+    page.ctx.tasks.wait_idle()
+    row = next(i for i, c in enumerate(page.view.candidates) if c.a.name == c.b.name == "李想")
+    page.pairs.selectRow(row)
+    assert page.selected().match == "same_name"
+    assert page.compare_note.text() == "列出原因：姓名相同。"
+    assert table_texts(page.pairs)[row][0] == "姓名相近、出生日期相同"

@@ -158,6 +158,7 @@ class TownshipDuplicatesPage(Page):
         """What matched in words."""
         return {
             "id_number": self.tr("same ID number"),
+            "same_name": self.tr("the same name"),
             "pinyin": self.tr("names sound the same"),
             "one_character": self.tr("names differ by one character"),
         }.get(match, match)
