@@ -660,17 +660,24 @@ def _check_references(
         present[target] = {r for (r,) in select_in(session, metadata.tables[target], ["id"], "id", ids)}
     # only records referring to something not here can be parked: passes over those, in the
     # order of the records (inserts, then updates), until a pass parks nothing
-    suspects = [ref for ref in refs if any(value not in present[target] for target, value in ref[2])]
+    suspects = []
+    for ref in refs:
+        for target, value in ref[2]:
+            if value not in present[target]:
+                suspects.append(ref)
+                break
     changed = bool(suspects)
     while changed:
         changed = False
         for source, key, pairs in suspects:
             if key not in source:
                 continue
-            if any(value not in present[target] and (target, value) not in inserts for target, value in pairs):
-                del source[key]
-                waiting[key] = "missing_reference"
-                changed = True
+            for target, value in pairs:
+                if value not in present[target] and (target, value) not in inserts:
+                    del source[key]
+                    waiting[key] = "missing_reference"
+                    changed = True
+                    break
 
 
 def _check_unique(
