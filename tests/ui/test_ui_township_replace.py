@@ -117,3 +117,28 @@ def test_re_enrol_a_replaced_pc_from_the_enrolment_page(world: SyncWorld, town_w
         ctx.tasks.wait_idle()
         ctx.tasks.shutdown()
         sync_page.close()
+
+
+def test_the_enrolment_page_refuses_a_second_pc_for_an_enrolled_village(world: SyncWorld, tmp_path: Path) -> None:
+    """The page's calls (worker side) refuse as ``enrol create`` does, through the same check:
+    an ordinary file for a village with a PC in use, a code enrolled under another name (also
+    for a replacement); nothing is written or recorded."""
+    from carebook.model.errors import CarebookError
+    from carebook.sync.trust_store import load_pending_enrolments
+    from carebook.ui.township import data
+    from carebook.ui.township.replacement import create_replacement_file
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    before = world.township.register.read(load_pending_enrolments)
+    with pytest.raises(CarebookError) as refused:
+        data.create_enrolment_file(world.township.register, village_code(0), "第1村", stick, 14, True)
+    assert "已经有一台登记在用的电脑" in refused.value.message_zh and "更换电脑重新登记" in refused.value.message_zh
+    assert "--replace" not in refused.value.message_zh
+    with pytest.raises(CarebookError) as renamed:
+        create_replacement_file(world.township.register, village_code(0), "第九村", stick, 14, True)
+    assert "第1村" in renamed.value.message_zh and "第九村" in renamed.value.message_zh
+    assert list(stick.iterdir()) == [] and world.township.register.read(load_pending_enrolments) == before
+    # a village not enrolled yet still gets its file
+    made = data.create_enrolment_file(world.township.register, "610402100209", "第9村", stick, 14, False)
+    assert made.path.is_file() and made.code is None

@@ -27,19 +27,16 @@ from carebook.model.enums import Role
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import current_language, msg
 from carebook.model.installation import Installation, find_installation
-from carebook.sync.atomic_files import write_files_atomically
 from carebook.sync.bundle_files import group_bundle_paths, inspect_bundle
 from carebook.sync.bundle_format import InspectedBundle
 from carebook.sync.enrolment import (
     DEFAULT_VALIDITY,
-    create_enrolment,
-    encode_enrolment,
     generate_enrolment_code,
 )
 from carebook.sync.errors import IdentityMissingError, SignatureInvalidError
-from carebook.sync.identity import PublicIdentity, ensure_installation_keys, load_installation_keys
+from carebook.sync.identity import PublicIdentity, load_installation_keys
 from carebook.sync.peers import Peer, format_utc
-from carebook.sync.trust_store import load_peers, load_pending_enrolments, save_pending_enrolment
+from carebook.sync.trust_store import load_peers, load_pending_enrolments
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -239,25 +236,26 @@ def run_enrol_create(args: argparse.Namespace) -> int:
     target = _out_path(args.out, village_code)
     if args.replace:
         return _run_enrol_replace(args, village_code, village_name, target)
-    with _open_register(args) as (db, installation):
+    from carebook.sync.enrolment_issue import issue_enrolment_file
+    from carebook.sync.exchange import SyncSite
+
+    code = None if args.no_code else generate_enrolment_code()
+    site = SyncSite.open(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
+    try:
+        installation = site.register.installation()
+        if installation is None:
+            raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
         if installation.role is Role.VILLAGE:
             raise CarebookError(
                 "只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages"
             )
         _check_village_of(village_code, installation)
-        keys = ensure_installation_keys(db.keystore, installation.id)
-        enrolment = create_enrolment(
-            keys,
-            township_code=installation.org_code,
-            township_name=installation.org_name,
-            village_code=village_code,
-            village_name=village_name,
-            valid_for=timedelta(days=args.valid_days),
-        )
-        with db.sessionmaker() as session, session.begin():
-            save_pending_enrolment(session, enrolment.pending())
-    code = None if args.no_code else generate_enrolment_code()
-    written = write_files_atomically(target.parent, [(target.name, encode_enrolment(enrolment, code))])
+        issued = issue_enrolment_file(site, village_code=village_code, village_name=village_name, out=target,
+                                      code=code, valid_for=timedelta(days=args.valid_days))
+        keys = site.keys()
+    finally:
+        site.close()
+    enrolment, written = issued.enrolment, [issued.path]
     fingerprint = keys.public().fingerprint
     expires = format_utc(enrolment.expires_at)
     if args.json:
@@ -288,6 +286,7 @@ def run_enrol_create(args: argparse.Namespace) -> int:
 
 def _run_enrol_replace(args: argparse.Namespace, village_code: str, village_name: str, target: Path) -> int:
     """``enrol create --replace``: re-enrol a village whose PC was replaced (sync/restore.py)."""
+    from carebook.sync.enrolment_issue import check_new_enrolment
     from carebook.sync.exchange import SyncSite
     from carebook.sync.restore import create_replacement_enrolment_file
 
@@ -298,6 +297,7 @@ def _run_enrol_replace(args: argparse.Namespace, village_code: str, village_name
         if installation is None:
             raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
         _check_village_of(village_code, installation)
+        check_new_enrolment(site, village_code, village_name, replacement=True)
         made = create_replacement_enrolment_file(site, village_code=village_code, village_name=village_name,
                                                  out=target, code=code, valid_for=timedelta(days=args.valid_days))
         fingerprint = site.keys().public().fingerprint

@@ -422,7 +422,8 @@ def open_bundle(
             raise EnrolmentProofInvalidError()
         if not signature_valid(raw, proof.signing_public_key):
             raise SignatureInvalidError()
-        newly_enrolled = verify_enrolment_proof(proof, pending, bundle_created_at=header.created_at)
+        newly_enrolled = verify_enrolment_proof(proof, pending, bundle_created_at=header.created_at,
+                                                pinned=peers)
         sender = village_peer(proof, newly_enrolled, now=now)
     else:
         if not signature_valid(raw, sender.signing_public_key):

@@ -14,6 +14,13 @@
    village's keys and marks the enrolment used (:meth:`PendingEnrolment.mark_used`): one village PC
    per file.
 
+A village has one working PC. An ordinary enrolment is refused for a village that already has an
+active (not retired) pin — when the file is made (:func:`check_enrolment_request`,
+:class:`VillageAlreadyEnrolledError`) and again when its proof arrives
+(:class:`SecondVillagePcError`): only a replacement enrolment (更换电脑, ``enrol create
+--replace``, :mod:`carebook.sync.restore`) retires a village's PC. A file is also refused for a
+code already enrolled under another village name (:class:`VillageNameMismatchError`).
+
 Byte-level details are in ``docs/bundle-format.md`` ("Enrolment").
 """
 
@@ -37,9 +44,11 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from carebook.sync.canonical_json import CanonicalJsonError, canonical_dumps, strict_loads
 from carebook.sync.errors import (
+    BundleError,
     EnrolmentAlreadyUsedError,
     EnrolmentCodeRequiredError,
     EnrolmentCodeWrongError,
+    EnrolmentError,
     EnrolmentExpiredError,
     EnrolmentFileInvalidError,
     EnrolmentProofInvalidError,
@@ -57,6 +66,57 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 1
 _MAX_SCRYPT_N, _MAX_SCRYPT_R, _MAX_SCRYPT_P = 2**20, 16, 4
 _MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
 CODE_DIGITS = 12
+
+
+class VillageAlreadyEnrolledError(EnrolmentError):
+    """An ordinary enrolment file asked for a village that already has an active enrolled PC
+    (该村已有登记在用的电脑): making it would, once used, retire the working PC and strand its
+    unsent work. Only a replacement enrolment (更换电脑重新登记) retires a village's PC."""
+
+    def __init__(self, village_name: str, village_code: str, *, desktop: bool = False) -> None:
+        self.village_code = village_code
+        how_zh = ("请在“已登记的村”表里选中该村，点“更换电脑重新登记”" if desktop
+                  else "请改用 carebook enrol create --replace（更换电脑重新登记）")
+        how_en = ("select the village in the table of enrolled villages and choose 'Re-enrol a replaced PC'"
+                  if desktop else "use 'carebook enrol create --replace' (re-enrol a replaced PC)")
+        super().__init__(
+            f"{village_name}（{village_code}）已经有一台登记在用的电脑，没有制作登记文件。"
+            f"如果那台电脑丢失、损坏或已更换，{how_zh}。",
+            f"{village_name} ({village_code}) already has an enrolled PC in use; no enrolment file was made. "
+            f"If that PC was lost, broken or replaced, {how_en}.",
+        )
+
+
+class VillageNameMismatchError(EnrolmentError):
+    """The village code is enrolled here under another name (村代码已登记为另一个村名)."""
+
+    def __init__(self, village_code: str, enrolled_name: str, given_name: str) -> None:
+        self.village_code = village_code
+        self.enrolled_name = enrolled_name
+        super().__init__(
+            f"村代码 {village_code} 在本乡镇登记的村名是“{enrolled_name}”，不是“{given_name}”，没有制作登记文件。"
+            "请核对村代码和村名后重试。",
+            f"Village code {village_code} is enrolled here as '{enrolled_name}', not '{given_name}'; no "
+            "enrolment file was made. Check the village code and name and try again.",
+        )
+
+
+class SecondVillagePcError(EnrolmentError, BundleError):
+    """A bundle proves an ordinary (not replacement) enrolment for a village that already has an
+    active enrolled PC (该村已有登记在用的电脑): accepting it would retire the working PC, so it is
+    refused and nothing changes."""
+
+    def __init__(self, village_name: str, village_code: str) -> None:
+        self.village_code = village_code
+        super().__init__(
+            f"这个同步包来自 {village_name}（{village_code}）的另一台电脑，但该村已有一台登记在用的电脑，"
+            "为免停用那台电脑，已拒绝导入，没有改动任何数据。如果该村确实换了电脑，请用“更换电脑重新登记”"
+            "（carebook enrol create --replace）制作新的登记文件，让新电脑用它重新初始化。",
+            f"This bundle comes from another PC of {village_name} ({village_code}), but the village already "
+            "has an enrolled PC in use; so as not to retire that PC it was refused and nothing was imported. "
+            "If the village really replaced its PC, make a replacement enrolment file ('carebook enrol "
+            "create --replace', 'Re-enrol a replaced PC') and start the new PC from it.",
+        )
 
 
 @dataclass(frozen=True)
@@ -142,6 +202,7 @@ class EnrolmentFile:
             secret=self.secret,
             created_at=self.created_at,
             expires_at=self.expires_at,
+            replacement=self.replacement,
         )
 
 
@@ -153,7 +214,8 @@ class PendingEnrolment:
     with ``store_secret``. ``used_at``/``used_by_installation_id`` are set once a village PC has
     proved it; the enrolment then accepts no other PC. ``replaces`` lists the installation ids
     of the village's earlier PCs that this enrolment replaces (retired when it was issued; see
-    :mod:`carebook.sync.restore`); empty for a first enrolment.
+    :mod:`carebook.sync.restore`); empty for a first enrolment. ``replacement`` is True for a
+    replacement enrolment (its file has ``"replacement": true``).
     """
 
     enrolment_id: str
@@ -165,6 +227,13 @@ class PendingEnrolment:
     used_at: datetime | None = None
     used_by_installation_id: str | None = None
     replaces: tuple[str, ...] = ()
+    replacement: bool = False
+
+    @property
+    def is_replacement(self) -> bool:
+        """True for a replacement enrolment (更换电脑): the only kind whose PC may retire the
+        village's earlier PC when it is pinned."""
+        return self.replacement or bool(self.replaces)
 
     def mark_used(self, installation_id: str, at: datetime) -> PendingEnrolment:
         """Return a copy marked used by ``installation_id`` at ``at`` (UTC)."""
@@ -182,6 +251,7 @@ class PendingEnrolment:
             "used_at": None if self.used_at is None else format_utc(self.used_at),
             "used_by_installation_id": self.used_by_installation_id,
             "replaces": list(self.replaces),
+            "replacement": self.replacement,
         }
 
     @classmethod
@@ -198,6 +268,7 @@ class PendingEnrolment:
                 used_at=None if obj.get("used_at") is None else parse_utc(obj["used_at"]),
                 used_by_installation_id=obj.get("used_by_installation_id"),
                 replaces=tuple(str(uuid.UUID(i)) for i in obj.get("replaces") or ()),
+                replacement=obj.get("replacement", False) is True,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed pending enrolment: {exc}") from exc
@@ -410,7 +481,11 @@ def make_enrolment_proof(enrolment: EnrolmentFile, village_keys: InstallationKey
 
 
 def verify_enrolment_proof(
-    proof: EnrolmentProof, pending: Iterable[PendingEnrolment], *, bundle_created_at: datetime
+    proof: EnrolmentProof,
+    pending: Iterable[PendingEnrolment],
+    *,
+    bundle_created_at: datetime,
+    pinned: Iterable[Peer] = (),
 ) -> PendingEnrolment:
     """Check a village's proof against the township's pending enrolments; return the match.
 
@@ -420,8 +495,10 @@ def verify_enrolment_proof(
     holder of the secret could backdate it); an enrolment already used is refused
     (EnrolmentAlreadyUsedError) — even for the installation that used it: once pinned, its
     bundles are found through the pin, so reaching this point means its pin was retired (a
-    replaced or stolen PC) and must not be revived. The caller pins the keys and persists
-    ``result.mark_used(...)`` in the same transaction as the import.
+    replaced or stolen PC) and must not be revived; an ordinary (not replacement) enrolment of a
+    village that has an active PC among ``pinned`` (the peers pinned here) is refused
+    (SecondVillagePcError): pinning it would retire the working PC. The caller pins the keys and
+    persists ``result.mark_used(...)`` in the same transaction as the import.
     """
     match = next((p for p in pending if p.enrolment_id == proof.enrolment_id), None)
     if match is None:
@@ -436,7 +513,49 @@ def verify_enrolment_proof(
         raise EnrolmentExpiredError(format_utc(match.expires_at))
     if match.used_at is not None:
         raise EnrolmentAlreadyUsedError(match.enrolment_id)
+    if not match.is_replacement and any(
+        p.installation_id != proof.installation_id for p in active_village_pcs(pinned, match.village_code)
+    ):
+        raise SecondVillagePcError(match.village_name, match.village_code)
     return match
+
+
+def active_village_pcs(peers: Iterable[Peer], village_code: str) -> list[Peer]:
+    """The village's enrolled PCs that are not retired (normally none or one)."""
+    return [p for p in peers if _is_village(p) and p.code == village_code and not p.retired]
+
+
+def enrolled_village_name(peers: Iterable[Peer], village_code: str) -> str | None:
+    """The name the village is enrolled under here: its active PC's, else its latest retired
+    PC's; None when no PC of the village was ever pinned."""
+    village = [p for p in peers if _is_village(p) and p.code == village_code]
+    if not village:
+        return None
+    active = [p for p in village if not p.retired]
+    return max(active or village, key=lambda p: p.pinned_at).name
+
+
+def check_enrolment_request(
+    peers: Iterable[Peer], village_code: str, village_name: str, *, replacement: bool, desktop: bool = False
+) -> None:
+    """The township's check before it makes an enrolment file (``enrol create``, the desktop
+    enrolment page), against the peers pinned here (:func:`carebook.sync.trust_store.load_peers`).
+
+    Raises:
+        VillageNameMismatchError: the code is enrolled under another village name.
+        VillageAlreadyEnrolledError: an ordinary (``replacement`` False) file for a village that
+            has an active enrolled PC; ``desktop`` words the way out for the desktop page.
+    """
+    peers = list(peers)
+    enrolled = enrolled_village_name(peers, village_code)
+    if enrolled is not None and enrolled != village_name:
+        raise VillageNameMismatchError(village_code, enrolled, village_name)
+    if not replacement and active_village_pcs(peers, village_code):
+        raise VillageAlreadyEnrolledError(village_name, village_code, desktop=desktop)
+
+
+def _is_village(peer: Peer) -> bool:
+    return peer.role == "village"
 
 
 def village_peer(proof: EnrolmentProof, pending: PendingEnrolment, *, now: datetime | None = None) -> Peer:

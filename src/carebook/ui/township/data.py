@@ -233,17 +233,21 @@ def load_enrolments(api: Any) -> EnrolmentPageData:
 
 
 def checked_enrolment_request(api: Any, village_code: str, village_name: str, folder: Path,
-                              valid_days: int) -> tuple[str, str, Any]:
-    """Check a request for an enrolment file (new or replacement): returns the canonical
-    village code, the trimmed name and this township's sync site.
+                              valid_days: int, *, replacement: bool = False) -> tuple[str, str, Any]:
+    """Check a request for an enrolment file (new or, with ``replacement``, 更换电脑): returns the
+    canonical village code, the trimmed name and this township's sync site.
 
     Raises:
         CarebookError: a bad code or name, validity outside 1-90 days, a missing folder (USB
             stick not plugged in), or this installation is not a township.
+        VillageAlreadyEnrolledError: a new (not replacement) file for a village that has an
+            active enrolled PC; VillageNameMismatchError: a code enrolled under another name
+            (:func:`carebook.sync.enrolment_issue.check_new_enrolment`, as ``enrol create``).
     """
     from carebook.model.enums import Role
     from carebook.model.errors import CarebookError
     from carebook.model.installation import clean_division_code
+    from carebook.sync.enrolment_issue import check_new_enrolment
     from carebook.ui.sync.ops import site_of
 
     code_clean = clean_division_code(village_code, "village_code")
@@ -259,6 +263,7 @@ def checked_enrolment_request(api: Any, village_code: str, village_name: str, fo
     if inst is None or inst.role is not Role.TOWNSHIP:
         raise CarebookError("只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages")
     site = site_of(api)
+    check_new_enrolment(site, code_clean, name, replacement=replacement, desktop=True)
     return code_clean, name, site
 
 
@@ -266,24 +271,25 @@ def create_enrolment_file(api: Any, village_code: str, village_name: str, folder
                           sealed: bool) -> EnrolmentResult:
     """Make the enrolment file ``enrol-<village code>.cbe`` for one village in ``folder`` (a
     USB stick), keep its one-time secret in the register, and return what to read out by phone.
-    Same rules as ``carebook enrol create`` (township only, 1-90 days valid).
+    Same rules as ``carebook enrol create`` (township only, 1-90 days valid, no second PC for a
+    village that has one in use, nothing recorded when the file cannot be written).
 
     Raises:
         CarebookError: not a township, a bad code or name, the folder cannot be written.
     """
     from carebook.model.errors import CarebookError
     from carebook.sync.enrolment import generate_enrolment_code
-    from carebook.sync.exchange import create_enrolment_file as create
+    from carebook.sync.enrolment_issue import issue_enrolment_file
     from carebook.sync.peers import format_utc
 
     code_clean, name, site = checked_enrolment_request(api, village_code, village_name, folder, valid_days)
     code = generate_enrolment_code() if sealed else None
     target = folder / f"enrol-{code_clean}.cbe"
     try:
-        enrolment = create(site, village_code=code_clean, village_name=name, out=target, code=code,
-                           valid_for=dt.timedelta(days=valid_days))
+        issued = issue_enrolment_file(site, village_code=code_clean, village_name=name, out=target, code=code,
+                                      valid_for=dt.timedelta(days=valid_days), desktop=True)
     except OSError as exc:
         raise CarebookError(f"无法写入登记文件：{exc.strerror or exc}。请检查U盘是否写保护或已满。",
                             f"Could not write the enrolment file: {exc}. Check the stick is not full or locked.") from exc
-    return EnrolmentResult(target, code_clean, name, code, site.keys().public().fingerprint,
-                           format_utc(enrolment.expires_at))
+    return EnrolmentResult(issued.path, code_clean, name, code, site.keys().public().fingerprint,
+                           format_utc(issued.enrolment.expires_at))

@@ -41,7 +41,8 @@ def create_replacement_file(api: Any, village_code: str, village_name: str, fold
     from carebook.sync.restore import create_replacement_enrolment_file
     from carebook.ui.township.data import checked_enrolment_request
 
-    code_clean, name, site = checked_enrolment_request(api, village_code, village_name, folder, valid_days)
+    code_clean, name, site = checked_enrolment_request(api, village_code, village_name, folder, valid_days,
+                                                       replacement=True)
     code = generate_enrolment_code() if sealed else None
     try:
         made = create_replacement_enrolment_file(site, village_code=code_clean, village_name=name,
