@@ -199,7 +199,7 @@ def test_update_finds_children_by_id_number_or_record_id(register: Register, tod
 @pytest.mark.parametrize("reason", ["aged_out", "moved", "adopted", "reunited", "parent_released", "independent",
                                     "deceased", "error", "other"])
 def test_close_with_each_reason(register: Register, today: dt.date, reason: str) -> None:
-    number = id_for(years_before(today, 9))
+    number = id_for(years_before(today, 19 if reason == "aged_out" else 9))
     child_id = rid(register.register_child({"name": "张思远", "id_number": number}))
     result = register.close_child(number, reason, note="说明")
     assert rid(result) == child_id
@@ -223,6 +223,44 @@ def test_close_reason_by_label_and_errors(register: Register, today: dt.date) ->
         register.close_child(child_id, "moved")
     with pytest.raises(StateError, match="已销档"):
         register.record_visit(child_id, {"visit_date": today})
+
+
+def test_close_date_not_before_birth(register: Register, digest: Callable[[], str], today: dt.date) -> None:
+    birth = years_before(today, 11)
+    child_id = rid(register.register_child(child_values("张思远", birth)))
+    before = digest()
+    with pytest.raises(ValidationError, match="早于“张思远”的出生日期") as info:
+        register.close_child(child_id, "moved", on=birth - dt.timedelta(days=1))
+    assert info.value.field == "closed_on"
+    with pytest.raises(ValidationError, match="早于"):
+        register.close_child(child_id, "moved", on=dt.date(2000, 1, 1))
+    assert digest() == before
+    register.close_child(child_id, "error", on=birth)  # entered in error on the day of birth: allowed
+    assert register.child_detail(child_id).closed_on == birth
+
+
+def test_aged_out_only_from_the_eighteenth_birthday(register: Register, digest: Callable[[], str],
+                                                    today: dt.date) -> None:
+    from carebook.model.services.children import close_child
+
+    birth = years_before(today, 17, 200)  # turns 18 in about half a year
+    if (birth.month, birth.day) == (2, 29):
+        birth -= dt.timedelta(days=1)
+    child_id = rid(register.register_child(child_values("王小明", birth)))
+    eighteenth = birth.replace(year=birth.year + 18)
+    before = digest()
+    with pytest.raises(ValidationError, match="未满18周岁") as info:
+        register.close_child(child_id, "aged_out")
+    assert info.value.field == "reason" and "年满18周岁" in info.value.message_zh
+    with pytest.raises(ValidationError, match="未满18周岁"):
+        register.close_child(child_id, "年满18周岁", on=birth)
+    later = eighteenth + dt.timedelta(days=3)
+    with pytest.raises(ValidationError, match="未满18周岁"):
+        register.write(close_child, child_id, "aged_out", on=eighteenth - dt.timedelta(days=1), today=later)
+    assert digest() == before
+    register.write(close_child, child_id, "aged_out", on=eighteenth, today=later)
+    detail = register.child_detail(child_id)
+    assert detail.closed_reason == "aged_out" and detail.closed_on == eighteenth
 
 
 def test_reopen(register: Register, today: dt.date) -> None:

@@ -48,7 +48,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncWorld]:
         for i, village in enumerate(w.villages):
             w.import_ledger(village, 5 + i, seed=300 + i)
         first = w.villages[0].register.child_ids()[0]
-        w.villages[0].register.close_child(first, "aged_out", on=w.today, note="满18周岁")
+        w.villages[0].register.close_child(first, "moved", on=w.today, note="随父母迁居")
         sync_round(w)
         attach_database(w.township.register, w.township.db)  # as the app's open_register does
         yield w

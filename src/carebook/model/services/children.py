@@ -282,9 +282,14 @@ def close_child(
 ) -> WriteResult:
     """Close a child's file with a reason. Files are never deleted.
 
+    The closing date (default today) is neither in the future nor before the child's date of
+    birth, and ``aged_out`` (年满18周岁) needs the child to be 18 or older on that date; the
+    command line and the desktop's close dialog both get these rules from here.
+
     Raises:
         NotFoundError: no such child.
-        ValidationError: unknown reason or a date in the future.
+        ValidationError: unknown reason, a date in the future or before the date of birth, or
+            ``aged_out`` for a child under 18 on the closing date.
         StateError: the file is already closed.
     """
     today = today or dt.date.today()
@@ -293,6 +298,23 @@ def close_child(
     closed_on = clean_date(on, "closed_on", today=today, label_zh="销档日期", label_en="closing date") or today
     if child.closed_reason is not None:
         raise StateError(f"“{child.name}”的档案已于{child.closed_on}销档", f"{child.name}'s file is already closed")
+    born = child.date_of_birth
+    if born is not None and closed_on < born:
+        raise ValidationError.single(
+            "closed_on",
+            f"销档日期{closed_on}早于“{child.name}”的出生日期{born}，请填写实际销档的日期",
+            f"the closing date {closed_on} is before {child.name}'s date of birth {born}: give the day "
+            "the file is actually closed",
+        )
+    if reason is ClosingReason.AGED_OUT and born is not None and age_on(born, closed_on) < 18:
+        adult = _eighteenth_birthday(born)
+        raise ValidationError.single(
+            "reason",
+            f"“{child.name}”在{closed_on}未满18周岁（{adult}满18岁），不能以“年满18周岁”销档，"
+            "请选择实际的销档原因",
+            f"{child.name} is not 18 on {closed_on} (turns 18 on {adult}): 'aged out' does not apply, "
+            "choose the actual reason",
+        )
     child.closed_reason = reason
     child.closed_on = closed_on
     child.closed_note = clean_text(note, max_length=4000, field="note")
@@ -300,6 +322,14 @@ def close_child(
         child.transferred_to = transferred_to
     session.flush()
     return WriteResult(child.id, changes_of(session))
+
+
+def _eighteenth_birthday(born: dt.date) -> dt.date:
+    """The day a child born on ``born`` turns 18 (1 March for 29 February, as :func:`age_on`)."""
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:
+        return dt.date(born.year + 18, 3, 1)
 
 
 def reopen_child(session: Session, ref: str, *, today: dt.date | None = None,
