@@ -24,6 +24,8 @@ from carebook.model.services.children import find_child
 from carebook.model.services.entrustments import get_entrustment, mark_printed
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from carebook.documents.fonts import FontSet
 
 # carebook.documents (reportlab) is imported inside the commands: the desktop app and the other
@@ -87,7 +89,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _fonts(args: argparse.Namespace) -> FontSet:
+    """The fonts to print with; first refuses an ``--out`` that is a folder, before anything is
+    read or recorded (a draft, an audit event)."""
     from carebook.documents.fonts import default_font_set
+    from carebook.documents.pdf_base import output_folder_error
+
+    refused = output_folder_error(Path(args.out).expanduser())
+    if refused is not None:
+        raise refused
 
     return default_font_set(args.font) if args.font else default_font_set()
 
@@ -95,7 +104,7 @@ def _fonts(args: argparse.Namespace) -> FontSet:
 def _emit(args: argparse.Namespace, pdf: bytes, what: str) -> int:
     from carebook.documents.pdf_base import write_pdf
 
-    out = write_pdf(Path(args.out), pdf)
+    out = write_pdf(Path(args.out).expanduser(), pdf)
     print(msg(f"已生成{what}：{out}", f"wrote {what}: {out}"))
     return 0
 
@@ -186,14 +195,20 @@ def run_child_file(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Print a mandatory report record."""
+    """Print a mandatory report record. The report names its reporter: printing it is an
+    access, recorded in the audit (``open_report``, as the desktop does when it opens one) in
+    the same transaction that reads it, so no report is printed without its event."""
     from carebook.documents import from_model as build
     from carebook.documents import report_record
+    from carebook.model.audit import open_report
 
     fonts = _fonts(args)
-    data = _with_register(
-        args, lambda reg: reg.read(build.report_record_data, args.report, today=reg.today())
-    )
+
+    def read(session: Session, today: Any) -> Any:
+        open_report(session, args.report)  # NotFoundError: nothing logged
+        return build.report_record_data(session, args.report, today=today)
+
+    data = _with_register(args, lambda reg: reg.write(read, reg.today()))
     return _emit(
         args, report_record.render_report_record(data, fonts), msg("强制报告记录表", "report record")
     )
@@ -210,7 +225,8 @@ def run_roster(args: argparse.Namespace) -> int:
         rows = reg.list_children(ChildFilter(category=args.category, village_code=args.village, closed=False))
         inst = reg.installation()
         unit = inst.org_name if inst else ""
-        return build.roster_data(rows, township=unit, today=reg.today())
+        contacts = reg.read(build.roster_contacts, [r.id for r in rows])
+        return build.roster_data(rows, township=unit, today=reg.today(), contacts=contacts)
 
     data = _with_register(args, work)
     return _emit(args, roster.render_roster(data, fonts), msg("花名册", "roster"))

@@ -368,6 +368,8 @@ def run_audit(args: argparse.Namespace) -> int:
         print_json([{"at_utc": e.at_utc, "actor": e.actor, "installation_id": e.installation_id,
                      "action": e.action, "entity": e.entity, "record_id": e.record_id} for e in events])
         return 0
+    if not events:
+        print(msg("没有记录", "no records"))
     for e in events:
         print(f"{e.at_utc.astimezone():%Y-%m-%d %H:%M}  {e.actor}  {e.action}  {e.record_id}")
     return 0

@@ -130,14 +130,15 @@ class EntrustmentFormData:
     """Everything printed on the entrustment-guardianship confirmation (委托监护确认书).
 
     ``parents`` are the entrusting parents (one or two). ``period_from``/``period_to`` bound the
-    entrustment, inclusive.
+    entrustment, inclusive. ``reason`` is None when the recorded facts give none: every reason
+    box is then printed empty (□), to be ticked by hand.
     """
 
     ref: DocumentRef
     child: ChildSummary
     parents: tuple[PersonInfo, ...]
     guardian: PersonInfo
-    reason: EntrustmentReason
+    reason: EntrustmentReason | None
     period_from: dt.date
     period_to: dt.date
     reason_note: str = ""

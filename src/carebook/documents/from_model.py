@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,8 +48,10 @@ from carebook.model.enums import (
     GuardianshipQuality,
     HealthStatus,
     IncomeSource,
+    ParentStatus,
     ReferralAgency,
     ReferralStatus,
+    Relation,
     ReportStatus,
     RiskColour,
     SchoolingStage,
@@ -57,7 +59,6 @@ from carebook.model.enums import (
     StaffRole,
     VisitMethod,
 )
-from carebook.model.enums import EntrustmentReason as ModelReason
 from carebook.model.errors import NotFoundError, ValidationError
 from carebook.model.ethnic import ethnic_group_name
 from carebook.model.organisation import OrgUnit
@@ -72,11 +73,15 @@ from carebook.model.settings import load_settings
 from carebook.model.staff import Staff
 from carebook.model.visits import Visit
 
-_REASONS = {
-    ModelReason.BOTH_AWAY: EntrustmentReason.BOTH_AWAY,
-    ModelReason.ONE_AWAY_OTHER_INCAPABLE: EntrustmentReason.ONE_AWAY_OTHER_INCAPABLE,
-    ModelReason.BOTH_INCAPABLE: EntrustmentReason.BOTH_INCAPABLE,
-}
+# A parent who cannot care for the child (无监护能力) for the confirmation's 委托事由: ill,
+# disabled, detained, missing, dead, guardianship revoked or deported (DOMAIN.md). At home,
+# divorced and not caring, unknown or not recorded give no reason.
+_CANNOT_CARE = frozenset({
+    ParentStatus.SERIOUSLY_ILL, ParentStatus.SEVERELY_DISABLED, ParentStatus.IN_PRISON,
+    ParentStatus.IN_DRUG_REHAB, ParentStatus.DEPRIVED_OF_LIBERTY, ParentStatus.MISSING,
+    ParentStatus.DECEASED, ParentStatus.DECLARED_MISSING_OR_DEAD, ParentStatus.GUARDIANSHIP_REVOKED,
+    ParentStatus.DEPORTED,
+})
 _METHODS = {VisitMethod.HOME: "入户", VisitMethod.PHONE: "电话", VisitMethod.SCHOOL: "学校"}
 
 
@@ -169,6 +174,31 @@ def _guardian(members: Sequence[FamilyMember]) -> FamilyMember | None:
     return next((m for m in members if m.is_entrusted_guardian), None)
 
 
+def reason_from_facts(members: Sequence[FamilyMember]) -> EntrustmentReason | None:
+    """The 委托事由 the parents' recorded situation gives, or None when it gives none.
+
+    Both working away: 父母双方外出务工; one away and the other unable to care (ill, disabled,
+    detained, missing, dead, …): 一方外出务工、另一方无监护能力; both unable: 父母双方均无监护
+    能力. A parent at home, of unknown situation, or not recorded at all gives no reason: the
+    form is then printed with every reason box empty, for the director to tick by hand, rather
+    than with a guess (a confirmation is signed: what it states must be true).
+    """
+    status: dict[Relation, ParentStatus | None] = {}
+    for m in members:
+        if m.relation in (Relation.FATHER, Relation.MOTHER) and not m.is_entrusted_guardian:
+            status.setdefault(m.relation, m.status)
+    father, mother = status.get(Relation.FATHER), status.get(Relation.MOTHER)
+    away = [p is ParentStatus.WORKING_AWAY for p in (father, mother)]
+    cannot = [p in _CANNOT_CARE for p in (father, mother)]
+    if all(away):
+        return EntrustmentReason.BOTH_AWAY
+    if (away[0] and cannot[1]) or (away[1] and cannot[0]):
+        return EntrustmentReason.ONE_AWAY_OTHER_INCAPABLE
+    if all(cannot):
+        return EntrustmentReason.BOTH_INCAPABLE
+    return None
+
+
 def latest_entrustment(session: Session, child_id: str) -> Entrustment | None:
     """The child's most recent confirmation that is not cancelled, or None."""
     return session.scalars(
@@ -220,7 +250,8 @@ def entrustment_data(
         child=summary,
         parents=parents,
         guardian=person(guardian),
-        reason=_REASONS[ModelReason(ent.reason)],
+        # the reason the facts give now, not the one guessed at drafting (issue: a false 委托事由)
+        reason=reason_from_facts(members),
         period_from=ent.period_from,
         period_to=ent.period_to,
         reason_note="",
@@ -230,8 +261,17 @@ def entrustment_data(
     )
 
 
-def visit_record(visit: Visit) -> VisitRecord:
-    """A recorded visit as printed."""
+def is_key_child(child: Child) -> bool:
+    """重点儿童 as the register means it: the category computed from the facts
+    (:func:`carebook.model.categories.compute_categories`, which counts the director's own
+    marking among them), or that marking itself. The forms' 是/否 boxes follow this, so they
+    agree with the 儿童类别 printed beside them."""
+    return bool(child.key_child) or any(Category(c) is Category.KEY_CHILD for c in child.categories or ())
+
+
+def visit_record(visit: Visit, *, key_child: bool = False) -> VisitRecord:
+    """A recorded visit as printed. ``key_child``: the child is already a key child
+    (:func:`is_key_child`): 列为重点儿童 is then ticked 是 even if this visit did not mark it."""
     at = None
     if visit.visit_date:
         hour, minute = 0, 0
@@ -256,7 +296,7 @@ def visit_record(visit: Visit) -> VisitRecord:
         guardian_opinion=_s(visit.guardian_opinion),
         actions=_s(visit.actions),
         suggested_help=_s(visit.suggested_help),
-        mark_key_child=visit.mark_key_child,
+        mark_key_child=bool(visit.mark_key_child) or key_child,
         next_visit_on=visit.next_visit_date,
     )
 
@@ -280,7 +320,7 @@ def visit_sheet_data(
             raise NotFoundError(
                 f"找不到“{child.name}”的走访记录“{visit_ref}”", f"no visit '{visit_ref}' of {child.name}"
             )
-        record = visit_record(visit)
+        record = visit_record(visit, key_child=is_key_child(child))
         ref = DocumentRef(DocumentKind.VISIT_SHEET, visit.id, child.id, visit.version, today)
     else:
         ref = DocumentRef(DocumentKind.VISIT_SHEET, str(uuid.uuid4()), child.id, child.version, today)
@@ -361,7 +401,7 @@ def child_file_data(session: Session, child_ref: str, *, today: dt.date | None =
         health=health,
         disability=disability,
         risk_colour=RiskColour(child.risk_colour).zh if child.risk_colour else "",
-        key_child=child.key_child,
+        key_child=is_key_child(child),
         income_sources=tuple(IncomeSource(s).zh for s in child.income_sources or ()),
         assistance=assistance,
         service_plan=_s(child.service_plan),
@@ -412,16 +452,47 @@ def report_record_data(
     )
 
 
+def roster_contacts(session: Session, child_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """联系电话 and 住址 of each child on a roster: the entrusted guardian's phone, and the
+    child's current address, else the registered address. ``{child id: (phone, address)}``."""
+    out: dict[str, tuple[str, str]] = {}
+    ids = list(dict.fromkeys(child_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        phones: dict[str, str] = {}
+        for child_id, phone in session.execute(
+            select(FamilyMember.child_id, FamilyMember.phone)
+            .where(FamilyMember.child_id.in_(chunk), FamilyMember.is_entrusted_guardian.is_(True))
+            .order_by(FamilyMember.id)
+        ):
+            if phone and child_id not in phones:
+                phones[child_id] = phone
+        for child_id, current, registered in session.execute(
+            select(Child.id, Child.current_address, Child.registered_address).where(Child.id.in_(chunk))
+        ):
+            out[child_id] = (phones.get(child_id, ""), _s(current or registered))
+    return out
+
+
 def roster_data(
-    rows: Sequence[ChildRow], *, township: str, prepared_by: str = "", today: dt.date | None = None
+    rows: Sequence[ChildRow],
+    *,
+    township: str,
+    prepared_by: str = "",
+    today: dt.date | None = None,
+    contacts: Mapping[str, tuple[str, str]] | None = None,
 ) -> RosterData:
     """The township roster from register rows (``Register.list_children``), in their order.
 
-    The document id is fresh each time (a roster is a snapshot, not a record).
+    ``contacts`` fills 联系电话 and 住址: pass ``reg.read(roster_contacts, [r.id for r in rows])``
+    (:func:`roster_contacts`); without it both columns are empty. The document id is fresh each
+    time (a roster is a snapshot, not a record).
     """
     today = today or dt.date.today()
+    contacts = contacts or {}
     out = []
     for r in rows:
+        phone, address = contacts.get(r.id, ("", ""))
         out.append(
             RosterRow(
                 village=r.village_name,
@@ -431,6 +502,8 @@ def roster_data(
                 id_number=_s(r.id_number),
                 categories="、".join(Category(c).zh for c in r.categories),
                 guardian=_s(r.guardian_name),
+                guardian_phone=phone,
+                address=address,
                 last_visit=r.last_visit_date,
                 risk_colour=RiskColour(r.risk_colour).zh if r.risk_colour else "",
                 note="重点儿童" if r.key_child else "",

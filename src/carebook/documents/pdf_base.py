@@ -38,6 +38,7 @@ from reportlab.platypus import (
 from carebook.documents.cjk_text import CJKText, TextStyle, draw_string
 from carebook.documents.fonts import FontSet, default_font_set
 from carebook.documents.form_data import DocumentRef
+from carebook.model.errors import CarebookError
 
 # Sizes in points (GB/T 9704-2012 names).
 XIAO_ER = 18.0  # 小二
@@ -436,6 +437,16 @@ def render(
     return buf.getvalue()
 
 
+def output_folder_error(path: str | os.PathLike[str]) -> CarebookError | None:
+    """The error for an output path that names a folder (``--out /tmp/forms``), else None:
+    :func:`write_pdf` would otherwise fail only at the final rename, with a traceback."""
+    target = Path(path)
+    if not target.is_dir():
+        return None
+    return CarebookError(f"{target} 是一个文件夹：请给出文件名，例如 {target / '表格.pdf'}",
+                         f"{target} is a folder: give a file name, e.g. {target / 'form.pdf'}")
+
+
 def write_pdf(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write PDF bytes atomically: temporary file in the same folder, fsync, rename.
 
@@ -443,9 +454,13 @@ def write_pdf(path: str | os.PathLike[str], data: bytes) -> Path:
         The final path.
 
     Raises:
+        CarebookError: ``path`` is a folder (:func:`output_folder_error`; nothing is written).
         OSError: the folder is not writable or the disk is full (the old file, if any, is kept).
     """
     target = Path(path)
+    refused = output_folder_error(target)
+    if refused is not None:
+        raise refused
     fd, tmp = tempfile.mkstemp(prefix=".carebook-", suffix=".pdf.tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -1,0 +1,232 @@
+"""Printed forms tell the truth of the register (QA defects): the entrustment confirmation ticks
+only the reason the parents' situation gives (none when it gives none); the roster prints the
+guardian's phone and the child's address; 重点儿童 是/否 agrees with the categories printed
+beside it; printing a mandatory report is recorded in the access audit; an ``--out`` that is a
+folder is refused in one line, with nothing written or recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from carebook.cli.main import main
+from carebook.model.idnumber import id_number_check_character
+from carebook.model.register import Register
+from carebook.model.services.reports import create_report
+from documents_helpers import needs_fonts, pdftotext_pages
+
+pytestmark = needs_fonts
+
+PASSPHRASE = "form-qa-passphrase"
+REASONS = ("父母双方外出务工", "一方外出务工、另一方无监护能力", "父母双方均无监护能力")
+
+
+def _id(body17: str) -> str:
+    return body17 + id_number_check_character(body17)
+
+
+HOME_CHILD = _id("61040220150618031")  # both parents at home
+AWAY_CHILD = _id("61040220160911042")  # both parents working away, no current address
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREBOOK_KEYRING", "off")
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("CAREBOOK_DATA_DIR", raising=False)
+    monkeypatch.delenv("CAREBOOK_LANG", raising=False)
+    monkeypatch.delenv("CAREBOOK_FONT", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def village(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    d = tmp_path / "village"
+    code, _out, err = run(
+        capsys, "--data-dir", str(d), "init", "--role", "village", "--org-code", "610402100200",
+        "--org-name", "东湾村", "--parent-code", "610402100", "--parent-name", "幸福镇", "--json",
+    )
+    assert code == 0, err
+    reg = Register.open(d)
+    try:
+        reg.register_child({
+            "name": "曹小满", "id_number": HOME_CHILD, "registration_type": "农业",
+            "current_address": "东湾村3组", "registered_address": "东湾村1组",
+            "father.name": "曹建国", "father.status": "在家",
+            "mother.name": "刘秀英", "mother.status": "在家",
+        })
+        reg.register_child({
+            "name": "马小禾", "id_number": AWAY_CHILD, "registration_type": "农业",
+            "registered_address": "西湾村5组",
+            "father.name": "马建军", "father.status": "外出务工", "father.work_place": "广东省东莞市",
+            "mother.name": "赵春梅", "mother.status": "外出务工", "mother.work_place": "浙江省宁波市",
+            "guardian.name": "马大爷", "guardian.relation": "祖父", "guardian.phone": "13700000003",
+        })
+    finally:
+        reg.close()
+    return d
+
+
+def _ticked(text: str) -> list[str]:
+    flat = text.replace("\n", "").replace(" ", "")
+    assert all(r in flat for r in REASONS), flat
+    return [r for r in REASONS if f"☑{r}" in flat]
+
+
+def test_entrustment_ticks_the_reason_the_facts_give(
+    village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(village)
+    reg = Register.open(village)
+    try:
+        reg.update_child(HOME_CHILD, {"guardian.name": "曹大伯", "guardian.relation": "伯父"})
+    finally:
+        reg.close()
+    out = tmp_path / "d.pdf"
+    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--draft",
+                        "--out", str(out))
+    assert code == 0, err
+    pages = pdftotext_pages(out.read_bytes(), tmp_path)
+    assert _ticked(pages[0]) == []  # both parents at home: no reason is true, none is ticked
+    assert "□父母双方均无监护能力" in pages[0].replace("\n", "").replace(" ", "")
+
+    # the facts change: the father leaves to work, the mother falls seriously ill
+    reg = Register.open(village)
+    try:
+        reg.update_child(HOME_CHILD, {"father.status": "外出务工", "mother.status": "重病"})
+    finally:
+        reg.close()
+    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--out", str(out))
+    assert code == 0, err
+    assert _ticked(pdftotext_pages(out.read_bytes(), tmp_path)[0]) == ["一方外出务工、另一方无监护能力"]
+
+    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", AWAY_CHILD, "--draft",
+                        "--out", str(out))
+    assert code == 0, err
+    assert _ticked(pdftotext_pages(out.read_bytes(), tmp_path)[0]) == ["父母双方外出务工"]
+
+
+def test_roster_prints_guardian_phone_and_address(
+    village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "roster.pdf"
+    code, _o, err = run(capsys, "--data-dir", str(village), "form", "roster", "--village", "610402100200",
+                        "--out", str(out))
+    assert code == 0, err
+    text = pdftotext_pages(out.read_bytes(), tmp_path)[0]
+    assert "13700000003" in text  # 马小禾's guardian
+    assert "东湾村3组" in text and "东湾村1组" not in text  # current address first
+    assert "西湾村5组" in text  # no current address: the registered one
+
+
+def test_key_child_boxes_agree_with_the_categories(
+    village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(village)
+    reg = Register.open(village)
+    try:
+        reg.update_child(AWAY_CHILD, {"schooling_stage": "辍学"})  # dropped out: a key child by the facts
+        visit = reg.record_visit(AWAY_CHILD, {
+            "visit_date": dt.date.today() - dt.timedelta(days=1), "method": "home", "visitor_name": "刘芳",
+        }).record_id
+        assert visit is not None
+    finally:
+        reg.close()
+    code, shown, err = run(capsys, "--data-dir", d, "children", "show", AWAY_CHILD, "--json")
+    assert code == 0, err
+    child = json.loads(shown)
+    assert "key_child" in child["categories"] and child["fields"]["key_child"] is False
+
+    cf = tmp_path / "cf.pdf"
+    code, _o, err = run(capsys, "--data-dir", d, "form", "child-file", "--child", AWAY_CHILD, "--out", str(cf))
+    assert code == 0, err
+    text = "".join(pdftotext_pages(cf.read_bytes(), tmp_path)).replace("\n", "").replace(" ", "")
+    assert "重点儿童☑是□否" in text, text
+
+    vs = tmp_path / "vs.pdf"
+    code, _o, err = run(capsys, "--data-dir", d, "form", "visit-sheet", "--child", AWAY_CHILD, "--visit", visit,
+                        "--out", str(vs))
+    assert code == 0, err
+    text = pdftotext_pages(vs.read_bytes(), tmp_path)[0].replace("\n", "").replace(" ", "")
+    assert "列为重点儿童☑是" in text and "☑否" not in text and "□否" in text, text
+
+    # not a key child: 否 on both
+    code, _o, err = run(capsys, "--data-dir", d, "form", "child-file", "--child", HOME_CHILD, "--out", str(cf))
+    assert code == 0, err
+    text = "".join(pdftotext_pages(cf.read_bytes(), tmp_path)).replace("\n", "").replace(" ", "")
+    assert "重点儿童□是☑否" in text
+
+
+def test_printing_a_report_is_audited(village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = str(village)
+    code, out, err = run(capsys, "--data-dir", d, "audit")
+    assert code == 0 and out.strip() == "没有记录", (out, err)
+    code, out, _e = run(capsys, "--data-dir", d, "audit", "--json")
+    assert code == 0 and json.loads(out) == []
+
+    reg = Register.open(village)
+    try:
+        report = reg.write(create_report, AWAY_CHILD, {
+            "situations": ["abuse_injuries"], "reporter_name": "钱报告", "police_station": "幸福派出所",
+        }).record_id
+    finally:
+        reg.close()
+    assert report is not None
+    rp = tmp_path / "rp.pdf"
+    code, _o, err = run(capsys, "--data-dir", d, "form", "report", "--report", report, "--out", str(rp))
+    assert code == 0, err
+    assert "钱报告" in "".join(pdftotext_pages(rp.read_bytes(), tmp_path))
+    code, out, _e = run(capsys, "--data-dir", d, "audit", "--json")
+    [event] = json.loads(out)
+    assert (event["action"], event["entity"], event["record_id"]) == ("open_report", "mandatory_report", report)
+    code, out, _e = run(capsys, "--data-dir", d, "audit")
+    assert "open_report" in out and report in out and "没有记录" not in out
+
+    # an unknown report prints nothing and records nothing
+    code, _o, err = run(capsys, "--data-dir", d, "form", "report", "--report", "no-such-report",
+                        "--out", str(tmp_path / "x.pdf"))
+    assert code == 1 and not (tmp_path / "x.pdf").exists()
+    code, out, _e = run(capsys, "--data-dir", d, "audit", "--json")
+    assert len(json.loads(out)) == 1
+
+
+def test_out_folder_is_refused_in_one_line(
+    village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(village)
+    folder = tmp_path / "qa-out"
+    folder.mkdir()
+    reg = Register.open(village)
+    try:
+        report = reg.write(create_report, AWAY_CHILD, {"situations": ["abuse_injuries"]}).record_id
+    finally:
+        reg.close()
+    assert report is not None
+    commands = [
+        ("form", "roster", "--out", str(folder)),
+        ("form", "entrustment", "--child", AWAY_CHILD, "--draft", "--out", str(folder)),
+        ("form", "report", "--report", report, "--out", str(folder)),
+        ("history", AWAY_CHILD, "--pdf", str(folder)),
+    ]
+    for args in commands:
+        code, _o, err = run(capsys, "--data-dir", d, *args)
+        assert code == 1, args
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and f"{folder} 是一个文件夹：请给出文件名" in lines[0], err
+        assert "Traceback" not in err
+        assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".carebook-*")), args
+    reg = Register.open(village)
+    try:
+        assert reg.entrustment_rows() == []  # no draft recorded
+    finally:
+        reg.close()
+    code, out, _e = run(capsys, "--data-dir", d, "audit", "--json")
+    assert json.loads(out) == []  # the report was not read
