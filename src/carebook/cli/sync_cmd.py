@@ -206,35 +206,63 @@ def _print_own_repair(r: ImportResult) -> None:
 
 
 def run_conflicts_list(args: argparse.Namespace) -> int:
-    """``conflicts list``."""
+    """``conflicts list``: each conflict with the child's name and village, the field's label
+    and both values as words (``--json``: the conflict's keys plus ``child_name`` and
+    ``village_name``, ``null`` for a record of nobody's file)."""
+    from carebook.model.conflict_values import conflict_subjects
+
+    def read(session: Any) -> tuple[list[ConflictView], dict[tuple[str, str], tuple[str, str]]]:
+        rows = list_conflicts(session, status=None if args.all else "open")
+        return rows, conflict_subjects(session, [(c.entity, c.record_id) for c in rows])
+
     site = open_site(args)
     try:
-        rows = site.register.read(list_conflicts, status=None if args.all else "open")
+        rows, subjects = site.register.read(read)
     finally:
         site.close()
     if args.json:
-        print_json([c.to_json() for c in rows])
+        print_json([{**c.to_json(), "child_name": subjects.get((c.entity, c.record_id), (None, None))[0],
+                     "village_name": subjects.get((c.entity, c.record_id), (None, None))[1]} for c in rows])
         return 0
     if not rows:
         print(msg("没有待处理的冲突。", "No open conflicts."))
     for c in rows:
-        _print_conflict(c)
+        _print_conflict(c, subjects.get((c.entity, c.record_id)))
     return 0
 
 
-def _print_conflict(c: ConflictView) -> None:
+def _print_conflict(c: ConflictView, subject: tuple[str, str] | None = None) -> None:
+    from carebook.documents.change_text import entity_label, field_label, value_text
+    from carebook.model.i18n import current_language
+
+    zh = current_language() == "zh"
     kind = {"concurrent_edit": msg("同时修改", "edited on both sides"),
             "edit_on_closed": msg("结案时另一方仍在修改", "edited while closed elsewhere"),
             "duplicate_key": msg("身份证号等重复登记", "same ID number registered twice")}.get(c.kind, c.kind)
-    print(f"{c.id[:8]}  {kind}  {c.entity}/{c.record_id[:8]}  {c.field or ''}  [{c.status}]")
+    status = {"open": msg("待处理", "open"), "resolved": msg("已处理", "resolved")}.get(c.status, c.status)
+    if subject is not None:
+        child, village = subject
+        who = msg(f"{child}（{village}）", f"{child} ({village})") if village else child
+        if c.entity != "child":
+            who += f" {entity_label(c.entity, zh)}"
+    else:
+        who = f"{entity_label(c.entity, zh)} {c.record_id[:8]}"
+    label = field_label(c.entity, c.field, zh) if c.field else ""
+    print(f"{c.id[:8]}  {kind}  {who}  {label}  [{status}]")
     if c.kind == "duplicate_key" and c.a_summary is not None and c.b_summary is not None:
         for side in sorted((c.a_summary, c.b_summary), key=lambda s: s.get("status") != "in_register"):
             print("    " + duplicate_summary_text(side))
         if c.status == "open":
             print("    " + msg(*DUPLICATE_REVIEW_HINT))
         return
-    print(f"    a: {json.dumps(c.a_value, ensure_ascii=False)}  ({c.a_actor}, {c.a_field})")
-    print(f"    b: {json.dumps(c.b_value, ensure_ascii=False)}  ({c.b_actor}, {c.b_field})"
+
+    def shown(value: Any, field: str | None, actor: str) -> str:
+        text = value_text(c.entity, field, value, zh=zh)
+        other = f"{field_label(c.entity, field, zh)}，" if field and field != c.field else ""
+        return f"{text}  （{other}{actor}）" if zh else f"{text}  ({other}{actor})"
+
+    print(f"    a: {shown(c.a_value, c.a_field, c.a_actor)}")
+    print(f"    b: {shown(c.b_value, c.b_field, c.b_actor)}"
           + (msg("  ← 当前采用", "  <- kept") if c.winner == "b" else ""))
 
 
@@ -252,6 +280,8 @@ def run_conflicts_resolve(args: argparse.Namespace) -> int:
     try:
         with site.register.writing() as session:
             actor = str(get_value(session, ACTOR_KEY) or "")
+            if args.keep == "value":
+                value = _checked_value(session, args.id, value)
             view = resolve_conflict(session, args.id, keep=args.keep, actor=actor, value=value, note=args.note)
     finally:
         site.close()
@@ -260,6 +290,20 @@ def run_conflicts_resolve(args: argparse.Namespace) -> int:
     else:
         print(msg(f"冲突 {view.id[:8]} 已处理。", f"Conflict {view.id[:8]} resolved."))
     return 0
+
+
+def _checked_value(session: Any, ref: str, value: Any) -> Any:
+    """A typed ``--value`` checked and made canonical as ``children update --set`` would
+    (:func:`carebook.model.conflict_values.clean_decided_value`: 黄色 → ``red``, lengths, dates);
+    raises ValidationError, so nothing is changed. Conflicts that take no value are left to
+    :func:`resolve_conflict` to refuse."""
+    from carebook.model.conflict_values import clean_decided_value
+    from carebook.sync.conflicts import find_conflict
+
+    row = find_conflict(session, ref)
+    if row.kind != "concurrent_edit" or row.status == "resolved" or row.field is None:
+        return value
+    return clean_decided_value(session, row.entity, row.record_id, row.field, value)
 
 
 def run_init_from_enrolment(args: argparse.Namespace) -> int:
