@@ -188,3 +188,75 @@ def test_xlsx_read_back_matches_the_ledger(tmp_path: Path) -> None:
     assert sum(D(str(r[4])) for r in detail) == ledger.total
     notes = " ".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
     assert "陕西咸人社民发〔2020〕56号" in notes and "无日期" in notes
+
+
+# -- shares adding up to 100, plain numbers, the start rule in words (QA defect 3) ------------------
+
+
+def test_shares_must_add_up_to_100_when_saved(register: Register) -> None:
+    payers = (Payer("district", "新区", "district", D(35)), Payer("new_city", "新城", "new city", D(60)))
+    with pytest.raises(ValidationError) as err:
+        AllowanceSettings(payers=payers).validate()
+    assert err.value.field == "payers"
+    assert "合计应为100%" in err.value.message_zh and "95%" in err.value.message_zh
+    before = register.read(load_allowance_settings)
+    with pytest.raises(ValidationError, match="合计应为100%"):
+        register.write(lambda s: save_allowance_settings(s, AllowanceSettings(payers=payers)))
+    assert register.read(load_allowance_settings) == before
+    good = (Payer("district", "新区", "district", D("35.5")), Payer("new_city", "新城", "new city", D("64.50")))
+    register.write(lambda s: save_allowance_settings(s, AllowanceSettings(payers=good)))
+    assert [p.weight for p in register.read(load_allowance_settings).payers] == [D("35.5"), D("64.5")]
+
+
+def test_weights_stored_by_an_earlier_version_still_load(register: Register) -> None:
+    """Settings saved before the 100 % rule (``新区:1,新城:2``) are read and split in proportion;
+    saving other changes asks for shares adding up to 100."""
+    from carebook.model import settings as settings_store
+
+    old = {"payers": [{"code": "district", "zh": "新区", "en": "district", "weight": "1"},
+                      {"code": "new_city", "zh": "新城", "en": "new city", "weight": "2"}]}
+    register.write(lambda s: settings_store.set_value(s, "allowance_settings", old))
+    loaded = register.read(load_allowance_settings)
+    assert split_amount(D("300.00"), loaded.payers) == (D("100.00"), D("200.00"))
+    import dataclasses
+
+    with pytest.raises(ValidationError, match="合计应为100%"):
+        register.write(lambda s: save_allowance_settings(s, dataclasses.replace(loaded, director_monthly=D(250))))
+
+
+def test_plain_numbers_and_start_rule_labels() -> None:
+    from carebook.model.allowances import plain_number, start_rule_label
+
+    assert [plain_number(D(x)) for x in ("40", "4E+1", "35.50", "200.00", "0.00", "-0", "1E+2")] == \
+        ["40", "40", "35.5", "200", "0", "0", "100"]
+    settings = AllowanceSettings(director_monthly=D("2E+2"), payers=(
+        Payer("district", "新区", "district", D("4E+1")), Payer("new_city", "新城", "new city", D("6E+1"))))
+    assert '"weight": "40"' in settings.to_json() and '"director_monthly": "200"' in settings.to_json()
+    assert start_rule_label("appointment_month")[0] == "从任职当月起算"
+    assert start_rule_label("following_month")[0].startswith("从任职次月起算")
+
+
+def test_allowance_settings_command_prints_plain_shares_and_refuses_95(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from carebook.cli.main import main
+    from carebook.model import keys
+
+    monkeypatch.setenv("CAREBOOK_KEYRING", "off")
+    monkeypatch.setenv("CAREBOOK_PASSPHRASE", "allowance-cli-test-passphrase")
+    monkeypatch.delenv("CAREBOOK_LANG", raising=False)
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**14)
+    d = str(tmp_path / "town")
+    assert main(["--data-dir", d, "init", "--role", "township", "--org-code", TOWNSHIP_CODE, "--org-name", "幸福镇",
+                 "--parent-code", "610402", "--parent-name", "新区"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", d, "allowance-settings", "--payers", "新区:40,新城:60"]) == 0
+    out = capsys.readouterr().out
+    assert "新区 : 新城 = 40 : 60" in out and "E+" not in out
+    assert "起算规则 从任职当月起算" in out and "appointment_month" not in out
+    assert main(["--data-dir", d, "allowance-settings", "--payers", "新区:35,新城:60"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "合计应为100%" in err and "Traceback" not in err
+    assert main(["--data-dir", d, "allowance-settings", "--json"]) == 0
+    shown = capsys.readouterr().out
+    assert '"weight": "40"' in shown and '"weight": "60"' in shown  # the refused change left nothing

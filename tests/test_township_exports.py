@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -175,6 +176,7 @@ def test_township_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     assert len(sheet_rows(load_workbook(out_xlsx)[ALL_SHEET])) == 40
     text = "".join(page.extract_text() for page in PdfReader(roster_pdf).pages)
     assert "花名册" in text
+    assert re.search(r"1[3-9]\d{9}", text), "联系电话 left empty on the roster"
     code, out, err = run(capsys, "--data-dir", str(d), "ledger", "export", "--out", str(tmp_path / "x.csv"))
     assert code == 1 and ".xlsx" in err
     allow = tmp_path / "补贴.xlsx"
@@ -188,10 +190,10 @@ def test_township_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     total_row = sheet_rows(load_workbook(allow)["个人汇总"])[-1]
     assert total_row["序号"] == "合计" and float(total_row["补贴合计（元）"]) == 2600.0
     code, out, err = run(capsys, "--data-dir", str(d), "allowance-settings", "--director-monthly", "300",
-                         "--payers", "县:1,镇:1", "--json")
+                         "--payers", "县:50,镇:50", "--json")
     assert code == 0, err
     settings = json.loads(out)
-    assert settings["director_monthly"] == "300" and [p["weight"] for p in settings["payers"]] == ["1", "1"]
+    assert settings["director_monthly"] == "300" and [p["weight"] for p in settings["payers"]] == ["50", "50"]
     code, out, err = run(capsys, "--data-dir", str(d), "allowances", "--from", "2021-01", "--to", "2021-12", "--json")
     assert json.loads(out)["total_shares"] == {"payer1": "1650.00", "payer2": "1650.00"}  # 1200 + 7 x 300
     code, out, err = run(capsys, "--data-dir", str(d), "allowance-settings", "--payers", "新区:0")

@@ -24,7 +24,9 @@ from carebook.model.allowances import (
     allowance_ledger,
     load_allowance_settings,
     parse_month,
+    plain_number,
     save_allowance_settings,
+    start_rule_label,
 )
 from carebook.model.enums import Category
 from carebook.model.i18n import msg
@@ -160,12 +162,15 @@ def run_allowance_settings(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        shares = " : ".join(f"{p.zh} {p.weight.normalize()}" for p in settings.payers)
-        print(msg(f"儿童督导员 {settings.supervisor_monthly} 元/月，儿童主任 {settings.director_monthly} 元/月；"
-                  f"分担 {shares}；{settings.scheme_start} 起算；起算规则 {settings.start_rule}；"
+        names = " : ".join(p.zh for p in settings.payers)
+        weights = " : ".join(plain_number(p.weight) for p in settings.payers)
+        supervisor, director = plain_number(settings.supervisor_monthly), plain_number(settings.director_monthly)
+        rule_zh, rule_en = start_rule_label(settings.start_rule)
+        print(msg(f"儿童督导员 {supervisor} 元/月，儿童主任 {director} 元/月；"
+                  f"分担 {names} = {weights}；{settings.scheme_start} 起算；起算规则 {rule_zh}；"
                   f"离任当月{'计发' if settings.pay_end_month else '不计发'}",
-                  f"supervisor {settings.supervisor_monthly} yuan/month, director {settings.director_monthly} "
-                  f"yuan/month; shares {shares}; from {settings.scheme_start}; rule {settings.start_rule}; "
+                  f"supervisor {supervisor} yuan/month, director {director} yuan/month; shares {names} = "
+                  f"{weights}; from {settings.scheme_start}; start rule: {rule_en}; "
                   f"month of leaving {'paid' if settings.pay_end_month else 'not paid'}"))
     return 0
 
@@ -199,7 +204,8 @@ def run_ledger_export(args: argparse.Namespace) -> int:
             from carebook.model.queries.children import ChildFilter
 
             open_rows = reg.list_children(ChildFilter(closed=False))
-            data = from_model.roster_data(open_rows, township=unit, today=reg.today())
+            data = from_model.roster_data(open_rows, township=unit, today=reg.today(),
+                                          contacts=reg.read(from_model.roster_contacts, [r.id for r in open_rows]))
             roster.write_roster(data, Path(args.roster))
             roster_path = args.roster
     finally:

@@ -23,7 +23,9 @@ How months are counted (whole months, never pro rata by day):
   month of the handover; the seed says nothing on the leaver's last month.
 * Each monthly amount is split between the payers in proportion to their weights (35:65),
   computed in fen (0.01 yuan), rounded half up; the last payer takes the remainder so the shares
-  always add up to the amount exactly.
+  always add up to the amount exactly. The weights are per cent: settings are saved only when
+  they add up to 100 (:meth:`AllowanceSettings.validate`, used by the command line and the
+  desktop dialog alike).
 
 Everything here except :func:`load_allowance_settings`, :func:`save_allowance_settings` and
 :func:`allowance_ledger` is pure computation on plain values.
@@ -51,6 +53,26 @@ from carebook.model.staff import Staff
 SETTINGS_KEY = "allowance_settings"
 FEN = Decimal("0.01")
 START_RULES = ("appointment_month", "following_month")
+#: The start rules in words: code -> (Chinese, English).
+START_RULE_LABELS = {
+    "appointment_month": ("从任职当月起算", "from the month of taking office"),
+    "following_month": ("从任职次月起算（1日任职的当月起算）",
+                        "from the month after taking office (the same month if appointed on the 1st)"),
+}
+#: The payers' shares (per cent) add up to this (docs/desktop.md; the seed's 35 : 65).
+SHARES_TOTAL = Decimal(100)
+
+
+def plain_number(value: Decimal) -> str:
+    """A decimal as people write it: ``Decimal(40)`` -> ``"40"``, ``Decimal("35.50")`` ->
+    ``"35.5"``, ``Decimal("1E+2")`` -> ``"100"`` (never ``4E+1``)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def start_rule_label(code: str) -> tuple[str, str]:
+    """The start rule ``code`` in words (Chinese, English); an unknown code as it is."""
+    return START_RULE_LABELS.get(code, (code, code))
 
 #: A calendar month as ``(year, month)``.
 Month = tuple[int, int]
@@ -90,12 +112,19 @@ class AllowanceSettings:
         """The monthly amount in yuan for ``role``."""
         return self.director_monthly if role is StaffRole.CHILD_DIRECTOR else self.supervisor_monthly
 
-    def validate(self) -> AllowanceSettings:
+    def validate(self, *, shares_total_100: bool = True) -> AllowanceSettings:
         """Return ``self`` if consistent.
 
+        Args:
+            shares_total_100: the payers' shares must add up to 100 (per cent), as every new
+                setting must (command line and desktop dialog alike). Settings stored by an
+                earlier Carebook with other weights (``1:2``) are read with ``False`` and still
+                split in proportion; they must be corrected before anything else is saved.
+
         Raises:
-            ValidationError: a negative amount, no payer, a weight not above 0, an unknown start
-                rule or a bad ``scheme_start`` month; every problem is listed.
+            ValidationError: a negative amount, no payer, a weight not above 0, shares not adding
+                up to 100, an unknown start rule or a bad ``scheme_start`` month; every problem
+                is listed.
         """
         errors: list[FieldError] = []
         for name, value in (("supervisor_monthly", self.supervisor_monthly), ("director_monthly", self.director_monthly)):
@@ -106,6 +135,16 @@ class AllowanceSettings:
         for p in self.payers:
             if p.weight <= 0:
                 errors.append(FieldError("payers", f"承担方“{p.zh}”的比例应大于0", f"payer {p.en} needs a share above 0"))
+        total = sum((p.weight for p in self.payers), Decimal(0))
+        if (shares_total_100 and self.payers and all(p.weight > 0 for p in self.payers)
+                and total != SHARES_TOTAL):
+            shares = "、".join(f"{p.zh}{plain_number(p.weight)}" for p in self.payers)
+            errors.append(FieldError(
+                "payers",
+                f"各承担方的比例合计应为100%，现在是 {plain_number(total)}%（{shares}）：请改正比例，如 新区35、新城65",
+                f"the payers' shares must add up to 100%; they add up to {plain_number(total)}%: correct them, "
+                "e.g. 35 and 65",
+            ))
         if self.start_rule not in START_RULES:
             errors.append(FieldError("start_rule", f"未知的起算规则“{self.start_rule}”", f"unknown start rule '{self.start_rule}'"))
         try:
@@ -117,10 +156,12 @@ class AllowanceSettings:
         return self
 
     def to_json(self) -> str:
-        """The settings as JSON (amounts and weights as decimal strings)."""
+        """The settings as JSON (amounts and weights as plain decimal strings: ``"100"``, never
+        ``"1E+2"``)."""
         return json.dumps({
-            "supervisor_monthly": str(self.supervisor_monthly), "director_monthly": str(self.director_monthly),
-            "payers": [{"code": p.code, "zh": p.zh, "en": p.en, "weight": str(p.weight)} for p in self.payers],
+            "supervisor_monthly": plain_number(self.supervisor_monthly),
+            "director_monthly": plain_number(self.director_monthly),
+            "payers": [{"code": p.code, "zh": p.zh, "en": p.en, "weight": plain_number(p.weight)} for p in self.payers],
             "scheme_start": self.scheme_start, "start_rule": self.start_rule, "pay_end_month": self.pay_end_month,
         }, ensure_ascii=False, sort_keys=True)
 
@@ -146,7 +187,7 @@ class AllowanceSettings:
         except (InvalidOperation, KeyError, TypeError):
             raise ValidationError.single("allowance_settings", "补贴设置有误，请重新设置",
                                          "the allowance settings are damaged; set them again") from None
-        return made.validate()
+        return made.validate(shares_total_100=False)
 
 
 def load_allowance_settings(session: Session) -> AllowanceSettings:
@@ -369,7 +410,7 @@ def compute_allowances(
     Raises:
         ValidationError: ``last`` is before ``first``, or inconsistent settings.
     """
-    settings = (settings or AllowanceSettings()).validate()
+    settings = (settings or AllowanceSettings()).validate(shares_total_100=False)  # any weights split
     if last < first:
         raise ValidationError.single("to", "截止月份不能早于起始月份", "the last month cannot be before the first")
     zero = tuple(Decimal(0) for _ in settings.payers)
