@@ -129,7 +129,7 @@ def test_refusals_change_nothing(tmp_path: Path) -> None:
     key_file_of(truncated).write_bytes(key_file_of(backup).read_bytes())
     with pytest.raises(RestoreError) as refused:
         restore_backup(truncated, data, passphrase=PASSPHRASE)
-    assert "已损坏或不完整" in refused.value.message and "malformed" not in refused.value.message
+    assert "已损坏或不完整" in refused.value.message_zh and "malformed" not in refused.value.message_zh
     assert digest_of(data, passphrase=PASSPHRASE) == before
     assert not [p for p in data.iterdir() if p.name.startswith("replaced-")]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -175,6 +176,7 @@ def test_township_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     assert len(sheet_rows(load_workbook(out_xlsx)[ALL_SHEET])) == 40
     text = "".join(page.extract_text() for page in PdfReader(roster_pdf).pages)
     assert "花名册" in text
+    assert re.search(r"1[3-9]\d{9}", text), "联系电话 left empty on the roster"
     code, out, err = run(capsys, "--data-dir", str(d), "ledger", "export", "--out", str(tmp_path / "x.csv"))
     assert code == 1 and ".xlsx" in err
     allow = tmp_path / "补贴.xlsx"

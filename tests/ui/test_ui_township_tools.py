@@ -7,6 +7,7 @@ villages exchanging real bundles); synthetic people only."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -134,6 +135,7 @@ def test_roster_saved_as_pdf_through_the_print_dialog(world: SyncWorld, town_win
     text = "".join(p.extract_text() for p in PdfReader(out).pages)
     open_children = [(name, number) for name, number, closed in _register_children(world) if not closed]
     assert "花名册" in text and f"共 {len(open_children)} 人" in text
+    assert re.search(r"\d+组\d+号", text), "住址 left empty on the roster"
     for name, number in open_children:
         assert name in text and str(number) in text
     closed = [number for _name, number, closed in _register_children(world) if closed]

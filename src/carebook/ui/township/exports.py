@@ -65,12 +65,13 @@ def export_township_ledger(api: Any, path: Path, t: TaskContext) -> LedgerExport
 
 
 def _roster_data(api: Any, village_code: str | None) -> Any:
-    from carebook.documents.from_model import roster_data
+    from carebook.documents.from_model import roster_contacts, roster_data
     from carebook.model.queries.children import ChildFilter
 
     rows = api.list_children(ChildFilter(closed=False, village_code=village_code or None))
     rows.sort(key=lambda r: r.village_code or "")  # by village, by name within a village (stable)
-    return roster_data(rows, township=_unit_name(api), today=api.today())
+    contacts = api.read(roster_contacts, [r.id for r in rows])  # 联系电话 and 住址
+    return roster_data(rows, township=_unit_name(api), today=api.today(), contacts=contacts)
 
 
 def render_roster(api: Any, village_code: str | None = None) -> bytes:
