@@ -268,6 +268,8 @@ def _print_conflict(c: ConflictView, subject: tuple[str, str] | None = None) -> 
 
 def run_conflicts_resolve(args: argparse.Namespace) -> int:
     """``conflicts resolve``."""
+    from carebook.model.conflict_values import checked_decision_value
+
     value: Any = None
     if args.keep == "value":
         if args.value is None:
@@ -280,8 +282,8 @@ def run_conflicts_resolve(args: argparse.Namespace) -> int:
     try:
         with site.register.writing() as session:
             actor = str(get_value(session, ACTOR_KEY) or "")
-            if args.keep == "value":
-                value = _checked_value(session, args.id, value)
+            if args.keep == "value":  # as children update --set would take it, or refused
+                value = checked_decision_value(session, args.id, value)
             view = resolve_conflict(session, args.id, keep=args.keep, actor=actor, value=value, note=args.note)
     finally:
         site.close()
@@ -290,20 +292,6 @@ def run_conflicts_resolve(args: argparse.Namespace) -> int:
     else:
         print(msg(f"冲突 {view.id[:8]} 已处理。", f"Conflict {view.id[:8]} resolved."))
     return 0
-
-
-def _checked_value(session: Any, ref: str, value: Any) -> Any:
-    """A typed ``--value`` checked and made canonical as ``children update --set`` would
-    (:func:`carebook.model.conflict_values.clean_decided_value`: 黄色 → ``red``, lengths, dates);
-    raises ValidationError, so nothing is changed. Conflicts that take no value are left to
-    :func:`resolve_conflict` to refuse."""
-    from carebook.model.conflict_values import clean_decided_value
-    from carebook.sync.conflicts import find_conflict
-
-    row = find_conflict(session, ref)
-    if row.kind != "concurrent_edit" or row.status == "resolved" or row.field is None:
-        return value
-    return clean_decided_value(session, row.entity, row.record_id, row.field, value)
 
 
 def run_init_from_enrolment(args: argparse.Namespace) -> int:

@@ -56,6 +56,24 @@ def clean_decided_value(session: Session, entity: str, record_id: str, field: st
     return to_json_value(_by_column(entity, field, value, today))
 
 
+def checked_decision_value(session: Session, ref: str, value: Any, *, today: dt.date | None = None) -> Any:
+    """The value typed to decide conflict ``ref`` (id or prefix) with ``keep="value"``, checked
+    by :func:`clean_decided_value` for its record and field (the command line and the desktop
+    conflicts view both call this before :func:`carebook.sync.conflicts.resolve_conflict`).
+    Conflicts that take no typed value are returned unchanged for ``resolve_conflict`` to refuse.
+
+    Raises:
+        NotFoundError: no such conflict.
+        ValidationError: the value breaks the field's rule.
+    """
+    from carebook.sync.conflicts import find_conflict
+
+    row = find_conflict(session, ref)
+    if row.kind != "concurrent_edit" or row.status == "resolved" or row.field is None:
+        return value
+    return clean_decided_value(session, row.entity, row.record_id, row.field, value, today=today)
+
+
 def _spec(entity: str, field: str) -> FieldSpec | None:
     if entity == "family_member":
         return MEMBER_FIELDS.get(field)

@@ -1,6 +1,7 @@
 """The conflicts screen (冲突处理): every open sync conflict with both values side by side, for
 the supervisor to decide (issue 5 item 9). The decision is written as a recorded change, so it
-travels back to the village in the next return bundle (the sync layer's job)."""
+travels back to the village in the next return bundle (the sync layer's job). A value typed with
+"Enter a value" follows the rules of an ordinary edit of that field, or is refused."""
 
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ class ConflictsView(QWidget):
         api = self.ctx.api
         note = self.note.text().strip() or None
         conflict_id = line.id
-        (self.ctx.task(lambda t: ops.resolve(api, conflict_id, keep, value, note), self)
+        (self.ctx.task(lambda t: _resolve(api, conflict_id, keep, value, note), self)
          .success(lambda _: self._decided(line)).run())
 
     def _decided(self, line: ConflictLine) -> None:
@@ -172,3 +173,16 @@ class ConflictsView(QWidget):
         self.ctx.notify_changed(CHILDREN, SYNC)
         self.reload()
 
+
+
+def _resolve(api: Any, conflict_id: str, keep: str, value: Any, note: str | None) -> None:
+    """On the worker: a typed value is checked as an edit of the field would be (labels such as
+    黄色 become codes, lengths and dates checked:
+    :func:`carebook.model.conflict_values.checked_decision_value`, as ``carebook conflicts
+    resolve``); a refused value raises ValidationError and nothing is decided. Then
+    :func:`carebook.ui.sync.ops.resolve`."""
+    if keep == "value":
+        from carebook.model.conflict_values import checked_decision_value
+
+        value = api.read(checked_decision_value, conflict_id, value)
+    ops.resolve(api, conflict_id, keep, value, note)
