@@ -33,6 +33,7 @@ def add_printed_entrustment(reg: Register, *, child_id_number: str = CHILD_ID, n
     })
     child_id = str(child.record_id)
     drafted = reg.draft_entrustment(child_id)
-    reg.write(mark_printed, str(drafted.record_id))
+    # printed two months ago, so the tests may record signatures on any recent date
+    reg.write(mark_printed, str(drafted.record_id), printed_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=60))
     document_no = reg.read(lambda s: s.get(Entrustment, drafted.record_id).document_no)
     return child_id, str(document_no)

@@ -18,6 +18,11 @@ from carebook.model.services import reports as rep
 from model_helpers import child_values, years_before
 
 
+def _morning(day: dt.date) -> dt.datetime:
+    """9 o'clock local time on ``day``, timezone-aware (a printing time)."""
+    return dt.datetime.combine(day, dt.time(9)).astimezone()
+
+
 def left_behind(register: Register, today: dt.date, name: str = "张思远", seq: int = 10) -> str:
     """Register a left-behind child (both parents away) with an entrusted guardian."""
     values = child_values(name, years_before(today, 9), seq=seq, father__name="张伟", father__status="外出务工",
@@ -44,7 +49,7 @@ def test_lifecycle_drafted_printed_signed_expiring_expired(register: Register, t
     with pytest.raises(StateError):  # signatures only after printing
         register.write(ent.mark_signed, doc, signed_on=today, signatories=["王秀兰"], today=today)
 
-    register.write(ent.mark_printed, doc)
+    register.write(ent.mark_printed, doc, printed_at=_morning(start))
     assert register.entrustment_rows(child)[0].status == "printed"
     assert register.entrustment_overview().missing  # printed but unsigned: still missing
 
@@ -83,7 +88,7 @@ def test_expired_and_renewed(register: Register, today: dt.date) -> None:
     start = today - dt.timedelta(days=400)
     doc = register.write(ent.draft_entrustment, child, period_from=start, today=today).record_id
     assert doc is not None
-    register.write(ent.mark_printed, doc)
+    register.write(ent.mark_printed, doc, printed_at=_morning(start))
     register.write(ent.mark_signed, doc, signed_on=start, signatories=["王秀兰"], today=today)
     overview = register.entrustment_overview()
     assert [r.id for r in overview.expired] == [doc]
@@ -155,3 +160,26 @@ def test_reports_and_referrals(register: Register, today: dt.date, digest: Calla
     assert register.report_rows(open_only=True) == []
     with pytest.raises(ValidationError):
         register.write(rep.update_report, report, {"reported_at": dt.datetime.now(dt.UTC) + dt.timedelta(days=2)})
+
+
+def test_signing_date_not_before_printing(register: Register, today: dt.date, digest: Callable[[], str]) -> None:
+    """QA: a confirmation printed on a day cannot have been signed the year before; nor in the
+    future. Nothing is recorded when refused; a copy printed after signing keeps the first date."""
+    child = left_behind(register, today)
+    doc = register.write(ent.draft_entrustment, child, period_from=today - dt.timedelta(days=5), today=today).record_id
+    assert doc is not None
+    printed = today - dt.timedelta(days=3)
+    register.write(ent.mark_printed, doc, printed_at=_morning(printed))
+    before = digest()
+    for day in (printed - dt.timedelta(days=1), printed.replace(year=printed.year - 1)):
+        with pytest.raises(ValidationError, match="早于确认书的打印日期") as err:
+            register.write(ent.mark_signed, doc, signed_on=day, signatories=["王秀兰"], today=today)
+        assert err.value.field == "signed_on" and str(printed) in err.value.message_zh
+    with pytest.raises(ValidationError, match="不能晚于今天"):
+        register.write(ent.mark_signed, doc, signed_on=today + dt.timedelta(days=1), signatories=["王秀兰"], today=today)
+    assert digest() == before
+    register.write(ent.mark_signed, doc, signed_on=printed, signatories=["王秀兰"], today=today)
+    register.write(ent.mark_printed, doc)  # a copy printed today, after signing
+    register.write(ent.mark_signed, doc, signed_on=printed, signatories=["王秀兰", "张伟"], today=today)
+    row = register.entrustment_rows(child)[0]
+    assert row.status == "signed" and row.signed_on == printed

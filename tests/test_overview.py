@@ -74,7 +74,7 @@ def test_hand_built_villages(register: Register, today: dt.date) -> None:
         for cid, start, end in ((ids["a"], today - dt.timedelta(days=10), today + dt.timedelta(days=355)),
                                 (ids["g"], today - dt.timedelta(days=400), today - dt.timedelta(days=40))):
             eid = str(ent.draft_entrustment(s, cid, period_from=start, period_to=end, today=today).record_id)
-            ent.mark_printed(s, eid)
+            ent.mark_printed(s, eid, printed_at=dt.datetime.combine(start, dt.time(9)).astimezone())
             ent.mark_signed(s, eid, signed_on=start, signatories=["张建国"], today=today)
         return ids
 

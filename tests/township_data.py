@@ -87,6 +87,6 @@ def build_township(
                           (today - dt.timedelta(days=355), today + dt.timedelta(days=10)),
                           (today - dt.timedelta(days=400), today - dt.timedelta(days=35))][k % 3]
             eid = ent.draft_entrustment(s, cid, period_from=start, period_to=end, today=today).record_id
-            ent.mark_printed(s, str(eid))
+            ent.mark_printed(s, str(eid), printed_at=dt.datetime.combine(min(start, today), dt.time(9)).astimezone())
             ent.mark_signed(s, str(eid), signed_on=min(start, today), signatories=["张建国"], today=today)
     return town

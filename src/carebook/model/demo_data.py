@@ -95,8 +95,8 @@ def _entrustments(reg: Register, rng: random.Random, today: dt.date) -> None:
             except Exception:  # e.g. no guardian recorded: such a child stays listed as missing
                 continue
             doc = result.record_id or ""
-            if roll < 0.92:
-                ent.mark_printed(session, doc)
+            if roll < 0.92:  # printed on the first day of the period (signed on it or later)
+                ent.mark_printed(session, doc, printed_at=dt.datetime.combine(start, dt.time(9)).astimezone())
             if roll < 0.85:
                 signed = min(today, start + dt.timedelta(days=rng.randrange(0, 10)))
                 ent.mark_signed(session, doc, signed_on=signed,

@@ -115,9 +115,13 @@ def draft_entrustment(
     return WriteResult(ent.id, changes_of(session))
 
 
-def mark_printed(session: Session, ref: str) -> WriteResult:
+def mark_printed(session: Session, ref: str, *, printed_at: dt.datetime | None = None) -> WriteResult:
     """Record that the confirmation was printed (a drafted one becomes *printed*; printing
     again keeps the status and updates the time).
+
+    Args:
+        printed_at: when it was printed (timezone-aware; default now), for a confirmation
+            printed before it was recorded (the demo's history, tests).
 
     Raises:
         NotFoundError: no such confirmation.
@@ -126,11 +130,16 @@ def mark_printed(session: Session, ref: str) -> WriteResult:
     ent = get_entrustment(session, ref)
     if ent.status not in _ACTIVE:
         raise StateError("这份确认书已作废或已续签，不能再打印", "this confirmation was cancelled or renewed")
-    ent.printed_at = utc_now()
+    ent.printed_at = printed_at.astimezone(dt.UTC) if printed_at is not None else utc_now()
     if ent.status is EntrustmentStatus.DRAFTED:
         ent.status = EntrustmentStatus.PRINTED
     session.flush()
     return WriteResult(ent.id, changes_of(session))
+
+
+def printed_date(ent: Entrustment) -> dt.date | None:
+    """The day (this PC's local date) the confirmation was last printed, or ``None``."""
+    return ent.printed_at.astimezone().date() if ent.printed_at is not None else None
 
 
 def mark_signed(
@@ -140,10 +149,14 @@ def mark_signed(
     """Record the wet signatures: the date, who signed, and optionally the attached scan
     (an :class:`~carebook.model.attachments.Attachment` id; its SHA-256 is in the attachment).
 
+    The paper is signed after it is printed: a date before the day it was printed (local date
+    of ``printed_at``) is refused, as is a date in the future.
+
     Raises:
         NotFoundError: no such confirmation.
         StateError: not printed yet, or cancelled/renewed.
-        ValidationError: no date, a date in the future, or nobody signed.
+        ValidationError: no date, a date in the future or before the printing date, or nobody
+            signed.
     """
     today = today or dt.date.today()
     ent = get_entrustment(session, ref)
@@ -152,6 +165,16 @@ def mark_signed(
     on = clean_date(signed_on, "signed_on", today=today, label_zh="签订日期", label_en="date signed")
     if on is None:
         raise ValidationError.single("signed_on", "请填写签订日期", "the date signed is required")
+    printed_on = printed_date(ent)
+    if printed_on is not None and ent.status is EntrustmentStatus.SIGNED and ent.signed_on is not None:
+        printed_on = min(printed_on, ent.signed_on)  # a copy printed after signing: the first print counts
+    if printed_on is not None and on < printed_on:
+        raise ValidationError.single(
+            "signed_on",
+            f"签订日期{on}早于确认书的打印日期{printed_on}：确认书打印后才能签字，请填写实际签字的日期",
+            f"the date signed {on} is before the confirmation was printed ({printed_on}): it is signed "
+            "after printing, give the day it was actually signed",
+        )
     names = [n.strip() for n in signatories if n and n.strip()]
     if not names:
         raise ValidationError.single("signatories", "请填写签字人", "who signed is required")
