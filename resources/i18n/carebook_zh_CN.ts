@@ -1566,7 +1566,7 @@ The register of left-behind children and children in difficulty.</source>
     <name>RegisterPage</name>
     <message>
         <source>Search name, pinyin initials or ID number ending (Ctrl+F)</source>
-        <extracomment>Column widths of a village&apos;s register (the categories and the status share the rest). Column widths of a township&apos;s register, with the village column, read whole at 1024x768. Emitted after the id list of a search or filter arrived (number of children).</extracomment>
+        <extracomment>Column widths of a village&apos;s register (the categories and the status share the rest). Column widths of a township&apos;s register, with the village column, read whole at 1024x768 (sex, age, risk and the dates at least as wide as their texts and header in the current language). Emitted after the id list of a search or filter arrived (number of children).</extracomment>
         <translation>搜索姓名、拼音首字母或身份证号后几位（Ctrl+F）</translation>
     </message>
     <message>

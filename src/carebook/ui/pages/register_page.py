@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from carebook.model.enums import Category, RiskColour
+from carebook.model.enums import Category, RiskColour, Sex
 from carebook.ui import backend
 from carebook.ui.backend import RegisterFilter
 from carebook.ui.context import CHILDREN, VISITS, AppContext
@@ -51,8 +51,9 @@ SEARCH_DELAY_MS = 150
 #: Column widths of a village's register (the categories and the status share the rest).
 VILLAGE_WIDTHS = {COL_NAME: 90, COL_SEX: 50, COL_AGE: 50, COL_RISK: 60, COL_GUARDIAN: 90, COL_LAST_VISIT: 100,
                   COL_NEXT_VISIT: 100}
-#: Column widths of a township's register, with the village column, read whole at 1024x768.
-TOWNSHIP_WIDTHS = {COL_NAME: 80, COL_VILLAGE: 80, COL_SEX: 44, COL_AGE: 44, COL_RISK: 50, COL_GUARDIAN: 76,
+#: Column widths of a township's register, with the village column, read whole at 1024x768
+#: (sex, age, risk and the dates at least as wide as their texts and header in the current language).
+TOWNSHIP_WIDTHS = {COL_NAME: 76, COL_VILLAGE: 76, COL_SEX: 44, COL_AGE: 44, COL_RISK: 50, COL_GUARDIAN: 72,
                    COL_LAST_VISIT: 96, COL_NEXT_VISIT: 96}
 
 
@@ -188,6 +189,21 @@ class RegisterPage(Page):
         self.table.setColumnHidden(COL_VILLAGE, not shown)
         for col, width in (TOWNSHIP_WIDTHS if shown else VILLAGE_WIDTHS).items():
             self.table.setColumnWidth(col, width)
+        if shown:  # the narrow columns: as wide as their texts need (English labels are longer)
+            for col, texts in ((COL_SEX, [str(Sex.MALE.label), str(Sex.FEMALE.label)]), (COL_AGE, ["18"]),
+                               (COL_RISK, [str(c.label) for c in RiskColour]), (COL_LAST_VISIT, ["2026-12-31"]),
+                               (COL_NEXT_VISIT, ["2026-12-31"])):
+                self.table.setColumnWidth(col, max(self.table.columnWidth(col), self._text_width(col, texts)))
+
+    def _text_width(self, col: int, texts: list[str]) -> int:
+        """The width column ``col`` needs to show ``texts`` and its (bold) header whole, with the
+        cell's padding and room for the sort arrow."""
+        bold = QFont(self.table.horizontalHeader().font())
+        bold.setBold(True)
+        head = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+        cells = self.table.fontMetrics()
+        return max(QFontMetrics(bold).horizontalAdvance(head) + 20,
+                   max(cells.horizontalAdvance(t) for t in texts) + 12)
 
     def focus_search(self) -> None:
         """Put the cursor in the search box, text selected."""

@@ -58,10 +58,10 @@ def _local(utc_text: str | None) -> dt.datetime | str | None:
 def _stretch(table: QTableWidget, fit: tuple[int, ...] = ()) -> None:
     """Share the table's width between its columns instead of leaving them packed on the left
     (again after each :func:`fill_table`, which sizes them to their text); the columns in ``fit``
-    keep the width of their text."""
+    keep the width of their text once the table has rows (an empty table shares it evenly)."""
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    for column in fit:
+    for column in fit if table.rowCount() else ():
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
