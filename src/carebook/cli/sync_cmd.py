@@ -209,7 +209,7 @@ def run_conflicts_list(args: argparse.Namespace) -> int:
     """``conflicts list``: each conflict with the child's name and village, the field's label
     and both values as words (``--json``: the conflict's keys plus ``child_name`` and
     ``village_name``, ``null`` for a record of nobody's file)."""
-    from carebook.model.conflict_values import conflict_subjects
+    from carebook.sync.conflict_values import conflict_subjects
 
     def read(session: Any) -> tuple[list[ConflictView], dict[tuple[str, str], tuple[str, str]]]:
         rows = list_conflicts(session, status=None if args.all else "open")
@@ -268,7 +268,7 @@ def _print_conflict(c: ConflictView, subject: tuple[str, str] | None = None) -> 
 
 def run_conflicts_resolve(args: argparse.Namespace) -> int:
     """``conflicts resolve``."""
-    from carebook.model.conflict_values import checked_decision_value
+    from carebook.sync.conflict_values import checked_decision_value
 
     value: Any = None
     if args.keep == "value":

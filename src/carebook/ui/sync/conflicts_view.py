@@ -178,11 +178,11 @@ class ConflictsView(QWidget):
 def _resolve(api: Any, conflict_id: str, keep: str, value: Any, note: str | None) -> None:
     """On the worker: a typed value is checked as an edit of the field would be (labels such as
     黄色 become codes, lengths and dates checked:
-    :func:`carebook.model.conflict_values.checked_decision_value`, as ``carebook conflicts
+    :func:`carebook.sync.conflict_values.checked_decision_value`, as ``carebook conflicts
     resolve``); a refused value raises ValidationError and nothing is decided. Then
     :func:`carebook.ui.sync.ops.resolve`."""
     if keep == "value":
-        from carebook.model.conflict_values import checked_decision_value
+        from carebook.sync.conflict_values import checked_decision_value
 
         value = api.read(checked_decision_value, conflict_id, value)
     ops.resolve(api, conflict_id, keep, value, note)
