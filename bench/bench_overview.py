@@ -50,6 +50,7 @@ from carebook.model.services import entrustments as ent
 from carebook.model.services import reports
 from carebook.model.services.bulk import import_children, insert_visits
 from carebook.model.services.children import clean_child_input, close_child
+from carebook.model.services.derived import members_of
 from carebook.model.services.staff import add_staff
 from carebook.model.synthetic import synthetic_children_by_village, synthetic_visits
 from carebook.model.validation import age_on
@@ -100,13 +101,15 @@ def build(reg: Register, villages: int, children: int) -> float:
             close_child(s, c, "moved", today=TODAY)
         guarded = list(s.scalars(select(FamilyMember.child_id).join(Child, Child.id == FamilyMember.child_id).where(
             FamilyMember.is_entrusted_guardian.is_(True), Child.closed_reason.is_(None))))
+        # a confirmation only where the parents' situation gives a reason (draft_entrustment refuses others)
+        guarded = [cid for cid in guarded if ent.reason_from_facts(members_of(s, cid)) is not None]
         for k, cid in enumerate(guarded[::20]):
             end = TODAY + dt.timedelta(days=[300, 10, -20][k % 3])
-            eid = str(ent.draft_entrustment(s, cid, period_from=end - dt.timedelta(days=364), period_to=end,
-                                            today=TODAY).record_id)
-            ent.mark_printed(s, eid)
-            ent.mark_signed(s, eid, signed_on=min(TODAY, end - dt.timedelta(days=364)), signatories=["张建国"],
-                            today=TODAY)
+            begins = end - dt.timedelta(days=364)
+            eid = str(ent.draft_entrustment(s, cid, period_from=begins, period_to=end, today=TODAY).record_id)
+            printed = min(TODAY, begins)  # printed on the period's first day, signed the same day
+            ent.mark_printed(s, eid, printed_at=dt.datetime.combine(printed, dt.time(9)).astimezone())
+            ent.mark_signed(s, eid, signed_on=printed, signatories=["张建国"], today=TODAY)
     return time.perf_counter() - start
 
 

@@ -91,22 +91,35 @@ def test_entrustment_ticks_the_reason_the_facts_give(
     finally:
         reg.close()
     out = tmp_path / "d.pdf"
+    # both parents at home: no reason is true, so no confirmation is drafted (and none is stored)
     code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--draft",
                         "--out", str(out))
-    assert code == 0, err
-    pages = pdftotext_pages(out.read_bytes(), tmp_path)
-    assert _ticked(pages[0]) == []  # both parents at home: no reason is true, none is ticked
-    assert "□父母双方均无监护能力" in pages[0].replace("\n", "").replace(" ", "")
+    assert code == 1 and "不构成委托监护的事由" in err and "Traceback" not in err
+    assert not out.exists()
 
     # the facts change: the father leaves to work, the mother falls seriously ill
     reg = Register.open(village)
     try:
         reg.update_child(HOME_CHILD, {"father.status": "外出务工", "mother.status": "重病"})
+        assert reg.entrustment_rows(reg.child_detail(HOME_CHILD).id) == []
+    finally:
+        reg.close()
+    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--draft",
+                        "--out", str(out))
+    assert code == 0, err
+    assert _ticked(pdftotext_pages(out.read_bytes(), tmp_path)[0]) == ["一方外出务工、另一方无监护能力"]
+
+    # both come home later: printed again, the confirmation states no reason rather than an old one
+    reg = Register.open(village)
+    try:
+        reg.update_child(HOME_CHILD, {"father.status": "在家", "mother.status": "在家"})
     finally:
         reg.close()
     code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--out", str(out))
     assert code == 0, err
-    assert _ticked(pdftotext_pages(out.read_bytes(), tmp_path)[0]) == ["一方外出务工、另一方无监护能力"]
+    page = pdftotext_pages(out.read_bytes(), tmp_path)[0]
+    assert _ticked(page) == []
+    assert "□父母双方均无监护能力" in page.replace("\n", "").replace(" ", "")
 
     code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", AWAY_CHILD, "--draft",
                         "--out", str(out))

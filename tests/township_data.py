@@ -18,6 +18,7 @@ from carebook.model.services import entrustments as ent
 from carebook.model.services import reports
 from carebook.model.services.bulk import import_children, insert_visits
 from carebook.model.services.children import clean_child_input, close_child
+from carebook.model.services.derived import members_of
 from carebook.model.synthetic import synthetic_children_by_village, synthetic_visits
 
 TOWNSHIP_CODE = "610402100"
@@ -82,7 +83,9 @@ def build_township(
             select(Child.id).join(FamilyMember, FamilyMember.child_id == Child.id)
             .where(FamilyMember.is_entrusted_guardian.is_(True), Child.closed_reason.is_(None))
             .order_by(Child.id)))
-        for k, cid in enumerate(with_guardian[:9]):
+        # only where the parents' situation gives a reason (draft_entrustment refuses the others)
+        with_reason = [cid for cid in with_guardian if ent.reason_from_facts(members_of(s, cid)) is not None]
+        for k, cid in enumerate(with_reason[:9]):
             start, end = [(today - dt.timedelta(days=30), today + dt.timedelta(days=330)),
                           (today - dt.timedelta(days=355), today + dt.timedelta(days=10)),
                           (today - dt.timedelta(days=400), today - dt.timedelta(days=35))][k % 3]

@@ -48,10 +48,8 @@ from carebook.model.enums import (
     GuardianshipQuality,
     HealthStatus,
     IncomeSource,
-    ParentStatus,
     ReferralAgency,
     ReferralStatus,
-    Relation,
     ReportStatus,
     RiskColour,
     SchoolingStage,
@@ -68,7 +66,7 @@ from carebook.model.reports import MandatoryReport
 from carebook.model.reports import Referral as ModelReferral
 from carebook.model.services.children import find_child
 from carebook.model.services.derived import members_of
-from carebook.model.services.entrustments import effective_status, get_entrustment
+from carebook.model.services.entrustments import effective_status, get_entrustment, reason_from_facts
 from carebook.model.settings import load_settings
 from carebook.model.staff import Staff
 from carebook.model.visits import Visit
@@ -76,12 +74,6 @@ from carebook.model.visits import Visit
 # A parent who cannot care for the child (无监护能力) for the confirmation's 委托事由: ill,
 # disabled, detained, missing, dead, guardianship revoked or deported (DOMAIN.md). At home,
 # divorced and not caring, unknown or not recorded give no reason.
-_CANNOT_CARE = frozenset({
-    ParentStatus.SERIOUSLY_ILL, ParentStatus.SEVERELY_DISABLED, ParentStatus.IN_PRISON,
-    ParentStatus.IN_DRUG_REHAB, ParentStatus.DEPRIVED_OF_LIBERTY, ParentStatus.MISSING,
-    ParentStatus.DECEASED, ParentStatus.DECLARED_MISSING_OR_DEAD, ParentStatus.GUARDIANSHIP_REVOKED,
-    ParentStatus.DEPORTED,
-})
 _METHODS = {VisitMethod.HOME: "入户", VisitMethod.PHONE: "电话", VisitMethod.SCHOOL: "学校"}
 
 
@@ -170,33 +162,17 @@ def _parents(members: Sequence[FamilyMember]) -> tuple[PersonInfo, ...]:
     )
 
 
+def _form_reason(members: Sequence[FamilyMember]) -> EntrustmentReason | None:
+    """The reason box to tick: :func:`~carebook.model.services.entrustments.reason_from_facts`
+    of the parents' recorded situation, or None (every box left empty)."""
+    reason = reason_from_facts(members)
+    return None if reason is None else EntrustmentReason(reason.code)
+
+
 def _guardian(members: Sequence[FamilyMember]) -> FamilyMember | None:
     return next((m for m in members if m.is_entrusted_guardian), None)
 
 
-def reason_from_facts(members: Sequence[FamilyMember]) -> EntrustmentReason | None:
-    """The 委托事由 the parents' recorded situation gives, or None when it gives none.
-
-    Both working away: 父母双方外出务工; one away and the other unable to care (ill, disabled,
-    detained, missing, dead, …): 一方外出务工、另一方无监护能力; both unable: 父母双方均无监护
-    能力. A parent at home, of unknown situation, or not recorded at all gives no reason: the
-    form is then printed with every reason box empty, for the director to tick by hand, rather
-    than with a guess (a confirmation is signed: what it states must be true).
-    """
-    status: dict[Relation, ParentStatus | None] = {}
-    for m in members:
-        if m.relation in (Relation.FATHER, Relation.MOTHER) and not m.is_entrusted_guardian:
-            status.setdefault(m.relation, m.status)
-    father, mother = status.get(Relation.FATHER), status.get(Relation.MOTHER)
-    away = [p is ParentStatus.WORKING_AWAY for p in (father, mother)]
-    cannot = [p in _CANNOT_CARE for p in (father, mother)]
-    if all(away):
-        return EntrustmentReason.BOTH_AWAY
-    if (away[0] and cannot[1]) or (away[1] and cannot[0]):
-        return EntrustmentReason.ONE_AWAY_OTHER_INCAPABLE
-    if all(cannot):
-        return EntrustmentReason.BOTH_INCAPABLE
-    return None
 
 
 def latest_entrustment(session: Session, child_id: str) -> Entrustment | None:
@@ -251,7 +227,7 @@ def entrustment_data(
         parents=parents,
         guardian=person(guardian),
         # the reason the facts give now, not the one guessed at drafting (issue: a false 委托事由)
-        reason=reason_from_facts(members),
+        reason=_form_reason(members),  # the facts at print time, never a guess
         period_from=ent.period_from,
         period_to=ent.period_to,
         reason_note="",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, select
@@ -62,14 +63,38 @@ def new_document_no(org_code: str, on: dt.date) -> str:
     return f"WT-{org_code}-{on:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def _guess_reason(members: list[FamilyMember]) -> EntrustmentReason:
-    status = {m.relation: m.status for m in members if not m.is_entrusted_guardian}
-    away = [status.get(r) is ParentStatus.WORKING_AWAY for r in (Relation.FATHER, Relation.MOTHER)]
+_CANNOT_CARE = frozenset({
+    ParentStatus.SERIOUSLY_ILL, ParentStatus.SEVERELY_DISABLED, ParentStatus.IN_PRISON,
+    ParentStatus.IN_DRUG_REHAB, ParentStatus.DEPRIVED_OF_LIBERTY, ParentStatus.MISSING,
+    ParentStatus.DECEASED, ParentStatus.DECLARED_MISSING_OR_DEAD, ParentStatus.GUARDIANSHIP_REVOKED,
+    ParentStatus.DEPORTED,
+})
+
+
+def reason_from_facts(members: Sequence[FamilyMember]) -> EntrustmentReason | None:
+    """The 委托事由 the parents' recorded situation gives, or None when it gives none.
+
+    Both working away: 父母双方外出务工; one away and the other unable to care (ill, disabled,
+    detained, missing, dead, …): 一方外出务工、另一方无监护能力; both unable: 父母双方均无监护
+    能力. A parent at home, of unknown situation, or not recorded at all gives no reason: the
+    form is then printed with every reason box empty, for the director to tick by hand, rather
+    than with a guess (a confirmation is signed: what it states must be true).
+    """
+    status: dict[Relation, ParentStatus | None] = {}
+    for m in members:
+        if m.relation in (Relation.FATHER, Relation.MOTHER) and not m.is_entrusted_guardian:
+            status.setdefault(m.relation, m.status)
+    father, mother = status.get(Relation.FATHER), status.get(Relation.MOTHER)
+    away = [p is ParentStatus.WORKING_AWAY for p in (father, mother)]
+    cannot = [p in _CANNOT_CARE for p in (father, mother)]
     if all(away):
         return EntrustmentReason.BOTH_AWAY
-    if any(away):
+    if (away[0] and cannot[1]) or (away[1] and cannot[0]):
         return EntrustmentReason.ONE_AWAY_OTHER_INCAPABLE
-    return EntrustmentReason.BOTH_INCAPABLE
+    if all(cannot):
+        return EntrustmentReason.BOTH_INCAPABLE
+    return None
+
 
 
 def draft_entrustment(
@@ -78,13 +103,14 @@ def draft_entrustment(
     guardian_id: str | None = None, today: dt.date | None = None,
 ) -> WriteResult:
     """Draft a confirmation for a child: the entrusted guardian (default: the child's),
-    the parents who are away, the reason (guessed from the parents' situation when not given)
-    and the period (default: today for one year).
+    the parents who are away, the reason (from the parents' recorded situation when not given,
+    :func:`reason_from_facts`) and the period (default: today for one year).
 
     Raises:
         NotFoundError: no such child.
         StateError: the child's file is closed.
-        ValidationError: no entrusted guardian recorded, or the period ends before it starts.
+        ValidationError: no entrusted guardian recorded, the period ends before it starts, or
+            no reason was given and the parents' situation gives none.
     """
     today = today or dt.date.today()
     child = find_child(session, child_ref)
@@ -107,7 +133,15 @@ def draft_entrustment(
     if end <= start:
         raise ValidationError.single("period_to", "委托截止日期应晚于起始日期", "the period must end after it starts")
     parents = [m.id for m in members if not m.is_entrusted_guardian and m.relation.is_parent and m.name]
-    chosen = EntrustmentReason.parse(reason, "reason") if reason else _guess_reason(members)
+    chosen = EntrustmentReason.parse(reason, "reason") if reason else reason_from_facts(members)
+    if chosen is None:
+        raise ValidationError.single(
+            "reason",
+            "父母的情况（在家、情况不详或没有登记）不构成委托监护的事由：请先在档案里登记父母外出务工或无监护能力的情况，"
+            "或明确选择委托事由",
+            "the parents' recorded situation (at home, unknown or not recorded) gives no reason for an entrustment: "
+            "record that they work away or cannot care for the child first, or choose the reason",
+        )
     ent = Entrustment(child_id=child.id, document_no=new_document_no(get_installation(session).org_code, today),
                       reason=chosen, guardian_id=guardian.id, parent_ids=parents, period_from=start, period_to=end)
     session.add(ent)
