@@ -86,6 +86,10 @@ def test_cli_history_and_audit(register: Register, tmp_path: Path, monkeypatch: 
     changes = json.loads(capsys.readouterr().out)
     assert any(c["op"] == "update" and c["field"] == "risk_colour" and c["new"] == "red" for c in changes)
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
+    # --pdf alone writes the PDF and says so in one line (the text listing is for the screen)
+    assert main(["--data-dir", str(data_dir), "history", values["id_number"], "--pdf", str(tmp_path / "h2.pdf")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "h2.pdf" in out and (tmp_path / "h2.pdf").read_bytes().startswith(b"%PDF")
     assert main(["--data-dir", str(data_dir), "audit", "--json"]) == 0
     [event] = json.loads(capsys.readouterr().out)
     assert event["record_id"] == report_id and event["action"] == "open_report"

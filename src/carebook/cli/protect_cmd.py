@@ -326,8 +326,12 @@ def run_history(args: argparse.Namespace) -> int:
         data = history_data(reg, args.child)
     finally:
         reg.close()
-    if args.pdf:
-        write_history(data, Path(args.pdf).expanduser())
+    if args.pdf:  # the printable history only (the text listing is for the screen)
+        path = Path(args.pdf).expanduser()
+        write_history(data, path)
+        if not args.json:
+            print(msg(f"已写入 {path}（{len(data.entries)} 条记录）", f"written: {path} ({len(data.entries)} entries)"))
+            return 0
     if args.json:
         print_json([{"at_utc": e.at_utc, "actor": e.actor, "origin": e.origin, "entity": e.entity,
                      "record_id": e.record_id, "op": e.op, "field": e.field, "old": e.old, "new": e.new}
