@@ -161,6 +161,17 @@ def test_header_row_can_be_given() -> None:
     assert table.header_row_number == 3 and len(table.rows) == 40
 
 
+def test_a_wrong_header_row_or_a_sheet_of_a_csv_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(CarebookError) as caught:
+        read_ledger(SAMPLE, header_row=99)
+    assert "第 99 行不是表头" in caught.value.message_zh and "--header-row" in caught.value.message_zh
+    csv_file = tmp_path / "台账.csv"
+    csv_file.write_text("姓名,身份证号,性别\n", encoding="utf-8")
+    with pytest.raises(CarebookError) as caught:
+        read_ledger(csv_file, sheet="不存在")
+    assert "CSV" in caught.value.message_zh and "--sheet" in caught.value.message_zh
+
+
 # ---------------------------------------------------------------------------------------------
 # Column wordings
 

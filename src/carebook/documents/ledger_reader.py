@@ -518,8 +518,10 @@ def read_ledger(
         named = [s for s in sheets if s[0] == sheet]
         if not named:
             raise LedgerFileError(
-                f"文件中没有名为“{sheet}”的工作表（有：{'、'.join(s[0] for s in sheets)}）",
-                f"The workbook has no sheet named '{sheet}' (it has: {', '.join(s[0] for s in sheets)})",
+                f"文件中没有名为“{sheet}”的工作表（有：{'、'.join(s[0] for s in sheets)}）"
+                if path.suffix.lower() != ".csv" else f"{path.name} 是 CSV 文件，没有工作表：请去掉 --sheet",
+                f"The workbook has no sheet named '{sheet}' (it has: {', '.join(s[0] for s in sheets)})"
+                if path.suffix.lower() != ".csv" else f"{path.name} is a CSV file without sheets: leave out --sheet",
             )
         sheets = named
 
@@ -528,6 +530,13 @@ def read_ledger(
         heading = _find_heading(grid, header_row)
         if heading is not None and (found is None or heading.score > found[2].score):
             found = (name, grid, heading)
+    if found is None and header_row is not None:
+        raise LedgerFileError(
+            f"{path.name} 的第 {header_row} 行不是表头（应有“姓名”“身份证号”“性别”等列名）。"
+            "请检查 --header-row 给的行号，或去掉它让程序自己找",
+            f"Row {header_row} of {path.name} is not a heading row (姓名, 身份证号, 性别 …). Check the "
+            "row number given with --header-row, or leave it out to let Carebook find it",
+        )
     if found is None:
         raise LedgerFileError(
             f"在 {path.name} 的前 {HEADER_SEARCH_ROWS} 行找不到表头（如“姓名”“身份证号”“性别”）。"
