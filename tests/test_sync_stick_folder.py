@@ -80,6 +80,20 @@ def test_a_village_imports_the_township_stick_folder_and_skips_the_other_village
                 (only / r.paths[0].name).write_bytes(r.paths[0].read_bytes())
         assert main(["--data-dir", str(tmp_path / "village2"), "bundle", "import", str(only)]) == 1
         assert "不是发给本村这台电脑" in capsys.readouterr().err
+        # the township given back its own bundle for a village: take it to that village
+        world.township.close()
+        assert main(["--data-dir", str(tmp_path / "township"), "bundle", "import", str(other)]) == 1
+        err = capsys.readouterr().err
+        assert f"第2村（{village_code(1)}）" in err and "乡镇导出给村的同步包" in err and "带到那个村的电脑" in err
+        # a village given a village's bundle for the township: give it to the supervisor
+        up = tmp_path / "up"
+        up.mkdir()
+        assert main(["--data-dir", str(tmp_path / "village0"), "bundle", "export", "--to", str(up)]) == 0
+        capsys.readouterr()
+        [mine_up] = list(up.glob("*.cbk"))
+        assert main(["--data-dir", str(tmp_path / "village1"), "bundle", "import", str(mine_up)]) == 1
+        err = capsys.readouterr().err
+        assert "村里导出给乡镇的同步包" in err and "交给乡镇儿童督导员" in err
 
     finally:
         world.township.close()

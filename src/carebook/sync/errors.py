@@ -9,6 +9,8 @@ what happened and what to do. All derive from :class:`SyncError`, itself a
 
 from __future__ import annotations
 
+import re
+
 from carebook.model.errors import CarebookError
 
 
@@ -137,6 +139,17 @@ class WrongRecipientError(BundleError):
         self.recipient_key_id = recipient_key_id
         self.at_village = at_village
         self.recipient = recipient
+        code = re.search(r"\d{9,12}", recipient)
+        for_township = code is not None and len(code.group()) == 9  # GB/T 2260 + 3: a township's code
+        for_village = code is not None and len(code.group()) == 12
+        if at_village and for_township:
+            super().__init__(
+                f"这个同步包是发给 {recipient} 的（村里导出给乡镇的同步包），不是发给本村这台电脑的，已拒绝导入，"
+                "没有改动任何数据。请把它交给乡镇儿童督导员，在乡镇的电脑上导入。",
+                f"This bundle is for {recipient} (a village's bundle for the township), not for this village PC; "
+                "it was refused and nothing was imported. Give it to the township's child supervisor.",
+            )
+            return
         if at_village:
             who_zh, who_en = (recipient, recipient) if recipient else ("另一台电脑（别的村或乡镇）", "another computer")
             super().__init__(
@@ -146,6 +159,14 @@ class WrongRecipientError(BundleError):
                 f"This bundle is for {who_en}, not for this village PC; it was refused and nothing was imported. "
                 "Take it to that village's PC. If this PC is a replacement, ask the supervisor to import its first "
                 "bundle and then export again for this village.",
+            )
+            return
+        if for_village:
+            super().__init__(
+                f"这个同步包是发给 {recipient} 的（乡镇导出给村的同步包），不是发给本机的，已拒绝导入，没有改动任何数据。"
+                "请把它带到那个村的电脑上导入。",
+                f"This bundle is for {recipient} (the township's bundle for a village), not for this PC; it was "
+                "refused and nothing was imported. Take it to that village's PC.",
             )
             return
         who_zh = f"{recipient}（另一台电脑）" if recipient else "另一个乡镇（另一台电脑）"
