@@ -105,7 +105,7 @@ def test_bad_input_records_nothing(village: tuple[Path, str, str], tmp_path: Pat
     cases = [
         ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(fake)], "不是有效的 PDF"),
         ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(text_file)], "不是 PDF、JPG 或 PNG"),
-        ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(tmp_path / "nope.png")], "无法读取"),
+        ([document_no, "--date", "2026-11-20", "--signatory", "王", "--scan", str(tmp_path / "nope.png")], "无法读取文件 nope.png：找不到这个文件"),
         ([document_no, "--date", "2999-01-01", "--signatory", "王"], "签订日期"),
         ([document_no, "--date", "2026-11-20", "--signatory", " "], "签字人"),
         (["WT-NOPE", "--date", "2026-11-20", "--signatory", "王"], "找不到"),

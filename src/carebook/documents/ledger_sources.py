@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 from typing import Any, Final
 
-from carebook.model.errors import CarebookError
+from carebook.model.errors import CarebookError, os_error_text
 
 XLSX_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
@@ -40,8 +40,8 @@ def _read_head(path: Path) -> bytes:
         ) from None
     except OSError as exc:
         raise LedgerFileError(
-            f"无法打开文件 {path}：{exc.strerror or exc}",
-            f"Cannot open the file {path}: {exc.strerror or exc}",
+            f"无法打开文件 {path}：{os_error_text(exc)[0]}",
+            f"Cannot open the file {path}: {os_error_text(exc)[1]}",
         ) from None
 
 
@@ -67,8 +67,8 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
         handle = path.open("rb")  # a handle, not a name: openpyxl would refuse a ".csv" name
     except OSError as exc:
         raise LedgerFileError(
-            f"无法打开文件 {path}：{exc.strerror or exc}",
-            f"Cannot open the file {path}: {exc.strerror or exc}",
+            f"无法打开文件 {path}：{os_error_text(exc)[0]}",
+            f"Cannot open the file {path}: {os_error_text(exc)[1]}",
         ) from None
     with handle:
         try:
@@ -136,8 +136,8 @@ def _csv_rows(path: Path) -> tuple[list[tuple[Any, ...]], str]:
         data = path.read_bytes()
     except OSError as exc:
         raise LedgerFileError(
-            f"无法读取文件 {path}：{exc.strerror or exc}",
-            f"Cannot read the file {path}: {exc.strerror or exc}",
+            f"无法读取文件 {path}：{os_error_text(exc)[0]}",
+            f"Cannot read the file {path}: {os_error_text(exc)[1]}",
         ) from None
     text, encoding = decode_csv_bytes(data)
     head = "\n".join(text.splitlines()[:30])

@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
 from carebook.model.attachments import Attachment
-from carebook.model.errors import CarebookError, NotFoundError
+from carebook.model.errors import CarebookError, NotFoundError, os_error_text
 from carebook.model.recording import WriteResult, changes_of
 from carebook.model.settings import get_value, set_value
 
@@ -343,7 +343,8 @@ def _read_source(source: Path) -> bytes:
             raise CarebookError(f"文件太大（{size // 1048576} MB），附件最大50 MB", "the file is larger than 50 MB")
         return source.read_bytes()
     except OSError as exc:
-        raise CarebookError(f"无法读取文件 {source.name}：{exc.strerror}", f"cannot read {source.name}") from None
+        zh, en = os_error_text(exc)
+        raise CarebookError(f"无法读取文件 {source.name}：{zh}", f"cannot read {source.name}: {en}") from None
 
 
 def check_scan(source: Path) -> None:
