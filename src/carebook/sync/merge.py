@@ -512,13 +512,14 @@ def _materialise(
         by_entity.setdefault(entity, []).append(rid)
     for entity, ids in by_entity.items():
         table = columns_of(entity).table
+        names = set(table.c.keys())
         wanted: set[str] = {"id"}
         for rid in ids:
             touched_fields = fields.get((entity, rid))
             if touched_fields is None:
-                wanted = set(table.c.keys())
+                wanted = names
                 break
-            wanted |= touched_fields & set(table.c.keys())
+            wanted |= touched_fields & names
         selected = [c.key for c in table.columns if c.key in wanted]
         at = selected.index("id")
         for row in select_in(session, table, selected, "id", ids):
