@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from carebook.sync.conflicts import (
 from carebook.sync.exchange import (
     ExportResult,
     ImportResult,
+    RefusedBundle,
     SkippedBundle,
     SyncSite,
     export_bundles,
@@ -139,25 +141,34 @@ def run_import(args: argparse.Namespace) -> int:
     files = bundle_files_of(args.files)
     several = len(group_bundle_paths(files)) > 1
     skipped: list[SkippedBundle] = []
+    refused: list[RefusedBundle] = []
     site = open_site(args)
     try:
-        if several:  # a folder or several files: skip those addressed to another PC, import the rest
-            outcome = import_bundles_skipping(site, files, backup=not args.no_backup)
-            results, skipped = outcome.results, outcome.skipped
+        if several:  # a folder or several files: skip those addressed to another PC, import the rest,
+            # and a damaged one does not stop the others (it is named, and the exit code is 1)
+            outcome = import_bundles_skipping(site, files, backup=not args.no_backup, keep_going=True)
+            results, skipped, refused = outcome.results, outcome.skipped, outcome.refused
         else:
             results = import_bundles(site, files, backup=not args.no_backup)
     except IntegrityError as exc:  # last resort: the merge parks the collisions it foresees
         raise refused_merge(exc) from None
     finally:
         site.close()
-    if args.json:  # a bundle skipped as another PC's: an item with "skipped": true after the imported ones
+    if args.json:  # skipped (another PC's) and refused bundles: items after the imported ones
         print_json([{**r.to_json(), "skipped": False} for r in results]
-                   + [{**s.to_json(), "skipped": True} for s in skipped])
-        return 0
+                   + [{**s.to_json(), "skipped": True} for s in skipped]
+                   + [{**f.to_json(), "skipped": False, "refused": True} for f in refused])
+        return 1 if refused else 0
     for r in results:
         _print_import(r)
     for s in skipped:
         print(msg(s.message_zh, s.message_en))
+    for f in refused:
+        print(msg(f"未导入 {f.message_zh}", f"Not imported: {f.message_en}"), file=sys.stderr)
+    if refused:
+        print(msg(f"{len(refused)} 个同步包没有导入（见上），其余的已导入。", f"{len(refused)} bundle(s) not imported "
+                  "(see above); the others were imported."), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -26,6 +26,7 @@ from carebook.model import migrations
 from carebook.model.attachment_store import AttachmentStore
 from carebook.model.db import Database, backup_database, default_backup_name, open_database
 from carebook.model.enums import Role
+from carebook.model.errors import CarebookError
 from carebook.model.installation import Installation, get_installation
 from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.register import Register
@@ -405,42 +406,86 @@ class SkippedBundle:
                 "recipient_name": self.recipient_name or None, "message": self.message_zh}
 
 
+@dataclass(frozen=True)
+class RefusedBundle:
+    """未导入的同步包: a bundle of a folder (or multi-file) import refused for another reason than
+    its addressee (damaged, truncated, forged, from a retired PC …): its file(s) and the refusal
+    (nothing of it was imported)."""
+
+    paths: list[Path]
+    error: CarebookError
+
+    @property
+    def message_zh(self) -> str:
+        """``文件名：原因`` in Chinese."""
+        return f"{self.paths[0].name}：{self.error.message_zh}"
+
+    @property
+    def message_en(self) -> str:
+        """``file name: reason`` in English."""
+        return f"{self.paths[0].name}: {self.error.message_en}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"files": [str(p) for p in self.paths], "message": self.message_zh}
+
+
 @dataclass
 class ImportOutcome:
-    """What :func:`import_bundles_skipping` did: the bundles imported (or found imported before)
-    and those skipped as addressed to another installation, each in the order given."""
+    """What :func:`import_bundles_skipping` did: the bundles imported (or found imported before),
+    those skipped as addressed to another installation, and (with ``keep_going``) those refused,
+    each in the order given."""
 
     results: list[ImportResult] = field(default_factory=list)
     skipped: list[SkippedBundle] = field(default_factory=list)
+    refused: list[RefusedBundle] = field(default_factory=list)
+
+
+def skipped_bundle(site: SyncSite, paths: Sequence[Path]) -> SkippedBundle:
+    """The note for a bundle (its file(s) ``paths``) refused as addressed to another installation
+    (:class:`WrongRecipientError`) in a folder import: whom it is for, from its file name
+    (``…-to<code>.cbk``) and the unit of that code when this register knows it."""
+    group = list(paths)
+    with site.register.reading() as session:
+        code = recipient_code_of_name(group[0].name) or ""
+        unit = session.get(OrgUnit, unit_id_for_code(code)) if code else None
+        name = unit.name if unit is not None else ""
+    who_zh = f"{name}（{code}）" if name else (code or "另一台电脑")
+    who_en = f"{name} ({code})" if name else (code or "another computer")
+    return SkippedBundle(group, code, name, f"{group[0].name}：这个同步包是发给 {who_zh} 的，已跳过。",
+                         f"{group[0].name}: this bundle is for {who_en}; skipped.")
 
 
 def import_bundles_skipping(site: SyncSite, paths: Sequence[Path], *, backup: bool = True,
-                            now: datetime | None = None) -> ImportOutcome:
+                            now: datetime | None = None, keep_going: bool = False) -> ImportOutcome:
     """Import the bundles among ``paths`` (a folder's files, or several files given at once, e.g.
     the township's stick with one bundle per village), skipping each bundle addressed to another
     installation (:class:`WrongRecipientError`) with a note, and importing the rest in order.
 
-    Raises any other refusal as :func:`import_bundles` does (bundles before it stay imported), and
-    the first :class:`WrongRecipientError` when every bundle was addressed elsewhere (nothing here
-    to import: the user brought the wrong stick)."""
+    Without ``keep_going`` any other refusal is raised as :func:`import_bundles` does (bundles
+    before it stay imported); with it, a refused bundle (damaged, truncated, forged …: nothing of
+    it imported) is listed in ``refused`` with its file name and the others are still imported.
+    When no bundle was imported, the first refusal is raised either way (for a folder whose every
+    bundle was addressed elsewhere: the first :class:`WrongRecipientError`, the wrong stick)."""
     outcome = ImportOutcome()
-    refused: list[tuple[list[Path], WrongRecipientError]] = []
+    elsewhere: list[tuple[list[Path], WrongRecipientError]] = []
+    first_refusal: CarebookError | None = None
     for group in group_bundle_paths(paths):
         try:
             outcome.results.append(import_bundle(site, group, backup=backup, now=now))
         except WrongRecipientError as exc:
-            refused.append((list(group), exc))
-    if refused and not outcome.results:
-        raise refused[0][1]
-    with site.register.reading() as session:  # names known after the imports (org units arrive with them)
-        for group, _exc in refused:
-            code = recipient_code_of_name(group[0].name) or ""
-            unit = session.get(OrgUnit, unit_id_for_code(code)) if code else None
-            name = unit.name if unit is not None else ""
-            who_zh = f"{name}（{code}）" if name else (code or "另一台电脑")
-            who_en = f"{name} ({code})" if name else (code or "another computer")
-            outcome.skipped.append(SkippedBundle(group, code, name, f"{group[0].name}：这个同步包是发给 {who_zh} 的，已跳过。",
-                                                 f"{group[0].name}: this bundle is for {who_en}; skipped."))
+            elsewhere.append((list(group), exc))
+        except CarebookError as exc:
+            if not keep_going:
+                raise
+            first_refusal = first_refusal or exc
+            outcome.refused.append(RefusedBundle(list(group), exc))
+    if not outcome.results:
+        if first_refusal is not None:
+            raise first_refusal
+        if elsewhere:
+            raise elsewhere[0][1]
+    outcome.skipped.extend(skipped_bundle(site, group) for group, _exc in elsewhere)
     return outcome
 
 

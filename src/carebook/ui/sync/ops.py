@@ -285,27 +285,15 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
 
 def _skipped_lines(site: Any, mine: list[list[Path]], elsewhere: list[list[Path]]) -> list[ImportLine | None]:
     """The ``skipped`` line of each bundle of ``elsewhere`` (refused as addressed to another PC)
-    in the words of ``bundle import FOLDER``: the sync layer's
-    :func:`carebook.sync.exchange.import_bundles_skipping` decides and words them, given them
-    with the smallest bundle of ``mine`` (imported already: found imported before, nothing
-    changed, no backup; it is there because the function refuses a set in which no bundle is
-    for this PC). ``None`` for a bundle it did not report as skipped (its refusal stands)."""
-    from carebook.sync.exchange import import_bundles_skipping
+    in the words of ``bundle import FOLDER`` (:func:`carebook.sync.exchange.skipped_bundle`).
+    ``mine`` (the bundles that were for this PC) is not needed to word them; it is kept for the
+    caller's rule (skipped only when some bundle was for this PC)."""
+    from carebook.sync.exchange import skipped_bundle
 
-    anchor = min(mine, key=lambda g: sum(p.stat().st_size for p in g if p.exists()))
-    from carebook.sync.merge import merge_refusals
-
-    try:
-        with merge_refusals():
-            outcome = import_bundles_skipping(site, [*anchor, *(p for g in elsewhere for p in g)], backup=False)
-    except CarebookError:
-        return [None] * len(elsewhere)
-    notes = {tuple(s.paths): s for s in outcome.skipped}
     out: list[ImportLine | None] = []
     for group in elsewhere:
-        skipped = notes.get(tuple(group))
-        out.append(None if skipped is None else ImportLine(
-            "、".join(p.name for p in group), "skipped", msg(skipped.message_zh, skipped.message_en), []))
+        note = skipped_bundle(site, group)
+        out.append(ImportLine("、".join(p.name for p in group), "skipped", msg(note.message_zh, note.message_en), []))
     return out
 
 
