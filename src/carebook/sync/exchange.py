@@ -187,15 +187,21 @@ def create_enrolment_file(site: SyncSite, *, village_code: str, village_name: st
     """Make the enrolment file for one village and keep its one-time secret here (township).
 
     ``out`` is a directory (the file is named ``enrol-<village code>.cbe``) or a file path.
-    Written atomically and verified (:func:`carebook.sync.atomic_files.write_files_atomically`).
+    Written atomically and verified (:func:`carebook.sync.atomic_files.write_files_atomically`)
+    before the enrolment is recorded, so a refused write records nothing. The command line and
+    the desktop go through :mod:`carebook.sync.enrolment_issue`, which also checks the request.
     """
     inst = site.installation()
     enrolment = create_enrolment(site.keys(), township_code=inst.org_code, township_name=inst.org_name,
                                  village_code=village_code, village_name=village_name, valid_for=valid_for, now=now)
-    with site.register.sessions() as session, session.begin():
-        save_pending_enrolment(session, enrolment.pending())
     directory, name = (out, f"enrol-{village_code}.cbe") if out.is_dir() else (out.parent, out.name)
     write_files_atomically(directory, [(name, encode_enrolment(enrolment, code))])
+    try:  # recorded only once the file is written: a failed write leaves nothing issued
+        with site.register.sessions() as session, session.begin():
+            save_pending_enrolment(session, enrolment.pending())
+    except BaseException:
+        (directory / name).unlink(missing_ok=True)
+        raise
     return enrolment
 
 
