@@ -75,3 +75,17 @@ def window(ctx: AppContext, qtbot: object, monkeypatch: pytest.MonkeyPatch) -> I
     ctx.tasks.wait_idle()
     yield win
     ctx.tasks.wait_idle()
+
+
+@pytest.fixture(autouse=True)
+def _close_stray_message_boxes() -> Iterator[None]:
+    """Close the message boxes a test left open (``show_message`` opens them non-blocking), so
+    the next test in this process starts without another test's dialog on screen."""
+    yield
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    if QApplication.instance() is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox) and widget.isVisible():
+            widget.close()
