@@ -108,6 +108,18 @@ class SyncWorld:
         """Import ``paths`` at ``site`` (no backups, for speed)."""
         import_bundles(site, paths, backup=False)
 
+    def sync_round(self) -> None:
+        """Every village sends to the township; the township answers every village (one folder
+        per round on the stick, each return bundle imported by the village it is for)."""
+        for village in self.villages:
+            self.deliver(self.township, self.export(village))
+        self._counter[0] += 1
+        folder = self.stick / f"ret{self._counter[0]:04d}"
+        folder.mkdir()
+        for result in export_bundles(self.township, folder):
+            village = next(v for v in self.villages if v.installation().org_code == result.peer_code)
+            self.deliver(village, result.paths)
+
     def import_ledger(self, village: SyncSite, n: int, seed: int) -> list[str]:
         """The village imports a ledger of ``n`` synthetic children with a last visit each
         (bulk path, as the ledger importer does); returns the new child ids."""

@@ -11,7 +11,6 @@ the township changed the same fields of a child between two syncs):
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +19,7 @@ import pytest
 from carebook.cli.main import main
 from carebook.model import keys
 from carebook.sync.conflicts import list_conflicts
-from carebook.sync.exchange import export_bundles, import_bundles
-from sync_world import PASSPHRASE, SyncWorld, build_world
-
-
-def _round(world: SyncWorld) -> None:
-    for village in world.villages:
-        import_bundles(world.township, world.export(village), backup=False)
-    folder = world.stick / f"ret{time.monotonic_ns()}"
-    folder.mkdir()
-    for result in export_bundles(world.township, folder):
-        village = next(v for v in world.villages if v.installation().org_code == result.peer_code)
-        import_bundles(village, result.paths, backup=False)
+from sync_world import PASSPHRASE, build_world
 
 
 @pytest.fixture
@@ -42,11 +30,11 @@ def township(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str
     try:
         village, town = world.villages[0], world.township
         world.import_ledger(village, 2, seed=11)
-        _round(world)
+        world.sync_round()
         cid = village.register.child_ids()[0]
         village.register.update_child(cid, {"risk_colour": "蓝色", "school_grade": "三年级"})
         town.register.update_child(cid, {"risk_colour": "绿色", "school_grade": "四年级"})
-        _round(world)
+        world.sync_round()
         assert len(town.register.read(list_conflicts)) == 2
         name = str(town.register.child_detail(cid).fields["name"])
     finally:

@@ -9,27 +9,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import time
 from pathlib import Path
 from typing import Any
 
 from carebook.sync.conflicts import list_conflicts
-from carebook.sync.exchange import export_bundles, import_bundles
 from carebook.ui import errors as ui_errors
 from carebook.ui.app import make_context
 from carebook.ui.i18n import install_language
 from carebook.ui.sync.conflicts_view import ConflictsView
 from carebook.ui.sync.ops import attach_database
-from sync_world import SyncWorld, build_world
-
-
-def _round(world: SyncWorld) -> None:
-    for village in world.villages:
-        import_bundles(world.township, world.export(village), backup=False)
-    folder = world.stick / f"ret{time.monotonic_ns()}"
-    folder.mkdir()
-    for result in export_bundles(world.township, folder):
-        import_bundles(world.villages[0], result.paths, backup=False)
+from sync_world import build_world
 
 
 def test_a_typed_value_is_checked_like_an_edit(tmp_path: Path, qapp: Any, qtbot: Any) -> None:
@@ -37,11 +26,11 @@ def test_a_typed_value_is_checked_like_an_edit(tmp_path: Path, qapp: Any, qtbot:
     try:
         village, town = world.villages[0], world.township
         world.import_ledger(village, 2, seed=21)
-        _round(world)
+        world.sync_round()
         cid = village.register.child_ids()[0]
         village.register.update_child(cid, {"risk_colour": "蓝色", "school_grade": "三年级"})
         town.register.update_child(cid, {"risk_colour": "绿色", "school_grade": "四年级"})
-        _round(world)
+        world.sync_round()
         attach_database(town.register, town.db)
         ctx = make_context(town.register, tmp_path / "ui")
         install_language("zh_CN")

@@ -11,10 +11,8 @@ register as it was; importing the same bundle again changes nothing and says so.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +25,7 @@ from carebook.model.attachment_store import AttachmentStore
 from carebook.model.db import Database, backup_database, default_backup_name, open_database
 from carebook.model.enums import Role
 from carebook.model.errors import CarebookError
+from carebook.model.gc_pause import gc_paused
 from carebook.model.installation import Installation, get_installation
 from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.register import Register
@@ -504,34 +503,16 @@ def _recipient_label(session: Session, paths: Sequence[Path]) -> str:
     return f"{unit.name}（{code}）" if unit is not None else code
 
 
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (re-enabled after it if it was on).
-
-    Decoding and merging a bundle allocates tens of thousands of change records, row dicts and
-    tuples that stay alive until the merge ends; each automatic collection pass walks all of
-    them (and everything else alive) again for nothing: about a sixth of an import's CPU time
-    for a bundle of 30,000 changes. Memory is still freed by reference counting as usual; only
-    reference cycles wait for the next collection after the block."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def import_bundle(site: SyncSite, paths: Path | Sequence[Path], *, backup: bool = True,
                   now: datetime | None = None, today: dt.date | None = None) -> ImportResult:
     """Verify, decrypt and apply one bundle in one transaction (see the module docstring).
-    Python's cyclic garbage collector is paused meanwhile (:func:`_without_cycle_collection`).
+    Python's cyclic garbage collector is paused meanwhile (:func:`carebook.model.gc_pause.gc_paused`).
 
     Raises:
         BundleError: refused (truncated, corrupt, forged, unknown sender, wrongly addressed,
             too new, …); nothing was changed.
     """
-    with _without_cycle_collection():
+    with gc_paused():
         return _import_bundle(site, paths, backup=backup, now=now, today=today)
 
 

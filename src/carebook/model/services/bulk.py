@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import json
 import os
 import threading
@@ -40,6 +39,7 @@ from carebook.model.child_fields import MEMBER_ROLES
 from carebook.model.children import Child, FamilyMember
 from carebook.model.enums import Category, Relation, VisitKind, VisitMethod
 from carebook.model.errors import ValidationError
+from carebook.model.gc_pause import gc_paused
 from carebook.model.jsonvalues import to_json_value
 from carebook.model.pinyin import search_key
 from carebook.model.recording import ChangeRecorder, changes_of
@@ -284,20 +284,6 @@ def _new_ids(count: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the block runs (restored afterwards): a bulk
-    import allocates millions of containers and makes no cycles, and each full collection
-    walks every live object of the process (10% of the import's CPU time at 20,000 children)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextlib.contextmanager
 def _bulk_cache(session: Session) -> Iterator[None]:
     """A :data:`BULK_CACHE_KIB` page cache on SQLite while the block runs (set once for all the
     tables: changing the cache size drops cached pages), restored afterwards."""
@@ -395,7 +381,7 @@ def import_children(
             imported at a township: :func:`~carebook.model.services.children.village_of_new_children`);
             nothing of this call is written when the caller rolls back.
     """
-    with _gc_paused():
+    with gc_paused():
         return _import_children(session, inputs, last_visits=last_visits, village_id=village_id, today=today,
                                 settings=settings, visitor_name=visitor_name)
 
@@ -556,7 +542,7 @@ def insert_visits(session: Session, visits: Iterable[dict[str, Any]], *, today: 
     """Insert many visits (dicts of :class:`~carebook.model.visits.Visit` fields with at least
     ``child_id`` and ``visit_date``) with their change-log rows, then bring each child's last
     and next visit dates up to date. Used by the demo and the benchmarks. Returns the count."""
-    with _gc_paused():
+    with gc_paused():
         return _insert_visits(session, visits)
 
 
