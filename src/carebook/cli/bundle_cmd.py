@@ -164,7 +164,7 @@ def _print_inspected(result: InspectedBundle) -> None:
         (msg("序号范围", "Sequence range"), seq),
         (msg("数量", "Counts"), counts),
         (msg("数据库版本", "Schema version"), h.schema_version),
-        (msg("内容", "Payload"), msg(f"压缩前 {h.payload_size} 字节（{h.compression} 压缩），校验值 SHA-256 {h.payload_sha256}",
+        (msg("内容", "Payload"), msg(f"压缩前 {h.payload_size} 字节，校验值 SHA-256 {h.payload_sha256}",
                                      f"{h.payload_size} B before compression ({h.compression}), SHA-256 {h.payload_sha256}")),
         (msg("文件大小", "File size"), msg(f"{result.size} 字节", f"{result.size} B")),
         (msg("登记证明", "Enrolment proof"), msg("有", "yes") if h.enrolment else msg("无", "no")),
