@@ -68,7 +68,19 @@ def issue_enrolment_file(site: SyncSite, *, village_code: str, village_name: str
     check_new_enrolment(site, village_code, village_name, desktop=desktop)
     enrolment = create_enrolment(site.keys(), township_code=inst.org_code, township_name=inst.org_name,
                                  village_code=village_code, village_name=village_name, valid_for=valid_for, now=now)
-    directory, name = (out, f"enrol-{village_code}.cbe") if out.is_dir() else (out.parent, out.name)
+    return IssuedEnrolment(enrolment, write_and_record(site, enrolment, out, code))
+
+
+def write_and_record(site: SyncSite, enrolment: EnrolmentFile, out: Path, code: str | None) -> Path:
+    """Write ``enrolment`` (sealed with ``code`` when given) to ``out`` (a directory: file
+    ``enrol-<village code>.cbe``; else the file path), atomically and verified, then keep its
+    :class:`~carebook.sync.enrolment.PendingEnrolment` in the register; if that fails the file is
+    removed. Returns the file written.
+
+    Raises:
+        FileWriteError subclasses, OSError: the file could not be written (nothing recorded).
+    """
+    directory, name = (out, f"enrol-{enrolment.village_code}.cbe") if out.is_dir() else (out.parent, out.name)
     written = Path(write_files_atomically(directory, [(name, encode_enrolment(enrolment, code))])[0])
     try:
         with site.register.sessions() as session, session.begin():
@@ -77,4 +89,4 @@ def issue_enrolment_file(site: SyncSite, *, village_code: str, village_name: str
         with contextlib.suppress(OSError):  # a file the township does not know would only be refused
             written.unlink()
         raise
-    return IssuedEnrolment(enrolment, written)
+    return written

@@ -34,7 +34,6 @@ from carebook.sync.atomic_files import (
     FAT32_MAX_FILE_SIZE,
     FreeSpace,
     default_free_space,
-    write_files_atomically,
 )
 from carebook.sync.authority import check_authority
 from carebook.sync.bundle_files import (
@@ -60,7 +59,6 @@ from carebook.sync.enrolment import (
     DEFAULT_VALIDITY,
     EnrolmentFile,
     create_enrolment,
-    encode_enrolment,
     read_enrolment_file,
 )
 from carebook.sync.errors import BundleError, PayloadCorruptError, SyncError, WrongRecipientError
@@ -193,14 +191,9 @@ def create_enrolment_file(site: SyncSite, *, village_code: str, village_name: st
     inst = site.installation()
     enrolment = create_enrolment(site.keys(), township_code=inst.org_code, township_name=inst.org_name,
                                  village_code=village_code, village_name=village_name, valid_for=valid_for, now=now)
-    directory, name = (out, f"enrol-{village_code}.cbe") if out.is_dir() else (out.parent, out.name)
-    write_files_atomically(directory, [(name, encode_enrolment(enrolment, code))])
-    try:  # recorded only once the file is written: a failed write leaves nothing issued
-        with site.register.sessions() as session, session.begin():
-            save_pending_enrolment(session, enrolment.pending())
-    except BaseException:
-        (directory / name).unlink(missing_ok=True)
-        raise
+    from carebook.sync.enrolment_issue import write_and_record  # it imports this module
+
+    write_and_record(site, enrolment, out, code)
     return enrolment
 
 
