@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from carebook.cli.main import main
 from carebook.model.idnumber import id_number_check_character
 from carebook.model.register import Register
 from carebook.model.services.reports import create_report
+from cli_helpers import cli_env, init_village, run
 from documents_helpers import needs_fonts, pdftotext_pages
 
 pytestmark = needs_fonts
@@ -34,27 +34,12 @@ AWAY_CHILD = _id("61040220160911042")  # both parents working away, no current a
 
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CAREBOOK_KEYRING", "off")
-    monkeypatch.setenv("CAREBOOK_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("CAREBOOK_DATA_DIR", raising=False)
-    monkeypatch.delenv("CAREBOOK_LANG", raising=False)
-    monkeypatch.delenv("CAREBOOK_FONT", raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    cli_env(monkeypatch, PASSPHRASE)
 
 
 @pytest.fixture()
 def village(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    d = tmp_path / "village"
-    code, _out, err = run(
-        capsys, "--data-dir", str(d), "init", "--role", "village", "--org-code", "610402100200",
-        "--org-name", "东湾村", "--parent-code", "610402100", "--parent-name", "幸福镇", "--json",
-    )
-    assert code == 0, err
+    d = init_village(capsys, tmp_path / "village")
     reg = Register.open(d)
     try:
         reg.register_child({
