@@ -244,10 +244,6 @@ def run_enrol_create(args: argparse.Namespace) -> int:
         installation = site.register.installation()
         if installation is None:
             raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
-        if installation.role is Role.VILLAGE:
-            raise CarebookError(
-                "只有乡镇（街道）督导员可以制作登记文件", "only a township can enrol villages"
-            )
         _check_village_of(village_code, installation)
         issued = issue_enrolment_file(site, village_code=village_code, village_name=village_name, out=target,
                                       code=code, valid_for=timedelta(days=args.valid_days))
