@@ -236,9 +236,9 @@ def bundle_files_in(paths: Sequence[Path]) -> list[Path]:
 
 def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: bool = True) -> list[ImportLine]:
     """Import the bundles among ``paths`` (see :func:`bundle_files_in`; a split bundle's parts are
-    grouped) one by one, each verified, backed up and applied in its own transaction by
-    :func:`carebook.sync.exchange.import_bundle`. A refused bundle changes nothing and does not
-    stop the others: it gets its own ``refused`` line with its message.
+    grouped) one by one, each verified and applied in its own savepoint of one transaction, after
+    one backup (:func:`carebook.sync.bundle_import.import_groups`). A refused bundle changes
+    nothing and does not stop the others: it gets its own ``refused`` line with its message.
 
     Bundles addressed to another PC (the township's stick holds one per village) are treated as
     ``bundle import FOLDER`` treats them: when this PC imported (or had imported) at least one
@@ -250,32 +250,32 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
         TaskCancelled: between two bundles (those done stay imported).
     """
     from carebook.sync.bundle_files import group_bundle_paths
+    from carebook.sync.bundle_import import import_groups
     from carebook.sync.errors import WrongRecipientError
-    from carebook.sync.exchange import import_bundle
-    from carebook.sync.merge import merge_refusals
 
     files = bundle_files_in(paths)
     if not files:
         raise NoBundleFilesError()
     site = site_of(api)
     groups = group_bundle_paths(files)
-    lines: list[ImportLine] = []
-    mine: list[list[Path]] = []  # imported now or before: the bundles that were for this PC
-    elsewhere: dict[int, list[Path]] = {}  # line index -> a bundle addressed to another PC
-    for i, group in enumerate(groups):
+
+    def before(i: int, group: Sequence[Path]) -> None:
         t.check()
         names = "、".join(p.name for p in group)
         t.progress(i, len(groups), msg(f"正在导入 {names}……", f"Importing {names}..."))
-        try:
-            with merge_refusals():  # a database refusal as a message (last resort)
-                result = import_bundle(site, group, backup=backup)
-        except CarebookError as exc:
-            if isinstance(exc, WrongRecipientError):
+
+    lines: list[ImportLine] = []
+    mine: list[list[Path]] = []  # imported now or before: the bundles that were for this PC
+    elsewhere: dict[int, list[Path]] = {}  # line index -> a bundle addressed to another PC
+    for group, item in zip(groups, import_groups(site, groups, backup=backup, before=before), strict=True):
+        names = "、".join(p.name for p in group)
+        if isinstance(item, CarebookError):
+            if isinstance(item, WrongRecipientError):
                 elsewhere[len(lines)] = list(group)
-            lines.append(ImportLine(names, "refused", msg(f"未导入：{exc.message}", f"Refused: {exc.message}"), []))
+            lines.append(ImportLine(names, "refused", msg(f"未导入：{item.message}", f"Refused: {item.message}"), []))
             continue
         mine.append(list(group))
-        lines.append(_import_line(names, result))
+        lines.append(_import_line(names, item))
     if elsewhere and mine:
         for index, line in zip(elsewhere, _skipped_lines(site, mine, list(elsewhere.values())), strict=True):
             lines[index] = line if line is not None else lines[index]

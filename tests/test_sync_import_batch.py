@@ -1,0 +1,168 @@
+"""Several bundles imported at once (the township's stick): one transaction, a savepoint per
+bundle, one backup (carebook.sync.bundle_import.ImportBatch), on real encrypted registers.
+
+What must hold, as with one transaction per bundle: a refused bundle changes nothing and the
+others are imported (or, without ``keep_going``, those before it stay imported); the same bundle
+twice is imported once; a process killed midway leaves the register exactly as before and a
+rerun completes; and a commit the database refuses (a deferred foreign key) does not keep the
+good bundles out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from carebook.model.organisation import unit_id_for_code
+from carebook.sync.errors import TruncatedBundleError
+from carebook.sync.exchange import import_bundles, import_bundles_skipping
+from carebook.sync.merge import MergeRefusedError
+from sync_world import PASSPHRASE, SyncWorld, build_world, content_hash, tracked_state, village_code
+
+
+def _stick_with_three(world: SyncWorld, tmp_path: Path) -> list[Path]:
+    """Each of the three villages registers 4 children and exports; the bundles are gathered
+    in one folder (the township's stick), in village order."""
+    folder = tmp_path / "township-stick"
+    folder.mkdir()
+    out = []
+    for i, village in enumerate(world.villages):
+        world.import_ledger(village, 4, seed=40 + i)
+        (bundle,) = world.export(village)
+        out.append(Path(shutil.copy2(bundle, folder / bundle.name)))
+    return out
+
+
+def _children_of(world: SyncWorld, i: int) -> int:
+    unit = unit_id_for_code(village_code(i))
+    state = tracked_state(world.township)
+    return sum(1 for (entity, _rid), row in state.items() if entity == "child" and row["village_id"] == unit)
+
+
+def test_a_folder_is_imported_after_one_backup(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        outcome = import_bundles_skipping(world.township, bundles, keep_going=True)
+        assert [r.merge.inserted > 0 and not r.already_imported for r in outcome.results] == [True] * 3
+        assert not outcome.refused and not outcome.skipped
+        backups = sorted(world.township.db.paths.backups.iterdir())
+        assert len(backups) == 1, backups
+        assert {r.backup for r in outcome.results} == {backups[0]}
+        assert [_children_of(world, i) for i in range(3)] == [4, 4, 4]
+        again = import_bundles_skipping(world.township, bundles, keep_going=True)
+        assert [r.already_imported for r in again.results] == [True] * 3
+        assert len(list(world.township.db.paths.backups.iterdir())) == 1  # nothing to apply: no backup
+    finally:
+        world.close()
+
+
+def test_the_same_bundle_twice_in_one_folder_is_applied_once(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        copy = Path(shutil.copy2(bundles[1], bundles[1].with_name("copy-of-second.cbk")))
+        results = import_bundles(world.township, [*bundles, copy], backup=False)
+        assert len(results) == 4
+        assert results[3].bundle_id == results[1].bundle_id and results[3].already_imported
+        assert results[3].merge.applied == 0 and results[1].merge.applied > 0
+        assert [_children_of(world, i) for i in range(3)] == [4, 4, 4]
+    finally:
+        world.close()
+
+
+def test_a_refusal_keeps_the_bundles_before_it_and_only_those(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        data = bundles[1].read_bytes()
+        bundles[1].write_bytes(data[: len(data) // 2])
+        with pytest.raises(TruncatedBundleError):
+            import_bundles(world.township, bundles, backup=False)
+        assert [_children_of(world, i) for i in range(3)] == [4, 0, 0]
+        outcome = import_bundles_skipping(world.township, bundles, backup=False, keep_going=True)
+        assert [p.name for f in outcome.refused for p in f.paths] == [bundles[1].name]
+        assert [_children_of(world, i) for i in range(3)] == [4, 0, 4]
+    finally:
+        world.close()
+
+
+_KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+import carebook.sync.merge as merge
+from carebook.sync.exchange import SyncSite, import_bundles
+original = merge._materialise
+calls = []
+def slow(*args, **kwargs):
+    result = original(*args, **kwargs)
+    calls.append(1)
+    if len(calls) == 2:  # the first bundle is applied (in its savepoint), the second half-way
+        Path(sys.argv[2]).write_text("in the middle")
+        time.sleep(60)
+    return result
+merge._materialise = slow
+site = SyncSite.open(Path(sys.argv[1]), passphrase=sys.argv[3])
+import_bundles(site, [Path(p) for p in sys.argv[4:]], backup=False)
+"""
+
+
+def test_killed_folder_import_leaves_register_as_before_and_rerun_completes(tmp_path: Path) -> None:
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        before = content_hash(world.township)
+        world.township.close()
+        marker = tmp_path / "marker"
+        proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(tmp_path / "township"), str(marker),
+                                 PASSPHRASE, *map(str, bundles)], env={**os.environ, "CAREBOOK_KEYRING": "0"})
+        try:
+            for _ in range(600):
+                if marker.exists() or proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            assert marker.exists(), "the import reached the middle of the second bundle"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        from carebook.sync.exchange import SyncSite
+
+        world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)
+        assert content_hash(world.township) == before  # the first bundle too: one transaction
+        results = import_bundles(world.township, bundles, backup=False)
+        assert [r.already_imported for r in results] == [False] * 3
+        assert [_children_of(world, i) for i in range(3)] == [4, 4, 4]
+    finally:
+        world.close()
+
+
+def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(tmp_path: Path) -> None:
+    """A deferred foreign key fails the batch's commit (here: a trigger that the merge cannot
+    foresee points the second village's family members at no child). The batch is rolled back
+    and the bundles are imported again one transaction each: the second is refused with the
+    database's reason, the others are imported."""
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        second = unit_id_for_code(village_code(1))
+        with world.township.register.sessions() as session, session.begin():
+            session.execute(text(
+                "CREATE TRIGGER test_break_fk AFTER INSERT ON family_member WHEN "
+                f"(SELECT village_id FROM child WHERE id = NEW.child_id) = '{second}' BEGIN "
+                "UPDATE family_member SET child_id = 'no-such-child' WHERE id = NEW.id; END"))
+        outcome = import_bundles_skipping(world.township, bundles, backup=False, keep_going=True)
+        assert len(outcome.results) == 2 and [f.paths for f in outcome.refused] == [[bundles[1]]]
+        assert isinstance(outcome.refused[0].error, MergeRefusedError)
+        assert "FOREIGN KEY" in outcome.refused[0].error.message_en.upper()
+        assert [_children_of(world, i) for i in range(3)] == [4, 0, 4]
+    finally:
+        world.close()
