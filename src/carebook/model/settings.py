@@ -97,11 +97,19 @@ def get_value(session: Session, key: str, default: Any = None) -> Any:
     return json.loads(row.value) if row else default
 
 
-def set_value(session: Session, key: str, value: Any) -> None:
-    """Store one local value as JSON under ``key`` (in the caller's transaction)."""
+def get_text(session: Session, key: str) -> str | None:
+    """The JSON text stored under ``key`` (``None`` when nothing is), unparsed."""
+    row = session.get(Setting, key)
+    return row.value if row else None
+
+
+def set_value(session: Session, key: str, value: Any) -> str:
+    """Store one local value as JSON under ``key`` (in the caller's transaction); returns the
+    JSON text stored."""
     text = json.dumps(value, ensure_ascii=False)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=text))
     else:
         row.value = text
+    return text

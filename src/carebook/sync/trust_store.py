@@ -9,12 +9,18 @@ register has tables for them: two local (never synced) settings in the encrypted
   its bundles carry until the township has answered (not a secret: an HMAC over public keys).
 
 All functions work in the caller's session and transaction, so pinning a village and marking its
-enrolment used commit together with the import of its first bundle.
+enrolment used commit together with the import of its first bundle. The parsed lists are kept in
+the session (``session.info``) with the exact stored text they came from, and parsed again only
+when that text changes (a folder of 30 first bundles reads both lists about 90 times: the parse,
+keys and times checked, was a tenth of such an import's fixed cost). They live no longer than the
+session, secrets included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -34,15 +40,39 @@ PEERS_KEY = "sync.peers"
 PENDING_KEY = "sync.pending_enrolments"
 OWN_PROOF_KEY = "sync.own_enrolment_proof"
 
+_CACHE = "carebook.trust_store"
+T = TypeVar("T")
+
+
+def _load(session: Session, key: str, parse: Callable[[Any], T]) -> list[T]:
+    """The list stored under ``key``, each item parsed by ``parse``; remembered in the session
+    with its stored text (see the module docstring). Raises what ``parse`` raises."""
+    text = settings_store.get_text(session, key)
+    if text is None:
+        return []
+    cache: dict[str, tuple[str, tuple[Any, ...]]] = session.info.setdefault(_CACHE, {})
+    hit = cache.get(key)
+    if hit is not None and hit[0] == text:
+        return list(hit[1])
+    items = tuple(parse(item) for item in json.loads(text))
+    cache[key] = (text, items)
+    return list(items)
+
+
+def _store(session: Session, key: str, items: Sequence[Any], obj: Callable[[Any], Any]) -> None:
+    """Store ``items`` (each written by ``obj``) under ``key`` and remember them with the text."""
+    text = settings_store.set_value(session, key, [obj(item) for item in items])
+    session.info.setdefault(_CACHE, {})[key] = (text, tuple(items))
+
 
 def load_peers(session: Session) -> list[Peer]:
     """The pinned peers (active and retired). Raises ValueError if the stored value is damaged."""
-    return [Peer.from_json_obj(item) for item in settings_store.get_value(session, PEERS_KEY, [])]
+    return _load(session, PEERS_KEY, Peer.from_json_obj)
 
 
 def save_peers(session: Session, peers: Iterable[Peer]) -> None:
     """Replace the stored peer list."""
-    settings_store.set_value(session, PEERS_KEY, [p.to_json_obj() for p in peers])
+    _store(session, PEERS_KEY, list(peers), Peer.to_json_obj)
 
 
 def pin_peer(session: Session, peer: Peer) -> list[Peer]:
@@ -65,16 +95,14 @@ def pin_peer(session: Session, peer: Peer) -> list[Peer]:
 
 def load_pending_enrolments(session: Session) -> list[PendingEnrolment]:
     """The enrolments this township issued (used or not). Treat the result as secret."""
-    return [
-        PendingEnrolment.from_json_obj(item) for item in settings_store.get_value(session, PENDING_KEY, [])
-    ]
+    return _load(session, PENDING_KEY, PendingEnrolment.from_json_obj)
 
 
 def save_pending_enrolment(session: Session, pending: PendingEnrolment) -> None:
     """Add ``pending`` or replace the entry with the same enrolment id."""
     entries = [p for p in load_pending_enrolments(session) if p.enrolment_id != pending.enrolment_id]
     entries.append(pending)
-    settings_store.set_value(session, PENDING_KEY, [p.to_json_obj() for p in entries])
+    _store(session, PENDING_KEY, entries, PendingEnrolment.to_json_obj)
 
 
 def start_village_from_enrolment(
