@@ -8,7 +8,10 @@ Scenarios (issue 5 acceptance 5):
 2. the same village then changes one field of every child (``--children`` updates), exports and
    the township imports;
 3. ``--villages`` villages (default 30) each export a bundle of about ``--per-village`` changes
-   (default 1,000) and the township imports all of them.
+   (default 1,000) and the township imports all of them from one folder, as ``bundle import
+   FOLDER`` and the app do (``import_bundles_skipping``: one transaction, a savepoint per
+   bundle); a copy of the township imports the same bundles one by one (a transaction each),
+   for comparison in the same run.
 
 Printed per scenario: changes, export and import time, changes per second of import+merge
 (``import_bundle(backup=False)``: verify the signature, decrypt, decode the payload, the
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -50,9 +54,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from carebook.model.children import Child
 from carebook.model.db import backup_database
 from carebook.model.jsonvalues import to_json_value
-from carebook.sync.exchange import SyncSite, export_bundles, import_bundle
+from carebook.sync.exchange import SyncSite, export_bundles, import_bundle, import_bundles_skipping
 from carebook.sync.merge import columns_of
-from sync_world import SyncWorld, build_world
+from sync_world import PASSPHRASE, SyncWorld, build_world
 
 
 def _rows_reference(site: SyncSite, entities: list[str]) -> int:
@@ -231,11 +235,26 @@ def main() -> None:
                 bundles.append(result)
                 sizes += result.size
             total = sum(b.changes for b in bundles)
+            # the same township twice: one imports the stick as `bundle import FOLDER` does (one
+            # transaction, a savepoint per bundle), its copy one bundle per import (30 commands)
+            world.township.close()
+            shutil.copytree(Path(tmp) / "township", Path(tmp) / "township-copy")
+            world.township = SyncSite.open(Path(tmp) / "township", passphrase=PASSPHRASE)
+            copy = SyncSite.open(Path(tmp) / "township-copy", passphrase=PASSPHRASE)
+            try:
+                with _Timer() as each:
+                    for b in bundles:
+                        import_bundle(copy, b.paths, backup=False)
+            finally:
+                copy.close()
             with _Timer() as imp:
-                for b in bundles:
-                    import_bundle(world.township, b.paths, backup=False)
-            print(f"{len(bundles)} village bundles: {total} changes imported in {imp.text(total)}; "
+                outcome = import_bundles_skipping(world.township, [p for b in bundles for p in b.paths],
+                                                  backup=False, keep_going=True)
+            assert sum(r.merge.applied for r in outcome.results) == total and not outcome.refused
+            print(f"{len(bundles)} village bundles: {total} changes imported from one folder in {imp.text(total)}; "
                   f"{sizes:,} B = {sizes / total:.1f} B/change")
+            print(f"  the same bundles imported one by one (a transaction each): {each.text(total)}; "
+                  f"folder / one by one: {imp.wall / each.wall:.2f}x wall")
             summed = (sum(c[0] for c in cs_sizes), sum(c[1] for c in cs_sizes)) if cs_sizes else None
             print(f"  {_changeset_text(summed, total, sizes)} (one changeset per village)")
         finally:
