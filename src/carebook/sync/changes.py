@@ -36,7 +36,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from carebook.model.changelog import ChangeLogEntry
@@ -146,17 +146,24 @@ def log_rows_of_records(session: Session, records: Iterable[RecordKey]) -> list[
 
 
 def stored_contexts(session: Session, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[str, int]]:
-    """Stored contexts of received changes, by ``(origin, origin_seq)`` (absent: empty)."""
-    by_origin: dict[str, list[int]] = {}
-    for origin, seq in set(keys):
-        by_origin.setdefault(origin, []).append(seq)
+    """Stored contexts of received changes, by ``(origin, origin_seq)`` (absent: empty). One
+    query per :data:`CONTEXT_CHUNK` keys, whatever the number of origins (a township merging
+    the record of its own unit, which every village's set-up inserts, looks up one change of
+    each village)."""
+    pairs = sorted(set(keys))
     table = table_of(SyncChangeContext)
     out: dict[tuple[str, int], dict[str, int]] = {}
-    for origin, seqs in by_origin.items():
-        for o, s, ctx in select_in(session, table, ["origin", "origin_seq", "context"], "origin_seq", seqs,
-                                   equal=[("origin", origin)]):
+    for start in range(0, len(pairs), CONTEXT_CHUNK):
+        part = pairs[start:start + CONTEXT_CHUNK]
+        rows = session.execute(select(table.c.origin, table.c.origin_seq, table.c.context)
+                               .where(tuple_(table.c.origin, table.c.origin_seq).in_(part)))
+        for o, s, ctx in rows:
             out[(o, s)] = json.loads(ctx)
     return out
+
+
+#: Keys per query of :func:`stored_contexts` (two parameters each).
+CONTEXT_CHUNK = 400
 
 
 def local_contexts(session: Session, me: str, local: list[Change]) -> None:
@@ -178,7 +185,10 @@ def local_contexts(session: Session, me: str, local: list[Change]) -> None:
 
 
 def _contexts_from_log(session: Session, me: str, local: list[Change]) -> None:
-    foreign_total = int(session.scalar(select(func.count()).select_from(_LOG).where(_LOG.c.origin != me)) or 0)
+    # how many changes came from elsewhere, counted no further than needed to compare with
+    # len(local) (the log grows with every import; a full count was a scan of it per merge)
+    upto = select(literal(1)).select_from(_LOG).where(_LOG.c.origin != me).limit(len(local)).subquery()
+    foreign_total = int(session.scalar(select(func.count()).select_from(upto)) or 0)
     if foreign_total == 0:
         return
     if foreign_total < len(local):

@@ -655,8 +655,9 @@ def _check_references(
             if pairs:
                 refs.append((source, key, pairs))
                 for target, value in pairs:
-                    needed.setdefault(target, set()).add(value)
-    present: dict[str, set[str]] = {}
+                    if (target, value) not in inserts:  # (a record inserted here is not in its table)
+                        needed.setdefault(target, set()).add(value)
+    present: dict[str, set[str]] = {target: set() for pairs in foreign.values() for _col, target in pairs}
     for target, ids in needed.items():
         present[target] = {r for (r,) in select_in(session, metadata.tables[target], ["id"], "id", ids)}
     # only records referring to something not here can be parked: passes over those, in the
