@@ -49,6 +49,7 @@ from carebook.model.enums import (
 from carebook.model.settings import RegisterSettings
 from carebook.model.validation import age_on
 
+_IN_DIFFICULTY_CODE, _KEY_CHILD_CODE = Category.IN_DIFFICULTY.code, Category.KEY_CHILD.code
 _DEAD = {ParentStatus.DECEASED, ParentStatus.DECLARED_MISSING_OR_DEAD}
 _INCAPABLE_FOR_LEFT_BEHIND = {ParentStatus.SERIOUSLY_ILL, ParentStatus.SEVERELY_DISABLED}
 _IN_STUDY = {
@@ -168,7 +169,7 @@ def compute_categories(
     disabled = facts.health_status in (HealthStatus.DISABLED, HealthStatus.ILL_AND_DISABLED)
     poor_guardianship = facts.guardianship_quality is GuardianshipQuality.POOR or facts.improper_guardianship
     if (poverty or disabled or facts.serious_illness or poor_guardianship
-            or Category.IN_DIFFICULTY.code in facts.assessed_categories
+            or _IN_DIFFICULTY_CODE in facts.assessed_categories
             or Category.ORPHAN in result or Category.DE_FACTO_UNSUPPORTED in result):
         result.add(Category.IN_DIFFICULTY)
 
@@ -176,17 +177,20 @@ def compute_categories(
     if (facts.key_child or poor_guardianship or not facts.has_household_registration or disabled
             or facts.serious_illness
             or facts.schooling_stage in (SchoolingStage.DROPPED_OUT, SchoolingStage.NOT_IN_SCHOOL)
-            or Category.KEY_CHILD.code in facts.assessed_categories):
+            or _KEY_CHILD_CODE in facts.assessed_categories):
         result.add(Category.KEY_CHILD)
     return frozenset(result)
 
 
 def sort_categories(categories: Iterable[str | Category]) -> list[str]:
     """Category codes in the policy's order (left-behind, in difficulty, de facto unsupported,
-    orphan, key child)."""
-    order = [c.code for c in Category]
+    orphan, key child). Raises ValueError for an unknown code."""
     codes = {Category(c).code for c in categories}
-    return [c for c in order if c in codes]
+    return [c for c in _ORDER if c in codes]
+
+
+#: Every category code in the policy's order (see :func:`sort_categories`).
+_ORDER: tuple[str, ...] = tuple(c.code for c in Category)
 
 
 def category_labels(codes: Sequence[str]) -> str:
