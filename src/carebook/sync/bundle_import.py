@@ -44,6 +44,7 @@ from carebook.model.errors import CarebookError
 from carebook.model.gc_pause import gc_paused
 from carebook.model.installation import Installation, get_installation
 from carebook.model.organisation import OrgUnit, unit_id_for_code
+from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.sync_state import SyncImport
 from carebook.sync.authority import check_authority
 from carebook.sync.bundle_files import group_bundle_paths, read_bundle, recipient_code_of_name
@@ -182,6 +183,8 @@ class ImportBatch:
         self._today = today
         self._session: Session | None = None
         self._keys: InstallationKeys | None = None
+        self._me: Installation | None = None  # read once: neither changes during an import
+        self._settings: RegisterSettings | None = None
         self._backup_path: Path | None = None
         self._applied = 0
         self._broken = False
@@ -253,7 +256,10 @@ class ImportBatch:
         if self._keys is None:
             self._keys = self._site.keys()
         session = self._open_session()
-        me = get_installation(session)
+        if self._me is None:
+            self._me = get_installation(session)
+            self._settings = load_settings(session)
+        me = self._me
         checked = _open_and_check(session, paths, me, self._keys, self._now)
         if isinstance(checked, ImportResult):
             return checked
@@ -264,10 +270,10 @@ class ImportBatch:
             backups = self._site.db.paths.backups
             backups.mkdir(parents=True, exist_ok=True)
             self._backup_path = backup_database(self._site.db, _backup_target(backups, checked.opened.header.bundle_id))
-            me = get_installation(session)
         savepoint = session.begin_nested()
         try:
-            result = _apply(session, self._site, me, checked, now=self._now, today=self._today)
+            result = _apply(session, self._site, me, checked, now=self._now, today=self._today,
+                            settings=self._settings)
         except BaseException as exc:
             try:
                 savepoint.rollback()
@@ -332,8 +338,9 @@ def _open_and_check(session: Session, paths: Path | Sequence[Path], me: Installa
 
 
 def _apply(session: Session, site: SyncSite, me: Installation, checked: _Opened, *,
-           now: datetime | None, today: dt.date | None) -> ImportResult:
-    """Apply a checked bundle in the caller's transaction and record it as imported."""
+           now: datetime | None, today: dt.date | None, settings: RegisterSettings | None) -> ImportResult:
+    """Apply a checked bundle in the caller's transaction and record it as imported (``settings``:
+    the register's, for the derived columns; read from the register when ``None``)."""
     opened, payload = checked.opened, checked.payload
     header, sender = opened.header, opened.sender
     if payload.attachments:
@@ -349,7 +356,7 @@ def _apply(session: Session, site: SyncSite, me: Installation, checked: _Opened,
         result.own = repair_before_apply(session, me.id, header.acks, payload.changes, counters(session, sender))
     held_before = duplicate_files(session)
     result.merge = apply_changes(session, payload.changes, me=me.id,
-                                 record_conflicts=me.role is not Role.VILLAGE, today=today)
+                                 record_conflicts=me.role is not Role.VILLAGE, today=today, settings=settings)
     result.held = held_records(session, held_before, township=me.role is not Role.VILLAGE)
     if from_township:
         settle_after_apply(session, me.id, header.acks, payload.changes, result.own)
