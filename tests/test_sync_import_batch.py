@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from carebook.model.organisation import unit_id_for_code
+from carebook.sync import bundle_import
 from carebook.sync.errors import TruncatedBundleError
 from carebook.sync.exchange import import_bundles, import_bundles_skipping
 from carebook.sync.merge import MergeRefusedError
@@ -115,6 +116,29 @@ import_bundles(site, [Path(p) for p in sys.argv[4:]], backup=False)
 """
 
 
+def test_a_large_batch_is_committed_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the bundles applied carry BATCH_COMMIT_CHANGES changes they are committed (the write
+    lock is not held for minutes); here after each bundle, with what each carried."""
+    monkeypatch.setattr(bundle_import, "BATCH_COMMIT_CHANGES", 1)
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        commits: list[int] = []
+        original = bundle_import.ImportBatch.commit
+
+        def counted(self: bundle_import.ImportBatch) -> None:
+            commits.append(self.pending_changes)
+            original(self)
+
+        monkeypatch.setattr(bundle_import.ImportBatch, "commit", counted)
+        results = import_bundles(world.township, bundles, backup=False)
+        assert len(commits) == 3 and all(n > 0 for n in commits)
+        assert sum(commits) == sum(r.merge.applied for r in results)
+        assert [_children_of(world, i) for i in range(3)] == [4, 4, 4]
+    finally:
+        world.close()
+
+
 def test_killed_folder_import_leaves_register_as_before_and_rerun_completes(tmp_path: Path) -> None:
     world = build_world(tmp_path, 3)
     try:
@@ -145,11 +169,16 @@ def test_killed_folder_import_leaves_register_as_before_and_rerun_completes(tmp_
         world.close()
 
 
-def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit_every", [None, 1])
+def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, commit_every: int | None) -> None:
     """A deferred foreign key fails the batch's commit (here: a trigger that the merge cannot
     foresee points the second village's family members at no child). The batch is rolled back
     and the bundles are imported again one transaction each: the second is refused with the
-    database's reason, the others are imported."""
+    database's reason, the others are imported. Also when the batch commits early (after every
+    bundle: the commit after the second fails)."""
+    if commit_every is not None:
+        monkeypatch.setattr(bundle_import, "BATCH_COMMIT_CHANGES", commit_every)
     world = build_world(tmp_path, 3)
     try:
         bundles = _stick_with_three(world, tmp_path)

@@ -6,14 +6,16 @@ taken, and the whole bundle is applied. A bundle imported before (or a renamed c
 nothing and says so.
 
 Several bundles at once (the township's stick: one bundle per village; a folder of parts) are
-imported by an :class:`ImportBatch`: **one transaction for all of them, a savepoint for each**.
+imported by an :class:`ImportBatch`: **one transaction for all of them, a savepoint for each**
+(committed early only when the bundles carry more than :data:`BATCH_COMMIT_CHANGES` changes).
 A refused bundle is rolled back to its savepoint and changes nothing, the bundles before it stay
-applied, and everything is committed once at the end, so a crash or a pulled plug midway leaves
-the register as it was before the batch, and a rerun completes it (bundles already committed are
-recognised as imported). One backup is taken before the first bundle that changes anything. The
-per-bundle costs that one transaction saves (a commit with its WAL sync, the installation and its
-keys read again) made 30 small village bundles import at about half the rate of one bundle of
-the same size (``bench/README.md``, ``bench_sync.py``).
+applied, and everything is committed at the end, so a crash or a pulled plug midway leaves the
+register as it was before the batch (or at its last early commit), and a rerun completes it
+(bundles already committed are recognised as imported). One backup is taken before the first
+bundle that changes anything. The per-bundle costs that one transaction saves (a commit with its
+WAL sync, the installation, its keys and settings read again) made 30 small village bundles
+import at about two thirds of the rate of one bundle of the same size (``bench/README.md``,
+``bench_sync.py``).
 
 The only database check SQLite defers to the commit is a foreign key (``PRAGMA
 defer_foreign_keys``; the merge parks records whose references are missing, so this is a last
@@ -186,7 +188,7 @@ class ImportBatch:
         self._me: Installation | None = None  # read once: neither changes during an import
         self._settings: RegisterSettings | None = None
         self._backup_path: Path | None = None
-        self._applied = 0
+        self._pending = 0
         self._broken = False
 
     def __enter__(self) -> ImportBatch:
@@ -209,21 +211,18 @@ class ImportBatch:
         """Commit the bundles applied so far; the next one starts a new transaction.
 
         Raises:
-            MergeRefusedError: the database refused the commit (a deferred foreign key); the
-                bundles applied since the last commit were rolled back.
+            sqlalchemy.exc.IntegrityError: the database refused the commit (a deferred foreign
+                key); the bundles applied since the last commit were rolled back.
         """
         if self._session is None:
             return
-        try:
-            _commit(self._session)
-        except IntegrityError as exc:
-            raise refused_merge(exc) from None
-        self._applied = 0
+        _commit(self._session)
+        self._pending = 0
 
     @property
-    def applied(self) -> int:
-        """How many bundles have been applied since the last commit."""
-        return self._applied
+    def pending_changes(self) -> int:
+        """How many changes the bundles applied since the last commit carried."""
+        return self._pending
 
     def _open_session(self) -> Session:
         if self._session is None:
@@ -284,7 +283,7 @@ class ImportBatch:
             raise
         savepoint.commit()
         result.backup = self._backup_path
-        self._applied += 1
+        self._pending += result.merge.applied
         return result
 
 
@@ -420,6 +419,12 @@ def import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: b
                               one_each=True)
 
 
+#: A batch is committed once its bundles carry this many changes (about two seconds of merging):
+#: the write lock is not held much longer than that (the app's own writes wait at most
+#: :data:`carebook.model.db.BUSY_TIMEOUT_MS`), and a crash loses no more than that much work.
+BATCH_COMMIT_CHANGES = 20_000
+
+
 def _import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: bool, now: datetime | None,
                    today: dt.date | None, stop: Callable[[CarebookError], bool],
                    before: Callable[[int, Sequence[Path]], None] | None, one_each: bool) -> list[GroupOutcome]:
@@ -432,7 +437,12 @@ def _import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: 
             try:
                 item = batch.import_group(group)
                 if one_each:
-                    batch.commit()
+                    try:
+                        batch.commit()
+                    except IntegrityError as exc:
+                        item = refused_merge(exc)
+                elif batch.pending_changes >= BATCH_COMMIT_CHANGES:
+                    batch.commit()  # (refused: import_groups imports the groups again one by one)
             except CarebookError as exc:
                 item = exc
             out.append(item)
