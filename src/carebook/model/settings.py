@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from carebook.model.changelog import Setting
 
@@ -91,15 +92,48 @@ def save_settings(session: Session, settings: RegisterSettings) -> None:
         row.value = settings.to_json()
 
 
+#: ``session.info`` key of the setting rows read or written in the session's current transaction.
+_ROWS = "carebook.settings.rows"
+
+
+def _row(session: Session, key: str) -> Setting | None:
+    """The row of ``key``, kept in the session until its transaction ends or anything is rolled
+    back: the identity map holds rows only weakly, so a row nobody refers to is read again by
+    the next ``session.get`` (an import reads the same few local values a dozen times per
+    bundle: a query and an autoflush each time)."""
+    rows: dict[str, Setting] = session.info.setdefault(_ROWS, {})
+    row = rows.get(key)
+    if row is None:
+        row = session.get(Setting, key)
+        if row is not None:
+            rows[key] = row
+    return row
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rows(session: Session, transaction: SessionTransaction) -> None:
+    """The session's transaction ended: rows kept by :func:`_row` may be stale (another
+    connection may write between transactions). A savepoint released keeps them."""
+    if transaction.parent is None:
+        session.info.pop(_ROWS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A rollback (also to a savepoint): rows kept by :func:`_row` may have been added or
+    changed in what was rolled back."""
+    session.info.pop(_ROWS, None)
+
+
 def get_value(session: Session, key: str, default: Any = None) -> Any:
     """Read one local value stored as JSON under ``key``."""
-    row = session.get(Setting, key)
+    row = _row(session, key)
     return json.loads(row.value) if row else default
 
 
 def get_text(session: Session, key: str) -> str | None:
     """The JSON text stored under ``key`` (``None`` when nothing is), unparsed."""
-    row = session.get(Setting, key)
+    row = _row(session, key)
     return row.value if row else None
 
 
@@ -107,9 +141,11 @@ def set_value(session: Session, key: str, value: Any) -> str:
     """Store one local value as JSON under ``key`` (in the caller's transaction); returns the
     JSON text stored."""
     text = json.dumps(value, ensure_ascii=False)
-    row = session.get(Setting, key)
+    row = _row(session, key)
     if row is None:
-        session.add(Setting(key=key, value=text))
+        row = Setting(key=key, value=text)
+        session.add(row)
+        session.info.setdefault(_ROWS, {})[key] = row
     else:
         row.value = text
     return text
