@@ -1,11 +1,11 @@
 """Several bundles imported at once (the township's stick): one transaction, a savepoint per
 bundle, one backup (carebook.sync.bundle_import.ImportBatch), on real encrypted registers.
 
-What must hold, as with one transaction per bundle: a refused bundle changes nothing and the
-others are imported (or, without ``keep_going``, those before it stay imported); the same bundle
-twice is imported once; a process killed midway leaves the register exactly as before and a
-rerun completes; and a commit the database refuses (a deferred foreign key) does not keep the
-good bundles out.
+What must hold: a refused bundle changes nothing and the others are imported (or, without
+``keep_going``, those before it stay imported), also when the database refuses it half-way
+through its writes; the same bundle twice is imported once; Ctrl-C or a process killed midway
+leaves the register exactly as before and a rerun completes; a commit the database refuses (a
+deferred foreign key) does not keep the good bundles out; one backup per import.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from carebook.model.organisation import unit_id_for_code
-from carebook.sync import bundle_import
+from carebook.sync import merge
 from carebook.sync.errors import TruncatedBundleError
 from carebook.sync.exchange import import_bundles, import_bundles_skipping
 from carebook.sync.merge import MergeRefusedError
@@ -96,6 +97,59 @@ def test_a_refusal_keeps_the_bundles_before_it_and_only_those(tmp_path: Path) ->
         world.close()
 
 
+def test_ctrl_c_midway_keeps_nothing_of_the_batch_and_a_rerun_completes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (KeyboardInterrupt) while the third bundle is applied: the two applied before it
+    are rolled back too (the command then says 已中断，数据没有改动, which must be true)."""
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        before = content_hash(world.township)
+        original = merge._materialise
+        calls: list[int] = []
+
+        def interrupted(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(merge, "_materialise", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            import_bundles(world.township, bundles, backup=False)
+        assert content_hash(world.township) == before
+        monkeypatch.setattr(merge, "_materialise", original)
+        results = import_bundles(world.township, bundles, backup=False)
+        assert [r.already_imported for r in results] == [False] * 3
+        assert [_children_of(world, i) for i in range(3)] == [4, 4, 4]
+    finally:
+        world.close()
+
+
+def test_a_bundle_the_database_refuses_midway_is_rolled_back_alone(tmp_path: Path) -> None:
+    """The second village's bundle fails while its rows are being written (a trigger refuses its
+    family members after its children went in): its savepoint is rolled back (no child of it
+    stays), it is refused with the database's reason, and the bundles around it are imported
+    after one backup."""
+    world = build_world(tmp_path, 3)
+    try:
+        bundles = _stick_with_three(world, tmp_path)
+        second = unit_id_for_code(village_code(1))
+        with world.township.register.sessions() as session, session.begin():
+            session.execute(text(
+                "CREATE TRIGGER test_refuse BEFORE INSERT ON family_member WHEN "
+                f"(SELECT village_id FROM child WHERE id = NEW.child_id) = '{second}' BEGIN "
+                "SELECT RAISE(ABORT, 'refused by a test trigger'); END"))
+        outcome = import_bundles_skipping(world.township, bundles, keep_going=True)
+        assert [f.paths for f in outcome.refused] == [[bundles[1]]]
+        assert isinstance(outcome.refused[0].error, MergeRefusedError)
+        assert "refused by a test trigger" in outcome.refused[0].error.message_en
+        assert [_children_of(world, i) for i in range(3)] == [4, 0, 4]
+        assert len(list(world.township.db.paths.backups.iterdir())) == 1
+    finally:
+        world.close()
+
+
 _KILL_SCRIPT = """
 import sys, time
 from pathlib import Path
@@ -114,29 +168,6 @@ merge._materialise = slow
 site = SyncSite.open(Path(sys.argv[1]), passphrase=sys.argv[3])
 import_bundles(site, [Path(p) for p in sys.argv[4:]], backup=False)
 """
-
-
-def test_a_large_batch_is_committed_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once the bundles applied carry BATCH_COMMIT_CHANGES changes they are committed (the write
-    lock is not held for minutes); here after each bundle, with what each carried."""
-    monkeypatch.setattr(bundle_import, "BATCH_COMMIT_CHANGES", 1)
-    world = build_world(tmp_path, 3)
-    try:
-        bundles = _stick_with_three(world, tmp_path)
-        commits: list[int] = []
-        original = bundle_import.ImportBatch.commit
-
-        def counted(self: bundle_import.ImportBatch) -> None:
-            commits.append(self.pending_changes)
-            original(self)
-
-        monkeypatch.setattr(bundle_import.ImportBatch, "commit", counted)
-        results = import_bundles(world.township, bundles, backup=False)
-        assert len(commits) == 3 and all(n > 0 for n in commits)
-        assert sum(commits) == sum(r.merge.applied for r in results)
-        assert [_children_of(world, i) for i in range(3)] == [4, 4, 4]
-    finally:
-        world.close()
 
 
 def test_killed_folder_import_leaves_register_as_before_and_rerun_completes(tmp_path: Path) -> None:
@@ -169,16 +200,11 @@ def test_killed_folder_import_leaves_register_as_before_and_rerun_completes(tmp_
         world.close()
 
 
-@pytest.mark.parametrize("commit_every", [None, 1])
-def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, commit_every: int | None) -> None:
+def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(tmp_path: Path) -> None:
     """A deferred foreign key fails the batch's commit (here: a trigger that the merge cannot
     foresee points the second village's family members at no child). The batch is rolled back
-    and the bundles are imported again one transaction each: the second is refused with the
-    database's reason, the others are imported. Also when the batch commits early (after every
-    bundle: the commit after the second fails)."""
-    if commit_every is not None:
-        monkeypatch.setattr(bundle_import, "BATCH_COMMIT_CHANGES", commit_every)
+    and the bundles are imported again one transaction each, after the same one backup: the
+    second is refused with the database's reason, the others are imported."""
     world = build_world(tmp_path, 3)
     try:
         bundles = _stick_with_three(world, tmp_path)
@@ -188,8 +214,10 @@ def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(
                 "CREATE TRIGGER test_break_fk AFTER INSERT ON family_member WHEN "
                 f"(SELECT village_id FROM child WHERE id = NEW.child_id) = '{second}' BEGIN "
                 "UPDATE family_member SET child_id = 'no-such-child' WHERE id = NEW.id; END"))
-        outcome = import_bundles_skipping(world.township, bundles, backup=False, keep_going=True)
+        outcome = import_bundles_skipping(world.township, bundles, keep_going=True)
         assert len(outcome.results) == 2 and [f.paths for f in outcome.refused] == [[bundles[1]]]
+        backups = list(world.township.db.paths.backups.iterdir())
+        assert len(backups) == 1 and {r.backup for r in outcome.results} == {backups[0]}
         assert isinstance(outcome.refused[0].error, MergeRefusedError)
         assert "FOREIGN KEY" in outcome.refused[0].error.message_en.upper()
         assert [_children_of(world, i) for i in range(3)] == [4, 0, 4]

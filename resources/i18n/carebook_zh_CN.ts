@@ -1160,8 +1160,8 @@ The register in use now is moved into a &apos;replaced-...&apos; folder of the d
 <context>
     <name>ImportPanel</name>
     <message>
-        <source>Drag the bundle files (.cbk) from the USB stick and drop them anywhere on this page, or choose them. A backup is taken before each bundle is applied; a bundle imported before changes nothing.</source>
-        <translation>把U盘上的同步包文件（.cbk）拖到本页任意位置，或点按钮选择。导入每个同步包前都会先备份；以前导入过的同步包不会改动任何数据。</translation>
+        <source>Drag the bundle files (.cbk) from the USB stick and drop them anywhere on this page, or choose them. A backup is taken before the bundles are applied; a bundle imported before changes nothing.</source>
+        <translation>把U盘上的同步包文件（.cbk）拖到本页任意位置，或点按钮选择。导入前会先备份；以前导入过的同步包不会改动任何数据。</translation>
     </message>
     <message>
         <source>Choose &amp;files...</source>
@@ -1190,6 +1190,10 @@ The register in use now is moved into a &apos;replaced-...&apos; folder of the d
     <message>
         <source>Checking and importing the bundles...</source>
         <translation>正在校验并导入同步包……</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was imported.</source>
+        <translation>已取消：没有导入任何数据。</translation>
     </message>
     <message>
         <source>%1 bundle(s) were refused and changed nothing; see the reason in each row.</source>

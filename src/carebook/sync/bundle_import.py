@@ -6,12 +6,11 @@ taken, and the whole bundle is applied. A bundle imported before (or a renamed c
 nothing and says so.
 
 Several bundles at once (the township's stick: one bundle per village; a folder of parts) are
-imported by an :class:`ImportBatch`: **one transaction for all of them, a savepoint for each**
-(committed early only when the bundles carry more than :data:`BATCH_COMMIT_CHANGES` changes).
+imported by an :class:`ImportBatch`: **one transaction for all of them, a savepoint for each**.
 A refused bundle is rolled back to its savepoint and changes nothing, the bundles before it stay
-applied, and everything is committed at the end, so a crash or a pulled plug midway leaves the
-register as it was before the batch (or at its last early commit), and a rerun completes it
-(bundles already committed are recognised as imported). One backup is taken before the first
+applied, and everything is committed at the end; an interruption (Ctrl-C, Cancel in the app, a
+crash or a pulled plug) leaves the register as it was before the batch, and a rerun completes it
+(bundles of earlier imports are recognised as imported). One backup is taken before the first
 bundle that changes anything. The per-bundle costs that one transaction saves (a commit with its
 WAL sync, the installation, its keys and settings read again) made 30 small village bundles
 import at about two thirds of the rate of one bundle of the same size (``bench/README.md``,
@@ -159,10 +158,10 @@ class ImportBatch:
             for group in group_bundle_paths(files):
                 result = batch.import_group(group)   # raises the bundle's refusal
 
-    Leaving the block commits every bundle applied in it, also when the block raises (a refusal,
-    a cancelled task, Ctrl-C): what was applied before stays applied, as with one transaction per
-    bundle. Only when a bundle's rollback to its savepoint failed (the database refused it, e.g.
-    a full disk) is everything rolled back.
+    Leaving the block normally commits every bundle applied in it (a refused bundle was rolled
+    back to its savepoint: :meth:`import_group` raised its refusal, which the caller caught).
+    Leaving it by an exception (Ctrl-C, a cancelled task, an unexpected error) rolls back every
+    bundle applied since the last :meth:`commit`: an interrupted import changes nothing.
 
     Args:
         site: the open register and its keys.
@@ -170,6 +169,7 @@ class ImportBatch:
             ``backups`` folder) before the first bundle that changes anything.
         now: the instant to check bundle and enrolment expiry against (tests); UTC now by default.
         today: the business date for the derived columns (tests); today by default.
+        backup_path: a backup already taken of the register as it is (no other is taken).
 
     Raises (from :meth:`import_group` and on leaving the block):
         BundleError: the bundle was refused; nothing of it was applied.
@@ -178,7 +178,7 @@ class ImportBatch:
     """
 
     def __init__(self, site: SyncSite, *, backup: bool = True, now: datetime | None = None,
-                 today: dt.date | None = None) -> None:
+                 today: dt.date | None = None, backup_path: Path | None = None) -> None:
         self._site = site
         self._backup = backup
         self._now = now
@@ -187,8 +187,7 @@ class ImportBatch:
         self._keys: InstallationKeys | None = None
         self._me: Installation | None = None  # read once: neither changes during an import
         self._settings: RegisterSettings | None = None
-        self._backup_path: Path | None = None
-        self._pending = 0
+        self._backup_path: Path | None = backup_path
         self._broken = False
 
     def __enter__(self) -> ImportBatch:
@@ -200,7 +199,7 @@ class ImportBatch:
         if session is None:
             return
         try:
-            if self._broken:
+            if self._broken or exc_type is not None:
                 session.rollback()
             else:
                 _commit(session)
@@ -217,12 +216,11 @@ class ImportBatch:
         if self._session is None:
             return
         _commit(self._session)
-        self._pending = 0
 
     @property
-    def pending_changes(self) -> int:
-        """How many changes the bundles applied since the last commit carried."""
-        return self._pending
+    def backup_path(self) -> Path | None:
+        """The backup this batch took (or was given); ``None`` before one is taken."""
+        return self._backup_path
 
     def _open_session(self) -> Session:
         if self._session is None:
@@ -283,7 +281,6 @@ class ImportBatch:
             raise
         savepoint.commit()
         result.backup = self._backup_path
-        self._pending += result.merge.applied
         return result
 
 
@@ -399,37 +396,31 @@ def import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: b
         stop: called with each refusal; when it returns true no later group is tried (the
             refusal is the last item returned).
         before: called with the index and files of each group before it is imported (progress;
-            it may raise to stop: the groups done so far stay imported, the exception propagates).
+            it may raise to stop, e.g. Cancel in the app: then nothing of the batch is kept).
 
     Returns:
         per group tried, in order: its :class:`ImportResult` or the :class:`CarebookError` that
         refused it (nothing of that group applied).
 
     Raises:
-        whatever ``before`` raises, and errors other than a :class:`CarebookError` (the groups
-        before stay imported). When the batch's commit is refused (a deferred foreign key: see
-        the module docstring), the groups are imported again one transaction each, and the one
-        the database refuses is reported as a :class:`carebook.sync.merge.MergeRefusedError`.
+        whatever ``before`` raises, and errors other than a :class:`CarebookError`, Ctrl-C
+        included: nothing of the batch is kept. When the batch's commit is refused (a deferred
+        foreign key: see the module docstring), the groups are imported again one transaction
+        each (after the same backup), and the one the database refuses is reported as a
+        :class:`carebook.sync.merge.MergeRefusedError`.
     """
+    first = ImportBatch(site, backup=backup, now=now, today=today)
     try:
-        return _import_groups(site, groups, backup=backup, now=now, today=today, stop=stop, before=before,
-                              one_each=False)
+        return _import_groups(first, groups, stop=stop, before=before, one_each=False)
     except IntegrityError:
-        return _import_groups(site, groups, backup=backup, now=now, today=today, stop=stop, before=before,
-                              one_each=True)
+        again = ImportBatch(site, backup=backup, now=now, today=today, backup_path=first.backup_path)
+        return _import_groups(again, groups, stop=stop, before=before, one_each=True)
 
 
-#: A batch is committed once its bundles carry this many changes (about two seconds of merging):
-#: the write lock is not held much longer than that (the app's own writes wait at most
-#: :data:`carebook.model.db.BUSY_TIMEOUT_MS`), and a crash loses no more than that much work.
-BATCH_COMMIT_CHANGES = 20_000
-
-
-def _import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: bool, now: datetime | None,
-                   today: dt.date | None, stop: Callable[[CarebookError], bool],
+def _import_groups(batch: ImportBatch, groups: Sequence[Sequence[Path]], *, stop: Callable[[CarebookError], bool],
                    before: Callable[[int, Sequence[Path]], None] | None, one_each: bool) -> list[GroupOutcome]:
     out: list[GroupOutcome] = []
-    with ImportBatch(site, backup=backup, now=now, today=today) as batch:
+    with batch:
         for i, group in enumerate(groups):
             if before is not None:
                 before(i, group)
@@ -441,8 +432,6 @@ def _import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: 
                         batch.commit()
                     except IntegrityError as exc:
                         item = refused_merge(exc)
-                elif batch.pending_changes >= BATCH_COMMIT_CHANGES:
-                    batch.commit()  # (refused: import_groups imports the groups again one by one)
             except CarebookError as exc:
                 item = exc
             out.append(item)

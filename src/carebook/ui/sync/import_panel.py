@@ -96,9 +96,10 @@ class ImportPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._settled = True  # the last import succeeded or failed (not cancelled)
         self.drop_hint = QLabel(self.tr(
             "Drag the bundle files (.cbk) from the USB stick and drop them anywhere on this page, "
-            "or choose them. A backup is taken before each bundle is applied; a bundle imported "
+            "or choose them. A backup is taken before the bundles are applied; a bundle imported "
             "before changes nothing."
         ))
         self.drop_hint.setWordWrap(True)
@@ -143,18 +144,27 @@ class ImportPanel(QWidget):
             return
         self.import_paths(drives)
 
-    def import_paths(self, paths: Sequence[Path]) -> None:
+    def import_paths(self, paths: Sequence[Path]) -> int:
         """Import the bundles among ``paths`` (files, parts, or folders searched one level deep)
-        on the worker and show one result row per bundle."""
+        on the worker and show one result row per bundle. Returns the task's id (for
+        :meth:`carebook.ui.tasks.TaskManager.cancel`: a cancelled import keeps nothing)."""
         api = self.ctx.api
         chosen = list(paths)
         self.outcome.setText(self.tr("Importing..."))
         self.results.setRowCount(0)
-        (self.ctx.task(lambda t: ops.import_files(api, chosen, t), self)
-         .with_progress(self, self.tr("Checking and importing the bundles..."))
-         .success(self._done).failure(self._failed).run())
+        self._settled = False
+        return (self.ctx.task(lambda t: ops.import_files(api, chosen, t), self)
+                .with_progress(self, self.tr("Checking and importing the bundles..."))
+                .success(self._done).failure(self._failed).finally_(self._after).run())
+
+    def _after(self) -> None:
+        """After success, failure or Cancel: a cancelled import (neither succeeded nor failed)
+        changed nothing (the bundles are applied in one transaction), and says so."""
+        if not self._settled:
+            self.outcome.setText(self.tr("Cancelled: nothing was imported."))
 
     def _done(self, lines: list[ImportLine]) -> None:
+        self._settled = True
         self.results.show_lines(lines)
         refused = sum(1 for line in lines if line.status == "refused")
         skipped = sum(1 for line in lines if line.status == "skipped")
@@ -174,6 +184,7 @@ class ImportPanel(QWidget):
         self.imported.emit(lines)
 
     def _failed(self, exc: BaseException) -> None:
+        self._settled = True
         self.outcome.setText("")
         show_error(self, exc)
 

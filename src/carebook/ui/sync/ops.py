@@ -247,7 +247,8 @@ def import_files(api: Any, paths: Sequence[Path], t: TaskContext, *, backup: boo
 
     Raises:
         NoBundleFilesError: no bundle file among ``paths``; SyncUnavailableError;
-        TaskCancelled: between two bundles (those done stay imported).
+        TaskCancelled: between two bundles; the bundles are applied in one transaction, so
+            nothing of this import is kept (the panel says so).
     """
     from carebook.sync.bundle_files import group_bundle_paths
     from carebook.sync.bundle_import import import_groups
