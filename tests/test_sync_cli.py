@@ -139,3 +139,24 @@ def test_village_cannot_enrol(
     assert code == 1
     assert "只有乡镇" in capsys.readouterr().err
     assert not (tmp_path / "enrol-330102001204.cbe").exists()
+
+
+def test_inspect_of_several_files_shows_the_readable_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that cannot be read among several is named on stderr (in words for inspecting, not
+    importing) and the others are shown; exit 1. ``--json`` lists it with its ``error``."""
+    sender, recipient = InstallationKeys.generate(), InstallationKeys.generate()
+    sealed = seal_bundle(b"x", sender=sender, sender_code="330102001203", recipient=recipient.public(),
+                         seq_from=None, seq_to=None, counts={}, schema_version="1", acks={"seen": 4})
+    good = write_bundle(tmp_path, sealed, signer=sender.public()).paths[0]
+    text = tmp_path / "notes.cbk"
+    text.write_text("这不是同步包", encoding="utf-8")
+    args = ["--data-dir", str(tmp_path / "none"), "bundle", "inspect", str(good), str(text)]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "发送方" in captured.out  # the good bundle's header was printed
+    assert captured.err.startswith(f"无法查看 {text.name}：") and "不是 Carebook 同步包" in captured.err
+    assert "导入" not in captured.err
+    assert main([*args, "--json"]) == 1
+    items = json.loads(capsys.readouterr().out)
+    assert [sorted(item) for item in items][1] == ["error", "files"]
+    assert "330102001203" in json.dumps(items[0]["header"]["sender"]) and items[1]["files"] == [str(text)]

@@ -12,6 +12,8 @@ to read out by phone, and keeps the one-time secret in the encrypted register.
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,22 +109,44 @@ def _trust_context(args: argparse.Namespace) -> _TrustContext:
 
 
 def run_bundle_inspect(args: argparse.Namespace) -> int:
-    """Print the header and signature status of each bundle given."""
+    """Print the header and signature status of each bundle given. With several bundles, one
+    that cannot be read (missing, truncated, not a bundle …) is named on stderr and the others
+    are still shown (exit 1); a single one is refused with its message."""
     trust = _trust_context(args)
-    results = [
-        inspect_bundle(group, known_peers=trust.peers, own=trust.own)
-        for group in group_bundle_paths(Path(f) for f in args.files)
-    ]
+    groups = group_bundle_paths(Path(f) for f in args.files)
+    results: list[InspectedBundle] = []
+    failed: list[tuple[list[Path], CarebookError]] = []
+    for group in groups:
+        try:
+            results.append(inspect_bundle(group, known_peers=trust.peers, own=trust.own))
+        except CarebookError as exc:
+            if len(groups) == 1:
+                raise
+            failed.append((list(group), exc))
+    if not results:
+        raise failed[0][1]
     if args.json:
-        print_json([r.to_json_obj() for r in results] if len(results) > 1 else results[0].to_json_obj())
+        items = [r.to_json_obj() for r in results]
+        items += [{"files": [str(p) for p in group], "error": _inspection_text(error.message)}
+                  for group, error in failed]
+        print_json(items if len(groups) > 1 else items[0])
     else:
         for i, result in enumerate(results):
             if i:
                 print()
             _print_inspected(result)
+    for group, error in failed:
+        print(msg(f"无法查看 {group[0].name}：{_inspection_text(error.message_zh)}",
+                  f"Cannot show {group[0].name}: {error.message_en}"), file=sys.stderr)
     if any(r.signature == "invalid" for r in results):
         raise SignatureInvalidError()
-    return 0
+    return 1 if failed else 0
+
+
+def _inspection_text(message: str) -> str:
+    """A refusal's text without its import wording (``已拒绝导入，没有改动任何数据。``): inspecting
+    imports nothing anyway."""
+    return re.sub(r"已拒绝导入(，没有改动任何数据)?[，。]?", "", message).replace("。没有导入任何数据。", "。")
 
 
 _SIGNATURE_TEXT = {

@@ -230,7 +230,8 @@ def looks_like_bundle(path: Path) -> bool:
 class BundleFileError(BundleError):
     """The bundle file could not be read (同步包文件无法读取): it is not there, it is a folder,
     or the system refused to read it (permission, a failing USB stick). Not damage: the file
-    itself may be sound. Nothing was imported. ``path`` is the file given."""
+    itself may be sound. Nothing of it was imported (the message says "this file", so it reads
+    right among other files imported at once). ``path`` is the file given."""
 
     def __init__(self, path: Path, exc: OSError) -> None:
         self.path = path
@@ -242,7 +243,7 @@ class BundleFileError(BundleError):
         else:
             reason_zh, reason_en = os_error_text(exc)
             zh, en = f"无法读取同步包 {path}：{reason_zh}", f"Could not read the bundle {path}: {reason_en}"
-        super().__init__(f"{zh}。没有导入任何数据。", f"{en}. Nothing was imported.")
+        super().__init__(f"{zh}。这个文件没有导入。", f"{en}. This file was not imported.")
 
 
 def _read(path: Path) -> bytes:
