@@ -189,3 +189,26 @@ def content_hash(site: SyncSite, skip: tuple[str, ...] = ()) -> str:
             for row in sorted(repr(tuple(r)) for r in rows):
                 digest.update(row.encode())
     return digest.hexdigest()
+
+
+def kill_at_marker(args: list[str], marker: Path) -> None:
+    """Run ``python -c <args>`` in a subprocess (keyring off), wait until it writes ``marker``
+    (it then sleeps: the middle of the work under test), and SIGKILL it. Asserts that the marker
+    came and that the process died of the signal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", *args], env={**os.environ, "CAREBOOK_KEYRING": "0"})
+    try:
+        for _ in range(600):
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert marker.exists(), "the subprocess reached the point where it is killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL

@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -37,7 +33,15 @@ from carebook.sync.exchange import (
     import_bundles,
 )
 from carebook.sync.identity import InstallationKeys, PublicIdentity
-from sync_world import PASSPHRASE, SyncWorld, build_world, content_hash, sync_world, tracked_state
+from sync_world import (
+    PASSPHRASE,
+    SyncWorld,
+    build_world,
+    content_hash,
+    kill_at_marker,
+    sync_world,
+    tracked_state,
+)
 
 __all__ = ["sync_world"]
 
@@ -194,18 +198,7 @@ def test_killed_import_leaves_register_as_before_and_rerun_completes(tmp_path: P
         before = content_hash(world.township)
         world.township.close()
         marker = tmp_path / "marker"
-        proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(tmp_path / "township"), str(bundle),
-                                 str(marker), PASSPHRASE], env={**os.environ, "CAREBOOK_KEYRING": "0"})
-        try:
-            for _ in range(600):
-                if marker.exists() or proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-            assert marker.exists(), "the import reached the middle of the merge"
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            proc.wait()
-        assert proc.returncode == -signal.SIGKILL
+        kill_at_marker([_KILL_SCRIPT, str(tmp_path / "township"), str(bundle), str(marker), PASSPHRASE], marker)
         from carebook.sync.exchange import SyncSite
 
         world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)

@@ -10,12 +10,7 @@ deferred foreign key) does not keep the good bundles out; one backup per import.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +22,15 @@ from carebook.sync import merge
 from carebook.sync.errors import TruncatedBundleError
 from carebook.sync.exchange import import_bundles, import_bundles_skipping
 from carebook.sync.merge import MergeRefusedError
-from sync_world import PASSPHRASE, SyncWorld, build_world, content_hash, tracked_state, village_code
+from sync_world import (
+    PASSPHRASE,
+    SyncWorld,
+    build_world,
+    content_hash,
+    kill_at_marker,
+    tracked_state,
+    village_code,
+)
 
 
 def _stick_with_three(world: SyncWorld, tmp_path: Path) -> list[Path]:
@@ -47,6 +50,17 @@ def _children_of(world: SyncWorld, i: int) -> int:
     unit = unit_id_for_code(village_code(i))
     state = tracked_state(world.township)
     return sum(1 for (entity, _rid), row in state.items() if entity == "child" and row["village_id"] == unit)
+
+
+def _on_second_village_members(world: SyncWorld, when: str, action: str) -> None:
+    """A trigger in the township's register, ``when`` (BEFORE/AFTER) a family member of a child
+    of the second village is inserted, doing ``action``: a database refusal the merge cannot
+    foresee, for that village's bundle only."""
+    second = unit_id_for_code(village_code(1))
+    with world.township.register.sessions() as session, session.begin():
+        session.execute(text(
+            f"CREATE TRIGGER test_second_village {when} INSERT ON family_member WHEN "
+            f"(SELECT village_id FROM child WHERE id = NEW.child_id) = '{second}' BEGIN {action}; END"))
 
 
 def test_a_folder_is_imported_after_one_backup(tmp_path: Path) -> None:
@@ -134,12 +148,7 @@ def test_a_bundle_the_database_refuses_midway_is_rolled_back_alone(tmp_path: Pat
     world = build_world(tmp_path, 3)
     try:
         bundles = _stick_with_three(world, tmp_path)
-        second = unit_id_for_code(village_code(1))
-        with world.township.register.sessions() as session, session.begin():
-            session.execute(text(
-                "CREATE TRIGGER test_refuse BEFORE INSERT ON family_member WHEN "
-                f"(SELECT village_id FROM child WHERE id = NEW.child_id) = '{second}' BEGIN "
-                "SELECT RAISE(ABORT, 'refused by a test trigger'); END"))
+        _on_second_village_members(world, "BEFORE", "SELECT RAISE(ABORT, 'refused by a test trigger')")
         outcome = import_bundles_skipping(world.township, bundles, keep_going=True)
         assert [f.paths for f in outcome.refused] == [[bundles[1]]]
         assert isinstance(outcome.refused[0].error, MergeRefusedError)
@@ -177,18 +186,7 @@ def test_killed_folder_import_leaves_register_as_before_and_rerun_completes(tmp_
         before = content_hash(world.township)
         world.township.close()
         marker = tmp_path / "marker"
-        proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(tmp_path / "township"), str(marker),
-                                 PASSPHRASE, *map(str, bundles)], env={**os.environ, "CAREBOOK_KEYRING": "0"})
-        try:
-            for _ in range(600):
-                if marker.exists() or proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-            assert marker.exists(), "the import reached the middle of the second bundle"
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            proc.wait()
-        assert proc.returncode == -signal.SIGKILL
+        kill_at_marker([_KILL_SCRIPT, str(tmp_path / "township"), str(marker), PASSPHRASE, *map(str, bundles)], marker)
         from carebook.sync.exchange import SyncSite
 
         world.township = SyncSite.open(tmp_path / "township", passphrase=PASSPHRASE)
@@ -208,12 +206,7 @@ def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(tmp_path: P
     world = build_world(tmp_path, 3)
     try:
         bundles = _stick_with_three(world, tmp_path)
-        second = unit_id_for_code(village_code(1))
-        with world.township.register.sessions() as session, session.begin():
-            session.execute(text(
-                "CREATE TRIGGER test_break_fk AFTER INSERT ON family_member WHEN "
-                f"(SELECT village_id FROM child WHERE id = NEW.child_id) = '{second}' BEGIN "
-                "UPDATE family_member SET child_id = 'no-such-child' WHERE id = NEW.id; END"))
+        _on_second_village_members(world, "AFTER", "UPDATE family_member SET child_id = 'no-such-child' WHERE id = NEW.id")
         outcome = import_bundles_skipping(world.township, bundles, keep_going=True)
         assert len(outcome.results) == 2 and [f.paths for f in outcome.refused] == [[bundles[1]]]
         backups = list(world.township.db.paths.backups.iterdir())

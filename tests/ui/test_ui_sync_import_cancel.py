@@ -41,9 +41,13 @@ def stick(tmp_path: Path) -> Iterator[tuple[SyncWorld, Path]]:
         world.close()
 
 
-def _township_page(world: SyncWorld, ui_dir: Path, qtbot: Any) -> tuple[AppContext, SyncPage]:
+@pytest.fixture
+def township(stick: tuple[SyncWorld, Path], tmp_path: Path, qapp: Any,
+             qtbot: Any) -> Iterator[tuple[SyncWorld, Path, AppContext, SyncPage]]:
+    """The township's sync page (alone, 1024x768) over the register of ``stick``'s world."""
+    world, folder = stick
     ops.attach_database(world.township.register, world.township.db)
-    ctx = make_context(world.township.register, ui_dir)
+    ctx = make_context(world.township.register, tmp_path / "ui")
     install_language("zh_CN")
     page = SyncPage(ctx)
     qtbot.addWidget(page)
@@ -51,49 +55,43 @@ def _township_page(world: SyncWorld, ui_dir: Path, qtbot: Any) -> tuple[AppConte
     page.show()
     page.activate()
     ctx.tasks.wait_idle(60)
-    return ctx, page
-
-
-def test_cancel_after_the_first_bundle_keeps_nothing(stick: tuple[SyncWorld, Path], tmp_path: Path,
-                                                      qapp: Any, qtbot: Any) -> None:
-    world, folder = stick
-    ctx, _page = _township_page(world, tmp_path / "ui", qtbot)
     try:
-        before = content_hash(world.township)
-        job: _Job[Any] = _Job(1, lambda t: None)
-        seen: list[int] = []
-
-        def emit(_job_id: int, done: int, total: int, _label: str) -> None:
-            seen.append(done)
-            if done == 0 and total == 3:  # "importing the first of 3": Cancel is pressed now
-                job.abort.set()
-
-        with pytest.raises(TaskCancelled):
-            ops.import_files(ctx.api, [folder], TaskContext(job, emit))
-        assert seen == [0]  # the first bundle was applied, the check before the second stopped it
-        assert content_hash(world.township) == before
-        lines = ops.import_files(ctx.api, [folder], TaskContext(_Job(2, lambda t: None), lambda *a: None))
-        assert [line.status for line in lines] == ["imported"] * 3
+        yield world, folder, ctx, page
     finally:
         ctx.tasks.wait_idle(60)
         ctx.tasks.shutdown()
 
 
-def test_the_panel_says_a_cancelled_import_imported_nothing(stick: tuple[SyncWorld, Path], tmp_path: Path,
-                                                           qapp: Any, qtbot: Any) -> None:
-    world, folder = stick
-    ctx, page = _township_page(world, tmp_path / "ui", qtbot)
-    try:
-        before = content_hash(world.township)
-        release = threading.Event()
-        ctx.task(lambda t: release.wait(30), page).run()  # the worker is busy: the import waits in the queue
-        job_id = page.import_panel.import_paths([folder])
-        assert page.import_panel.outcome.text() == "正在导入……"
-        ctx.tasks.cancel(job_id)
-        release.set()
-        ctx.tasks.wait_idle(60)
-        assert page.import_panel.outcome.text() == "已取消：没有导入任何数据。"
-        assert content_hash(world.township) == before
-    finally:
-        ctx.tasks.wait_idle(60)
-        ctx.tasks.shutdown()
+def test_cancel_after_the_first_bundle_keeps_nothing(
+        township: tuple[SyncWorld, Path, AppContext, SyncPage]) -> None:
+    world, folder, ctx, _page = township
+    before = content_hash(world.township)
+    job: _Job[Any] = _Job(1, lambda t: None)
+    seen: list[int] = []
+
+    def emit(_job_id: int, done: int, total: int, _label: str) -> None:
+        seen.append(done)
+        if done == 0 and total == 3:  # "importing the first of 3": Cancel is pressed now
+            job.abort.set()
+
+    with pytest.raises(TaskCancelled):
+        ops.import_files(ctx.api, [folder], TaskContext(job, emit))
+    assert seen == [0]  # the first bundle was applied, the check before the second stopped it
+    assert content_hash(world.township) == before
+    lines = ops.import_files(ctx.api, [folder], TaskContext(_Job(2, lambda t: None), lambda *a: None))
+    assert [line.status for line in lines] == ["imported"] * 3
+
+
+def test_the_panel_says_a_cancelled_import_imported_nothing(
+        township: tuple[SyncWorld, Path, AppContext, SyncPage]) -> None:
+    world, folder, ctx, page = township
+    before = content_hash(world.township)
+    release = threading.Event()
+    ctx.task(lambda t: release.wait(30), page).run()  # the worker is busy: the import waits in the queue
+    job_id = page.import_panel.import_paths([folder])
+    assert page.import_panel.outcome.text() == "正在导入……"
+    ctx.tasks.cancel(job_id)
+    release.set()
+    ctx.tasks.wait_idle(60)
+    assert page.import_panel.outcome.text() == "已取消：没有导入任何数据。"
+    assert content_hash(world.township) == before
