@@ -230,8 +230,9 @@ def main() -> None:
             bundles = []
             sizes = 0
             cs_sizes: list[tuple[int, int]] = []
+            children = 0
             for i, village in enumerate(world.villages):
-                world.import_ledger(village, max(1, args.per_village // per_child), seed=100 + i)
+                children += len(world.import_ledger(village, max(1, args.per_village // per_child), seed=100 + i))
                 if _ChangesetReference.available():
                     cs_sizes.append(_ChangesetReference().inserts(village, ["child", "family_member", "visit"]))
                 folder = world.stick / f"v{i}"
@@ -276,6 +277,9 @@ def main() -> None:
             print(f"  the same bundles one by one (a transaction each), best of {args.repeat}: "
                   f"{best_each.text(total)}; every run: {', '.join(f'{total / t.wall:,.0f}/s' for t in each_runs)}; "
                   f"folder / one by one (best): {best.wall / best_each.wall:.2f}x wall")
+            bulk_per_child = bulk.wall / len(ids)  # the village's bulk import, first scenario of this run
+            print(f"  folder import (best) / the village's bulk import of as many children ({children}, at the "
+                  f"baseline's rate of this run): {best.wall / (children * bulk_per_child):.2f}x wall")
             summed = (sum(c[0] for c in cs_sizes), sum(c[1] for c in cs_sizes)) if cs_sizes else None
             print(f"  {_changeset_text(summed, total, sizes)} (one changeset per village)")
         finally:
