@@ -39,12 +39,18 @@ def _readings(char: str, style: Style) -> list[str]:
 def initials_variants(name: str) -> list[str]:
     """Every combination of the first letters of the readings of ``name`` (lower-case ASCII),
     at most :data:`MAX_VARIANTS`, e.g. ``曾思远`` → ``["csy", "zsy"]``."""
-    from pypinyin import Style
-
-    per_char = [[r[:1] for r in _readings(c, Style.NORMAL)] for c in name if not c.isspace()]
-    per_char = [sorted(set(options)) for options in per_char]
+    per_char = [_initials(c) for c in name if not c.isspace()]
     variants = {"".join(combo) for combo in itertools.islice(itertools.product(*per_char), MAX_VARIANTS)}
     return sorted(v for v in variants if v)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _initials(char: str) -> tuple[str, ...]:
+    """The distinct first letters of the readings of one character, sorted (cached per
+    character: a name's initials are built from these)."""
+    from pypinyin import Style
+
+    return tuple(sorted({r[:1] for r in _readings(char, Style.NORMAL)}))
 
 
 def full_pinyin(name: str) -> str:
