@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from carebook.model.organisation import unit_id_for_code
+from carebook.model.queries.sync_status import unsent_change_count
 from carebook.sync import merge
 from carebook.sync.errors import TruncatedBundleError
 from carebook.sync.exchange import import_bundles, import_bundles_skipping
@@ -214,5 +215,34 @@ def test_a_commit_refused_by_the_database_keeps_only_that_bundle_out(tmp_path: P
         assert isinstance(outcome.refused[0].error, MergeRefusedError)
         assert "FOREIGN KEY" in outcome.refused[0].error.message_en.upper()
         assert [_children_of(world, i) for i in range(3)] == [4, 0, 4]
+    finally:
+        world.close()
+
+
+def test_a_village_imports_two_return_bundles_in_one_folder(tmp_path: Path) -> None:
+    """A village's stick holds two return bundles of its township, the newer first (the
+    township exported again after a correction): in one transaction, the newer applies the
+    correction and acknowledges the village's changes, the older one adds nothing; the village
+    ends with every change acknowledged and the township's values."""
+    world = build_world(tmp_path, 1)
+    try:
+        village, town = world.villages[0], world.township
+        world.import_ledger(village, 3, seed=90)
+        world.deliver(town, world.export(village))
+        older = world.export(town)
+        cid = village.register.child_ids()[0]
+        town.register.update_child(cid, {"notes": "乡镇督导员更正"})
+        newer = world.export(town)
+        folder = tmp_path / "village-stick"
+        folder.mkdir()
+        files = [Path(shutil.copy2(p, folder / f"{tag}-{p.name}")) for tag, paths in (("a", newer), ("b", older))
+                 for p in paths]
+        results = import_bundles(village, files, backup=False)
+        assert [r.already_imported for r in results] == [False, False]
+        assert results[0].merge.applied > 0 and results[1].merge.applied == 0
+        assert tracked_state(village)[("child", cid)]["notes"] == "乡镇督导员更正"
+        assert village.register.read(unsent_change_count) == 0
+        mine, theirs = tracked_state(village), tracked_state(town)
+        assert all(theirs[key] == value for key, value in mine.items() if key in theirs)
     finally:
         world.close()
