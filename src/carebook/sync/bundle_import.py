@@ -420,7 +420,9 @@ def import_groups(site: SyncSite, groups: Sequence[Sequence[Path]], *, backup: b
 def _import_groups(batch: ImportBatch, groups: Sequence[Sequence[Path]], *, stop: Callable[[CarebookError], bool],
                    before: Callable[[int, Sequence[Path]], None] | None, one_each: bool) -> list[GroupOutcome]:
     out: list[GroupOutcome] = []
-    with batch:
+    # the collector paused for the whole batch, not per bundle: between bundles a full collection
+    # would walk every object the process holds (the app's, or a long-lived caller's) again
+    with gc_paused(), batch:
         for i, group in enumerate(groups):
             if before is not None:
                 before(i, group)
