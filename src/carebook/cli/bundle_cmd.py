@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,9 @@ from carebook.sync.errors import IdentityMissingError, SignatureInvalidError
 from carebook.sync.identity import PublicIdentity, load_installation_keys
 from carebook.sync.peers import Peer, format_utc
 from carebook.sync.trust_store import load_peers, load_pending_enrolments
+
+if TYPE_CHECKING:
+    from carebook.sync.exchange import SyncSite
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -260,20 +263,12 @@ def run_enrol_create(args: argparse.Namespace) -> int:
     if args.replace:
         return _run_enrol_replace(args, village_code, village_name, target)
     from carebook.sync.enrolment_issue import issue_enrolment_file
-    from carebook.sync.exchange import SyncSite
 
     code = None if args.no_code else generate_enrolment_code()
-    site = SyncSite.open(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
-    try:
-        installation = site.register.installation()
-        if installation is None:
-            raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
-        _check_village_of(village_code, installation)
+    with _enrolling_site(args, village_code) as site:
         issued = issue_enrolment_file(site, village_code=village_code, village_name=village_name, out=target,
                                       code=code, valid_for=timedelta(days=args.valid_days))
         keys = site.keys()
-    finally:
-        site.close()
     enrolment, written = issued.enrolment, [issued.path]
     fingerprint = keys.public().fingerprint
     expires = format_utc(enrolment.expires_at)
@@ -303,25 +298,38 @@ def run_enrol_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_enrol_replace(args: argparse.Namespace, village_code: str, village_name: str, target: Path) -> int:
-    """``enrol create --replace``: re-enrol a village whose PC was replaced (sync/restore.py)."""
-    from carebook.sync.enrolment_issue import check_new_enrolment
-    from carebook.sync.exchange import SyncSite
-    from carebook.sync.restore import create_replacement_enrolment_file
+@contextmanager
+def _enrolling_site(args: argparse.Namespace, village_code: str) -> Iterator[SyncSite]:
+    """The register of ``--data-dir`` opened to enrol ``village_code`` (closed afterwards).
 
-    code = None if args.no_code else generate_enrolment_code()
+    Raises:
+        CarebookError: not set up yet; not a township, or the village is not under it
+            (:func:`_check_village_of`).
+    """
+    from carebook.sync.exchange import SyncSite
+
     site = SyncSite.open(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
     try:
         installation = site.register.installation()
         if installation is None:
             raise CarebookError("还没有初始化：请先运行 carebook init", "not set up yet: run 'carebook init' first")
         _check_village_of(village_code, installation)
+        yield site
+    finally:
+        site.close()
+
+
+def _run_enrol_replace(args: argparse.Namespace, village_code: str, village_name: str, target: Path) -> int:
+    """``enrol create --replace``: re-enrol a village whose PC was replaced (sync/restore.py)."""
+    from carebook.sync.enrolment_issue import check_new_enrolment
+    from carebook.sync.restore import create_replacement_enrolment_file
+
+    code = None if args.no_code else generate_enrolment_code()
+    with _enrolling_site(args, village_code) as site:
         check_new_enrolment(site, village_code, village_name, replacement=True)
         made = create_replacement_enrolment_file(site, village_code=village_code, village_name=village_name,
                                                  out=target, code=code, valid_for=timedelta(days=args.valid_days))
         fingerprint = site.keys().public().fingerprint
-    finally:
-        site.close()
     expires = format_utc(made.enrolment.expires_at)
     if args.json:
         print_json({**made.to_json(), "code": code, "township_fingerprint": fingerprint, "expires_at": expires})
