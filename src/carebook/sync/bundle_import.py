@@ -158,10 +158,11 @@ class ImportBatch:
             for group in group_bundle_paths(files):
                 result = batch.import_group(group)   # raises the bundle's refusal
 
-    Leaving the block normally commits every bundle applied in it (a refused bundle was rolled
-    back to its savepoint: :meth:`import_group` raised its refusal, which the caller caught).
-    Leaving it by an exception (Ctrl-C, a cancelled task, an unexpected error) rolls back every
-    bundle applied since the last :meth:`commit`: an interrupted import changes nothing.
+    Leaving the block normally, or by a refusal (a :class:`CarebookError`: nothing of the refused
+    bundle was applied), commits every bundle applied in it, and the one write a refusal keeps (the
+    note asking a village restored from a backup to send again: :func:`carebook.sync.restore.note_resend`).
+    Leaving it by any other exception (Ctrl-C, a cancelled task, an unexpected error) rolls back
+    every bundle applied since the last :meth:`commit`: an interrupted import changes nothing.
 
     Args:
         site: the open register and its keys.
@@ -199,7 +200,7 @@ class ImportBatch:
         if session is None:
             return
         try:
-            if self._broken or exc_type is not None:
+            if self._broken or (exc_type is not None and not issubclass(exc_type, CarebookError)):
                 session.rollback()
             else:
                 _commit(session)
@@ -261,8 +262,8 @@ class ImportBatch:
         if isinstance(checked, ImportResult):
             return checked
         if self._backup and self._backup_path is None:
-            # Before the first write: end the read (committing a resend note, the only write a
-            # refusal keeps: sync/restore.py) so the backup holds the register as it is now.
+            # Before the first bundle's writes: commit what the batch holds so far (at most the
+            # resend notes of refused bundles) so the backup holds the register as it is now.
             session.commit()
             backups = self._site.db.paths.backups
             backups.mkdir(parents=True, exist_ok=True)
@@ -303,8 +304,9 @@ def _open_and_check(session: Session, paths: Path | Sequence[Path], me: Installa
                     keys: InstallationKeys, now: datetime | None) -> ImportResult | _Opened:
     """Verify and decrypt the bundle, and check it against the register: an :class:`ImportResult`
     (``already_imported``) for one imported before, else the opened bundle. Writes nothing,
-    except the note asking a restored village to send again (:func:`carebook.sync.restore.note_resend`)
-    before raising :class:`SenderRestoredError`."""
+    except the note asking a restored village to send again (:func:`carebook.sync.restore.note_resend`,
+    in the batch's transaction, outside any bundle's savepoint) before raising
+    :class:`SenderRestoredError`."""
     try:
         opened = read_bundle(paths, my_keys=keys, known_peers=known_peers(session),
                              pending_enrolments=pending_enrolments(session), now=now)
@@ -327,8 +329,7 @@ def _open_and_check(session: Session, paths: Path | Sequence[Path], me: Installa
     if me.role is not Role.VILLAGE and sender.role == "village":  # restored from a backup? (sync/restore.py)
         reused = first_reused(session, payload.changes, sender.installation_id)
         if reused is not None:
-            note_resend(session, sender.installation_id, reused - 1)
-            session.commit()
+            note_resend(session, sender.installation_id, reused - 1)  # kept: committed with the batch
             raise SenderRestoredError(sender.installation_id, reused, f"{sender.name}（{sender.code}）")
     return _Opened(opened, payload)
 
