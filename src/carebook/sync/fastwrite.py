@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Table, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -105,14 +106,13 @@ def select_in(session: Session, table: Table, columns: Sequence[str], key: str, 
             + "".join(f'"{c}" = ? AND ' for c, _v in equal) + f'"{key}" IN (')
     fixed = [_bound(dialect, table, c, v) for c, v in equal]
     key_proc = table.c[key].type.bind_processor(dialect)
-    connection = session.connection()
     rows: list[Any] = []
     for start in range(0, len(ordered), IN_CHUNK):
         part = ordered[start:start + IN_CHUNK]
         if key_proc is not None:
             part = [key_proc(v) for v in part]
         sql = head + ", ".join("?" * len(part)) + ")"
-        rows.extend(connection.exec_driver_sql(sql, tuple([*fixed, *part])).fetchall())
+        rows.extend(_driver_run(session, sql, [*fixed, *part], many=False))
     if all(p is None for p in procs):
         return [tuple(r) for r in rows]
     return [tuple([v if p is None else p(v) for p, v in zip(procs, r, strict=True)]) for r in rows]
@@ -188,6 +188,36 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def _driver_run(session: Session, sql: str, params: Sequence[Any], *, many: bool) -> list[Any]:
+    """Run ``sql`` on the session's SQLite connection through the DB-API cursor itself, in the
+    session's transaction (``executemany`` of ``params`` when ``many``); the rows fetched (none
+    for ``many``). SQLAlchemy's execution layer is skipped (its per-call work, and per-parameter
+    work on long ``IN`` lists, cost more than SQLite on a merge's many short statements); a
+    driver error is raised as SQLAlchemy raises it (``sqlalchemy.exc.IntegrityError`` for a
+    constraint, etc.), so callers handle errors as with Core.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: (its subclass for the driver's error) the database refused.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    if raw is None:  # (a closed connection: let Core say so)
+        result = connection.exec_driver_sql(sql, list(params) if many else tuple(params))
+        return [] if many else list(result.fetchall())
+    cursor = raw.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, params)
+            return []
+        return list(cursor.execute(sql, params).fetchall())
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from exc
+    finally:
+        cursor.close()
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts by column name; missing keys are NULL) into ``table``."""
     if not rows:
@@ -202,7 +232,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     procs = _processors(session, table, columns)
     sql = (f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES ("
            + ", ".join("?" for _ in columns) + ")")
-    session.connection().exec_driver_sql(sql, _convert(rows, columns, procs))
+    _driver_run(session, sql, _convert(rows, columns, procs), many=True)
 
 
 def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -223,7 +253,7 @@ def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: 
         tuples = list(zip(*converted, strict=True))
     sql = (f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES ("
            + ", ".join("?" for _ in columns) + ")")
-    session.connection().exec_driver_sql(sql, tuples)
+    _driver_run(session, sql, tuples, many=True)
 
 
 def update_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]],
@@ -246,4 +276,4 @@ def update_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
     if bump_version:
         assignments.append('"version" = "version" + 1')
     sql = f'UPDATE "{table.name}" SET ' + ", ".join(assignments) + ' WHERE "id" = ?'
-    session.connection().exec_driver_sql(sql, _convert([{**r, **every} for r in rows], all_columns, procs))
+    _driver_run(session, sql, _convert([{**r, **every} for r in rows], all_columns, procs), many=True)

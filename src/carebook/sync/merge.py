@@ -647,27 +647,36 @@ def _check_references(
 ) -> None:
     """Park inserts and updates that refer to records neither here nor arriving now."""
     foreign = {entity: columns_of(entity).foreign for entity in {k[0] for k in inserts} | {k[0] for k in updates}}
-    refs: list[tuple[dict[RecordKey, dict[str, Any]], RecordKey, list[tuple[str, Any]]]] = []
-    needed: dict[str, set[str]] = {}
+    # the values each (entity, column) refers to, gathered a column at a time
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for source in (inserts, updates):
+        for key, values in source.items():
+            by_entity.setdefault(key[0], []).append(values)
+    inserted: dict[str, set[str]] = {}
+    for entity, rid in inserts:
+        inserted.setdefault(entity, set()).add(rid)
+    referred: dict[str, set[Any]] = {}
+    for entity, pairs in foreign.items():
+        rows = by_entity.get(entity, ())
+        for col, target in pairs:
+            found = {value for values in rows if (value := values.get(col))}
+            if found:
+                referred.setdefault(target, set()).update(found)
+    present: dict[str, set[str]] = {}
+    for target, ids in referred.items():
+        needed = ids - inserted.get(target, set())  # (a record inserted here is not in its table)
+        present[target] = {r for (r,) in select_in(session, metadata.tables[target], ["id"], "id", needed)} \
+            if needed else set()
+    if not any(ids - present[target] - inserted.get(target, set()) for target, ids in referred.items()):
+        return  # every referred record is here or arriving: nothing to park
+    # only records referring to something not here can be parked: passes over those, in the
+    # order of the records (inserts, then updates), until a pass parks nothing
+    suspects: list[tuple[dict[RecordKey, dict[str, Any]], RecordKey, list[tuple[str, Any]]]] = []
     for source in (inserts, updates):
         for key, values in source.items():
             pairs = [(target, values[col]) for col, target in foreign[key[0]] if values.get(col)]
-            if pairs:
-                refs.append((source, key, pairs))
-                for target, value in pairs:
-                    if (target, value) not in inserts:  # (a record inserted here is not in its table)
-                        needed.setdefault(target, set()).add(value)
-    present: dict[str, set[str]] = {target: set() for pairs in foreign.values() for _col, target in pairs}
-    for target, ids in needed.items():
-        present[target] = {r for (r,) in select_in(session, metadata.tables[target], ["id"], "id", ids)}
-    # only records referring to something not here can be parked: passes over those, in the
-    # order of the records (inserts, then updates), until a pass parks nothing
-    suspects = []
-    for ref in refs:
-        for target, value in ref[2]:
-            if value not in present[target]:
-                suspects.append(ref)
-                break
+            if any(value not in present.get(target, ()) for target, value in pairs):
+                suspects.append((source, key, pairs))
     changed = bool(suspects)
     while changed:
         changed = False
@@ -675,7 +684,7 @@ def _check_references(
             if key not in source:
                 continue
             for target, value in pairs:
-                if value not in present[target] and (target, value) not in inserts:
+                if value not in present.get(target, ()) and (target, value) not in inserts:
                     del source[key]
                     waiting[key] = "missing_reference"
                     changed = True

@@ -19,9 +19,9 @@ Two ways, same rules, same values:
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table
@@ -106,33 +106,34 @@ def _reader(dialect: Dialect, table: Table, column: str) -> _Reader | None:
 
 class _Reading:
     """Reads insert rows of ``table`` as the objects with attributes ``columns`` that reading them
-    back from the database would give (a missing column is ``None``). The converted values of a
-    row are remembered by the row's values of those columns: rows share most of them (codes,
-    flags, the instant of one transaction)."""
+    back from the database would give (a missing column is ``None``): named tuples of those
+    columns. The converted values of a row are remembered by the row's values of those columns:
+    rows share most of them (codes, flags, the instant of one transaction)."""
 
     def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str]) -> None:
         readers = [(c, _reader(dialect, table, c)) for c in columns]
         self.columns = list(columns)
-        self.converted = [c for c, read in readers if read is not None]
+        self.index = [i for i, (_c, read) in enumerate(readers) if read is not None]
         self.readers = [read for _c, read in readers if read is not None]
         self.seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        row_type: Any = namedtuple("_Row", self.columns)  # type: ignore[misc]  # (fields known at run time)
+        self.make: Callable[[Iterable[Any]], Any] = row_type._make
         self.pick = itemgetter(*self.columns) if len(self.columns) > 1 else None
-        self.pick_converted = itemgetter(*self.converted) if len(self.converted) > 1 else None
 
-    def _values(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The row's values of ``columns`` (a missing key is ``None``)."""
+    def _values(self, row: Mapping[str, Any]) -> list[Any]:
+        """The row's values of ``columns``, in order (a missing key is ``None``)."""
         if self.pick is not None:
             try:
-                return dict(zip(self.columns, self.pick(row), strict=True))
+                return list(self.pick(row))
             except KeyError:
                 pass
         get = row.get
-        return {c: get(c) for c in self.columns}
+        return [get(c) for c in self.columns]
 
-    def __call__(self, row: Mapping[str, Any]) -> SimpleNamespace:
+    def __call__(self, row: Mapping[str, Any]) -> Any:
         values = self._values(row)
-        raw = (self.pick_converted(values) if self.pick_converted is not None
-               else tuple([values[c] for c in self.converted]))
+        index = self.index
+        raw: tuple[Any, ...] = tuple([values[i] for i in index])
         lists = False
         try:
             done = self.seen.get(raw)
@@ -142,20 +143,14 @@ class _Reading:
             try:
                 done = self.seen.get(raw)
             except TypeError:  # unhashable items: converted value by value, not remembered
-                raw, done = (), tuple([read(v) for read, v in zip(self.readers, _values_of(values, self.converted),
-                                                                       strict=True)])
+                raw, done = (), tuple([read(values[i]) for read, i in zip(self.readers, index, strict=True)])
         if done is None:
-            done = self.seen[raw] = tuple([read(v) for read, v in zip(self.readers, _values_of(values, self.converted),
-                                                                       strict=True)])
+            done = self.seen[raw] = tuple([read(values[i]) for read, i in zip(self.readers, index, strict=True)])
         if lists:  # each row gets its own lists
             done = tuple([list(v) if type(v) is list else v for v in done])
-        values.update(zip(self.converted, done, strict=True))
-        return SimpleNamespace(**values)
-
-
-def _values_of(values: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
-    """The values of ``columns`` in ``values``, in order."""
-    return [values[c] for c in columns]
+        for i, value in zip(index, done, strict=True):
+            values[i] = value
+        return self.make(values)
 
 
 def _member_order(member: Any) -> tuple[str, str]:
