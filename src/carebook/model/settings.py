@@ -79,17 +79,13 @@ class RegisterSettings:
 
 def load_settings(session: Session) -> RegisterSettings:
     """Read the settings of this installation (defaults if none were saved)."""
-    row = session.get(Setting, SETTINGS_KEY)
+    row = _row(session, SETTINGS_KEY)
     return RegisterSettings.from_json(row.value) if row else RegisterSettings()
 
 
 def save_settings(session: Session, settings: RegisterSettings) -> None:
     """Write the settings (in the caller's transaction)."""
-    row = session.get(Setting, SETTINGS_KEY)
-    if row is None:
-        session.add(Setting(key=SETTINGS_KEY, value=settings.to_json()))
-    else:
-        row.value = settings.to_json()
+    set_text(session, SETTINGS_KEY, settings.to_json())
 
 
 #: ``session.info`` key of the setting rows read or written in the session's current transaction.
@@ -97,17 +93,18 @@ _ROWS = "carebook.settings.rows"
 
 
 def _row(session: Session, key: str) -> Setting | None:
-    """The row of ``key``, kept in the session until its transaction ends or anything is rolled
-    back: the identity map holds rows only weakly, so a row nobody refers to is read again by
-    the next ``session.get`` (an import reads the same few local values a dozen times per
-    bundle: a query and an autoflush each time)."""
-    rows: dict[str, Setting] = session.info.setdefault(_ROWS, {})
-    row = rows.get(key)
-    if row is None:
-        row = session.get(Setting, key)
-        if row is not None:
-            rows[key] = row
-    return row
+    """The row of ``key`` (``None``: no value stored), kept in the session until its transaction
+    ends or anything is rolled back: the identity map holds rows only weakly, so a row nobody
+    refers to is read again by the next ``session.get`` (an import reads the same few local
+    values a dozen times per bundle: a query and an autoflush each time). That a key has no row
+    is kept too: every write of a setting goes through :func:`set_text`, which keeps the row it
+    adds."""
+    rows: dict[str, Setting | None] = session.info.setdefault(_ROWS, {})
+    try:
+        return rows[key]
+    except KeyError:
+        row = rows[key] = session.get(Setting, key)
+        return row
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -141,6 +138,13 @@ def set_value(session: Session, key: str, value: Any) -> str:
     """Store one local value as JSON under ``key`` (in the caller's transaction); returns the
     JSON text stored."""
     text = json.dumps(value, ensure_ascii=False)
+    set_text(session, key, text)
+    return text
+
+
+def set_text(session: Session, key: str, text: str) -> None:
+    """Store the JSON text ``text`` under ``key`` (in the caller's transaction): the one place a
+    setting row is written (:func:`_row` relies on it)."""
     row = _row(session, key)
     if row is None:
         row = Setting(key=key, value=text)
@@ -148,4 +152,3 @@ def set_value(session: Session, key: str, value: Any) -> str:
         session.info.setdefault(_ROWS, {})[key] = row
     else:
         row.value = text
-    return text

@@ -46,7 +46,7 @@ from carebook.model.gc_pause import gc_paused
 from carebook.model.installation import Installation, get_installation
 from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.settings import RegisterSettings, load_settings
-from carebook.model.sync_state import SyncImport
+from carebook.model.sync_state import SyncImport, SyncPeer
 from carebook.sync.authority import check_authority
 from carebook.sync.bundle_files import group_bundle_paths, read_bundle, recipient_code_of_name
 from carebook.sync.bundle_format import OpenedBundle
@@ -188,6 +188,7 @@ class ImportBatch:
         self._keys: InstallationKeys | None = None
         self._me: Installation | None = None  # read once: neither changes during an import
         self._settings: RegisterSettings | None = None
+        self._revisions: frozenset[str] | None = None  # the schema revisions this Carebook knows
         self._backup_path: Path | None = backup_path
         self._broken = False
 
@@ -257,8 +258,9 @@ class ImportBatch:
         if self._me is None:
             self._me = get_installation(session)
             self._settings = load_settings(session)
+            self._revisions = frozenset(migrations.revision_graph())
         me = self._me
-        checked = _open_and_check(session, paths, me, self._keys, self._now)
+        checked = _open_and_check(session, paths, me, self._keys, self._now, self._revisions)
         if isinstance(checked, ImportResult):
             return checked
         if self._backup and self._backup_path is None:
@@ -301,9 +303,11 @@ def _commit(session: Session) -> None:
 
 
 def _open_and_check(session: Session, paths: Path | Sequence[Path], me: Installation,
-                    keys: InstallationKeys, now: datetime | None) -> ImportResult | _Opened:
+                    keys: InstallationKeys, now: datetime | None,
+                    revisions: frozenset[str] | None = None) -> ImportResult | _Opened:
     """Verify and decrypt the bundle, and check it against the register: an :class:`ImportResult`
-    (``already_imported``) for one imported before, else the opened bundle. Writes nothing,
+    (``already_imported``) for one imported before, else the opened bundle (``revisions``: the
+    schema revisions this Carebook knows, read once per batch; read here when ``None``). Writes nothing,
     except the note asking a restored village to send again (:func:`carebook.sync.restore.note_resend`,
     in the batch's transaction, outside any bundle's savepoint) before raising
     :class:`SenderRestoredError`."""
@@ -315,7 +319,8 @@ def _open_and_check(session: Session, paths: Path | Sequence[Path], me: Installa
         raise WrongRecipientError(exc.recipient_key_id, at_village=me.role is Role.VILLAGE,
                                   recipient=_recipient_label(session, given)) from None
     header = opened.header
-    if migrations.unknown_revisions([header.schema_version]):
+    known = revisions if revisions is not None else frozenset(migrations.revision_graph())
+    if header.schema_version not in known:
         raise SchemaTooNewError(header.schema_version)
     sender = opened.sender
     if session.get(SyncImport, header.bundle_id) is not None:
@@ -345,8 +350,9 @@ def _apply(session: Session, site: SyncSite, me: Installation, checked: _Opened,
     result = ImportResult(header.bundle_id, sender.code, sender.name, False, header.seq_from, header.seq_to,
                           newly_enrolled=opened.newly_enrolled is not None)
     stamp = (now or datetime.now(UTC)).replace(microsecond=0)
+    pinned: SyncPeer | None = None  # its counters row, in step with the peer just pinned
     if opened.newly_enrolled is not None:
-        pin_peer(session, sender)
+        pinned = pin_peer(session, sender)
         save_pending_enrolment(session, opened.newly_enrolled)
     from_township = me.role is Role.VILLAGE and sender.role == "township"
     if from_township:
@@ -361,7 +367,7 @@ def _apply(session: Session, site: SyncSite, me: Installation, checked: _Opened,
         result.restored_children = count_children(session) if result.restore else None
     elif sender.role == "village":
         settle_claims(session, sender.installation_id, header.acks)
-    row = counters(session, sender)
+    row = pinned if pinned is not None else counters(session, sender)
     newest = header.seq_to is None or header.seq_to >= row.received_to
     if header.seq_from is not None and header.seq_to is not None:
         newest = header.seq_to >= received_summary(session, sender.installation_id, highest=True)[0]

@@ -203,12 +203,20 @@ def desired_state(entity: str, history: Sequence[Change],
         if c.op == "update" and c.field:
             updates.setdefault(c.field, []).append(c)
     state = {}
+    # the winner depends on the competing changes only, and most fields have the same ones (every
+    # insert, no update): decided once per set of changes (n inserts: n * n comparisons each)
+    winners: dict[tuple[int, ...], int] = {}
     for col in cols:
         candidates: list[tuple[Any, Any]] = [(c, ("snap", snap[col])) for c, snap in snaps if col in snap]
         candidates += [(c, ("text", c.new_value)) for c in updates.get(col, [])]
         if not candidates:
             continue
-        _winner, (kind, value) = pick_winner(candidates)
+        competing = tuple([id(c) for c, _value in candidates])
+        at = winners.get(competing)
+        if at is None:
+            winner = pick_winner(candidates)[0]
+            at = winners[competing] = next(i for i, (c, _value) in enumerate(candidates) if c is winner)
+        kind, value = candidates[at][1]
         state[col] = value if kind == "snap" else (json.loads(value) if value is not None else None)
     return state
 

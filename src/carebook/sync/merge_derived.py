@@ -104,6 +104,17 @@ def _reader(dialect: Dialect, table: Table, column: str) -> _Reader | None:
     return run
 
 
+_ROW_TYPES: dict[tuple[str, ...], Any] = {}
+
+
+def _row_type(columns: tuple[str, ...]) -> Any:
+    """A named tuple type with fields ``columns`` (made once per set of columns)."""
+    made = _ROW_TYPES.get(columns)
+    if made is None:
+        made = _ROW_TYPES[columns] = namedtuple("_Row", columns)
+    return made
+
+
 class _Reading:
     """Reads insert rows of ``table`` as the objects with attributes ``columns`` that reading them
     back from the database would give (a missing column is ``None``): named tuples of those
@@ -116,8 +127,7 @@ class _Reading:
         self.index = [i for i, (_c, read) in enumerate(readers) if read is not None]
         self.readers = [read for _c, read in readers if read is not None]
         self.seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        row_type: Any = namedtuple("_Row", self.columns)  # type: ignore[misc]  # (fields known at run time)
-        self.make: Callable[[Iterable[Any]], Any] = row_type._make
+        self.make: Callable[[Iterable[Any]], Any] = _row_type(tuple(self.columns))._make
         self.pick = itemgetter(*self.columns) if len(self.columns) > 1 else None
 
     def _values(self, row: Mapping[str, Any]) -> list[Any]:
