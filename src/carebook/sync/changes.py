@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import json.scanner
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,19 @@ _LOG_COLUMNS = (
 _LOG_NAMES = [c.name for c in _LOG_COLUMNS]
 
 
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # (typeshed: the C scanner json.loads runs)
+
+
+def _parse_json(text: str) -> Any:
+    """``json.loads(text)``, the same value or the same error, without its two whitespace
+    matches and Python calls around the scanner (an import parses one snapshot per insert)."""
+    try:
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):  # not JSON at its start (or leading blanks): json says why
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)  # (trailing blanks or data: likewise)
+
+
 @dataclass(slots=True)
 class Change:
     """变更: one change record as carried between installations.
@@ -91,9 +105,13 @@ class Change:
     snap: dict[str, Any] | None = None
 
     def snapshot(self) -> dict[str, Any]:
-        """The inserted record (``new_value`` parsed once; empty for other operations)."""
+        """The inserted record (``new_value`` parsed once; empty for other operations).
+
+        Raises:
+            json.JSONDecodeError: ``new_value`` is not JSON.
+        """
         if self.snap is None:
-            self.snap = json.loads(self.new_value) if self.op == "insert" and self.new_value else {}
+            self.snap = _parse_json(self.new_value) if self.op == "insert" and self.new_value else {}
         return self.snap
 
     @property

@@ -679,12 +679,13 @@ def _check_references(
         return  # every referred record is here or arriving: nothing to park
     # only records referring to something not here can be parked: passes over those, in the
     # order of the records (inserts, then updates), until a pass parks nothing
+    absent = {target: ids - present[target] for target, ids in referred.items()}  # inserted here, or missing
     suspects: list[tuple[dict[RecordKey, dict[str, Any]], RecordKey, list[tuple[str, Any]]]] = []
     for source in (inserts, updates):
         for key, values in source.items():
-            pairs = [(target, values[col]) for col, target in foreign[key[0]] if values.get(col)]
-            if any(value not in present.get(target, ()) for target, value in pairs):
-                suspects.append((source, key, pairs))
+            refs = foreign[key[0]]
+            if any((value := values.get(col)) and value in absent[target] for col, target in refs):
+                suspects.append((source, key, [(target, values[col]) for col, target in refs if values.get(col)]))
     changed = bool(suspects)
     while changed:
         changed = False
