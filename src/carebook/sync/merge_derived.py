@@ -162,6 +162,30 @@ class _Reading:
             values[i] = value
         return self.make(values)
 
+    def all(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """``[self(row) for row in rows]``, converted a column at a time: each distinct value of
+        a column once (children's rows share few whole rows, but their columns share values);
+        a column holding lists gets each row its own list."""
+        picked = [self._values(row) for row in rows]
+        if not picked or not self.index:
+            return [self.make(values) for values in picked]
+        columns: list[Any] = list(zip(*picked, strict=True))
+        for read, i in zip(self.readers, self.index, strict=True):
+            columns[i] = _read_column(read, columns[i])
+        return [self.make(values) for values in zip(*columns, strict=True)]
+
+
+def _read_column(read: _Reader, values: Sequence[Any]) -> list[Any]:
+    """``[read(v) for v in values]``, calling ``read`` once per distinct value when the values
+    are hashable and no list is among them (``read`` gives a fresh list each call)."""
+    if list in set(map(type, values)):
+        return [read(v) for v in values]
+    try:
+        mapping = {v: read(v) for v in set(values)}
+    except TypeError:  # unhashable values
+        return [read(v) for v in values]
+    return [mapping[v] for v in values]
+
 
 def _member_order(member: Any) -> tuple[str, str]:
     """The order of :func:`carebook.model.services.derived.members_of` (relation code, NULL
@@ -191,9 +215,8 @@ def derived_of_new_children(
     member_t, assist_t, visit_t = table_of(FamilyMember), table_of(AssistanceRecord), table_of(Visit)
     members: dict[str, list[Any]] = {}
     read_member = _Reading(dialect, member_t, _MEMBER_COLUMNS)
-    for row in rows_of.get("family_member", ()):
-        if row.get("child_id") in wanted:
-            members.setdefault(row["child_id"], []).append(read_member(row))
+    for member in read_member.all([r for r in rows_of.get("family_member", ()) if r.get("child_id") in wanted]):
+        members.setdefault(member.child_id, []).append(member)
     kinds: dict[str, list[Any]] = {}
     read_kind = _Reading(dialect, assist_t, ("kind",))
     for row in rows_of.get("assistance_record", ()):
@@ -201,18 +224,14 @@ def derived_of_new_children(
             kinds.setdefault(row["child_id"], []).append(read_kind(row).kind)
     last: dict[str, tuple[Any, Any, Any]] = {}
     read_visit = _Reading(dialect, visit_t, ("visit_date", "next_visit_date", "created_at"))
-    for row in rows_of.get("visit", ()):
-        cid = row.get("child_id")
-        if cid is None or cid not in wanted:
-            continue
-        visit = read_visit(row)
+    visit_rows = [r for r in rows_of.get("visit", ()) if r.get("child_id") in wanted]
+    for cid, visit in zip([r["child_id"] for r in visit_rows], read_visit.all(visit_rows), strict=True):
         seen = last.get(cid)
         if seen is None or (visit.visit_date, visit.created_at) > (seen[0], seen[2]):
             last[cid] = (visit.visit_date, visit.next_visit_date, visit.created_at)
     out: dict[str, dict[str, Any]] = {}
     read_child = _Reading(dialect, _CHILD, CHILD_INPUT_COLUMNS)
-    for row in new_children:
-        child = read_child(row)
+    for child in read_child.all(new_children):
         latest = last.get(child.id)
         out[child.id] = derived_values(child, sorted(members.get(child.id, []), key=_member_order),
                                        kinds.get(child.id, ()), (latest[0], latest[1]) if latest else None,
