@@ -45,6 +45,13 @@ def test_a_run_longer_than_the_line_is_split_as_a_last_resort() -> None:
     assert [len(x) for x in lines] == [20, 20, 10]
 
 
+def test_a_number_after_opening_brackets_is_not_split_when_it_fits_a_line() -> None:
+    # 《（ + 00000 is wider than the line; the number alone fits: the brackets end line 1
+    # (found by the property test below: the forced split had broken the number)
+    assert break_lines("《（00000", 40, measure) == ["《（", "00000"]
+    assert break_lines("张《（00000》", 40, measure) == ["张", "《（", "00000》"]
+
+
 def test_hard_breaks_and_first_line_indent() -> None:
     assert break_lines("甲\n乙", 100, measure) == ["甲", "乙"]
     assert break_lines("一二三四五六七八九十", 100, measure, first_width=80) == ["一二三四五六七八", "九十"]

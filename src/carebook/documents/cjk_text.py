@@ -7,7 +7,8 @@ the W3C "Requirements for Chinese Text Layout", §3.1.7 line breaking rules):
 * a run of Latin letters and digits (house numbers, phone numbers, ``3-2-101``) is never split,
   unless it alone is wider than the line;
 * closing punctuation (，。、；：！？）》” …) never starts a line: it stays with the character before;
-* opening punctuation (（《“ …) never ends a line: it goes with the character after;
+* opening punctuation (（《“ …) never ends a line: it goes with the character after (except
+  before a Latin/digit run that only fits on a line of its own: the run is not split);
 * spaces at a break are dropped; ``\\n`` is a hard break.
 
 :class:`CJKText` draws each character in the first font of a :class:`FontSet` that has it, so
@@ -113,7 +114,16 @@ def break_lines(
                 if u == " ":
                     continue
             if not line and uw > avail + _FUZZ:
-                # A single unit wider than the line: split it by character (last resort).
+                # A single unit wider than the line. Opening punctuation glued to a run that fits
+                # a line by itself (《（12345…》) is left at the line's end rather than split the
+                # run (a number broken across lines is misread); otherwise the unit is split by
+                # character (last resort).
+                k = len(u) - len(u.lstrip("".join(OPENING)))
+                head, rest = u[:k], u[k:]
+                if head and rest and measure(head) <= avail + _FUZZ and measure(rest) <= width + _FUZZ:
+                    lines.append(head)
+                    line, used = rest, measure(rest)
+                    continue
                 piece = ""
                 for ch in u:
                     cw = measure(ch)
