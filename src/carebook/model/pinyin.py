@@ -40,6 +40,9 @@ def initials_variants(name: str) -> list[str]:
     """Every combination of the first letters of the readings of ``name`` (lower-case ASCII),
     at most :data:`MAX_VARIANTS`, e.g. ``曾思远`` → ``["csy", "zsy"]``."""
     per_char = [_initials(c) for c in name if not c.isspace()]
+    if all(len(letters) == 1 for letters in per_char):  # one reading each (most names): one variant
+        only = "".join([letters[0] for letters in per_char])
+        return [only] if only else []
     variants = {"".join(combo) for combo in itertools.islice(itertools.product(*per_char), MAX_VARIANTS)}
     return sorted(v for v in variants if v)
 
