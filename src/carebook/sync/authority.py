@@ -57,7 +57,7 @@ from carebook.model.organisation import OrgUnit, unit_id_for_code
 from carebook.model.staff import Staff
 from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, resolve_aggregates, table_of
 from carebook.sync.causality import has_seen
-from carebook.sync.changes import Change, change_from_row
+from carebook.sync.changes import Change, change_from_row, logged_stamps
 from carebook.sync.errors import BundleError
 from carebook.sync.fastwrite import select_in
 
@@ -126,9 +126,7 @@ def _new_changes(session: Session, changes: Sequence[Change]) -> list[Change]:
         by_origin.setdefault(c.origin, set()).add(c.origin_seq)
     have: set[tuple[str, int]] = set()
     for origin, seqs in by_origin.items():
-        rows = session.execute(select(_LOG.c.origin_seq).where(
-            _LOG.c.origin == origin, _LOG.c.origin_seq >= min(seqs), _LOG.c.origin_seq <= max(seqs)))
-        have.update((origin, s) for (s,) in rows if s in seqs)
+        have.update((origin, s) for s, _hlc in logged_stamps(session, origin, min(seqs), max(seqs)) if s in seqs)
     return [c for c in changes if c.key not in have]
 
 

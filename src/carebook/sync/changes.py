@@ -50,7 +50,7 @@ from carebook.sync.aggregates import (
     table_of,
 )
 from carebook.sync.errors import PayloadCorruptError
-from carebook.sync.fastwrite import select_in
+from carebook.sync.fastwrite import driver_rows, select_in
 
 if TYPE_CHECKING:
     from carebook.model.attachment_store import AttachmentStore
@@ -137,6 +137,22 @@ def change_from_row(row: Sequence[Any]) -> Change:
     """A :class:`Change` from a row of :data:`_LOG_COLUMNS` (position first)."""
     return Change(row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
                   row[12], {}, row[0])
+
+
+_STAMPS_SQL = 'SELECT "origin_seq", "hlc" FROM "change_log" WHERE "origin" = ? AND "origin_seq" BETWEEN ? AND ?'
+
+
+def logged_stamps(session: Session, origin: str, low: int, high: int) -> list[tuple[int, str]]:
+    """``(origin_seq, hlc)`` of the changes of ``origin`` numbered ``low`` to ``high`` that the
+    local log holds: one range read on the log's unique ``(origin, origin_seq)`` index. On
+    SQLite read through the driver (a bundle sent again carries tens of thousands of changes
+    the log holds, and the import looks them up three times: the authority check, the restore
+    check and the merge)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return driver_rows(session, _STAMPS_SQL, (origin, low, high))
+    rows = session.execute(select(_LOG.c.origin_seq, _LOG.c.hlc).where(
+        _LOG.c.origin == origin, _LOG.c.origin_seq >= low, _LOG.c.origin_seq <= high))
+    return [(int(seq), str(hlc)) for seq, hlc in rows]
 
 
 def last_position(session: Session) -> int:

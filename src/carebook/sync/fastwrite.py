@@ -218,6 +218,17 @@ def _driver_run(session: Session, sql: str, params: Sequence[Any], *, many: bool
         cursor.close()
 
 
+def driver_rows(session: Session, sql: str, params: Sequence[Any]) -> list[Any]:
+    """The rows of ``sql`` (SQLite's SQL, ``?`` parameters) read through the DB-API cursor in
+    the session's transaction, as the driver gives them (no result processing: for columns
+    whose values need none, e.g. integers and text). SQLite only.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: the database refused.
+    """
+    return _driver_run(session, sql, params, many=False)
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts by column name; missing keys are NULL) into ``table``."""
     if not rows:

@@ -47,7 +47,7 @@ from carebook.model.settings import RegisterSettings, load_settings
 from carebook.model.sync_state import SyncChangeContext, SyncParked
 from carebook.sync.aggregates import PARENT_COLUMN, RecordKey, resolve_aggregates, table_of
 from carebook.sync.causality import pick_winner
-from carebook.sync.changes import Change, local_contexts, log_rows_of_records, stored_contexts
+from carebook.sync.changes import Change, local_contexts, log_rows_of_records, logged_stamps, stored_contexts
 from carebook.sync.conflicts import detect_conflicts, record_duplicates
 from carebook.sync.errors import BundleError
 from carebook.sync.fastwrite import insert_rows, insert_tuples, select_in, update_rows
@@ -322,9 +322,7 @@ def _existing_keys(session: Session, changes: Sequence[Change]) -> set[tuple[str
         by_origin.setdefault(c.origin, {})[c.origin_seq] = c.hlc
     found: set[tuple[str, int]] = set()
     for origin, stamps in by_origin.items():
-        rows = session.execute(select(_LOG.c.origin_seq, _LOG.c.hlc).where(
-            _LOG.c.origin == origin, _LOG.c.origin_seq >= min(stamps), _LOG.c.origin_seq <= max(stamps)))
-        for seq, hlc in rows:
+        for seq, hlc in logged_stamps(session, origin, min(stamps), max(stamps)):
             if seq in stamps:
                 if stamps[seq] != hlc:
                     raise SequenceReusedError(origin, seq)

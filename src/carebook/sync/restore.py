@@ -68,7 +68,7 @@ from carebook.model.sync_state import SyncChangeContext, SyncPeer
 from carebook.sync import trust_store
 from carebook.sync.aggregates import table_of
 from carebook.sync.atomic_files import write_files_atomically
-from carebook.sync.changes import Change, change_from_row
+from carebook.sync.changes import Change, change_from_row, logged_stamps
 from carebook.sync.enrolment import DEFAULT_VALIDITY, EnrolmentFile, create_enrolment, encode_enrolment
 from carebook.sync.errors import SyncError
 from carebook.sync.merge import SequenceReusedError
@@ -295,9 +295,7 @@ def _stamps(session: Session, origin: str, seqs: Sequence[int]) -> dict[int, str
     wanted = set(seqs)
     if not wanted:
         return {}
-    rows = session.execute(select(_LOG.c.origin_seq, _LOG.c.hlc).where(
-        _LOG.c.origin == origin, _LOG.c.origin_seq >= min(wanted), _LOG.c.origin_seq <= max(wanted)))
-    return {int(seq): str(hlc) for seq, hlc in rows if seq in wanted}
+    return {seq: hlc for seq, hlc in logged_stamps(session, origin, min(wanted), max(wanted)) if seq in wanted}
 
 
 def first_reused(session: Session, changes: Sequence[Change], origin: str) -> int | None:
