@@ -16,7 +16,7 @@ stalls are not counted. They rank changes to Python and SQL code reliably: the s
 the same count to within 0.1%.
 
 Needs valgrind (Debian ``valgrind``); each tree takes about two minutes per run, the two runs of
-a tree in parallel. Figures: ``bench/README.md`` ("Instructions per change").
+a tree in parallel. Figures: ``bench/README.md`` (``bench_sync.py`` section, fifth session).
 
 Usage: ``.venv/bin/python bench/bench_sync_instructions.py [--villages V] [--per-village K] [--src PATH ...]``
 """
