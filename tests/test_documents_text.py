@@ -50,6 +50,9 @@ def test_a_number_after_opening_brackets_is_not_split_when_it_fits_a_line() -> N
     # (found by the property test below: the forced split had broken the number)
     assert break_lines("《（00000", 40, measure) == ["《（", "00000"]
     assert break_lines("张《（00000》", 40, measure) == ["张", "《（", "00000》"]
+    # the number's closing punctuation hangs rather than the number being split (11 digits fit 55)
+    assert break_lines("张（13800138000），", 55, measure) == ["张", "（", "13800138000），"]
+    assert break_lines("《（12345）》", 25, measure) == ["《（", "12345）》"]
 
 
 def test_hard_breaks_and_first_line_indent() -> None:

@@ -8,7 +8,8 @@ the W3C "Requirements for Chinese Text Layout", §3.1.7 line breaking rules):
   unless it alone is wider than the line;
 * closing punctuation (，。、；：！？）》” …) never starts a line: it stays with the character before;
 * opening punctuation (（《“ …) never ends a line: it goes with the character after (except
-  before a Latin/digit run that only fits on a line of its own: the run is not split);
+  before a Latin/digit run that only fits on a line of its own: the run is not split, and its
+  closing punctuation may hang past the line's end);
 * spaces at a break are dropped; ``\\n`` is a hard break.
 
 :class:`CJKText` draws each character in the first font of a :class:`FontSet` that has it, so
@@ -116,11 +117,13 @@ def break_lines(
             if not line and uw > avail + _FUZZ:
                 # A single unit wider than the line. Opening punctuation glued to a run that fits
                 # a line by itself (《（12345…》) is left at the line's end rather than split the
-                # run (a number broken across lines is misread); otherwise the unit is split by
-                # character (last resort).
+                # run (a number broken across lines is misread); the run's closing punctuation
+                # may hang past the line's end, as it does in the split below. Otherwise the unit
+                # is split by character (last resort).
                 k = len(u) - len(u.lstrip("".join(OPENING)))
                 head, rest = u[:k], u[k:]
-                if head and rest and measure(head) <= avail + _FUZZ and measure(rest) <= width + _FUZZ:
+                run = rest.rstrip("".join(CLOSING))
+                if head and run and measure(head) <= avail + _FUZZ and measure(run) <= width + _FUZZ:
                     lines.append(head)
                     line, used = rest, measure(rest)
                     continue
