@@ -46,6 +46,20 @@ def test_a_damaged_bundle_does_not_stop_the_others(tmp_path: Path, capsys: pytes
     assert [(i["skipped"], i.get("refused", False)) for i in items] == [(False, False), (False, True)]
     assert items[0]["already_imported"] and damaged.name in items[1]["message"]
 
+    # every bundle of the folder damaged: each is named, none imported (exit 1); --json lists both
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / damaged.name).write_bytes(damaged.read_bytes())
+    flipped = bytearray(good[0].read_bytes())
+    flipped[len(flipped) // 2] ^= 0xFF
+    (broken / ("b-" + good[0].name)).write_bytes(bytes(flipped))
+    assert main(["--data-dir", township, "bundle", "import", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert damaged.name in err and "b-" + good[0].name in err and "都没有导入" in err and "其余" not in err
+    assert main(["--data-dir", township, "bundle", "import", str(broken), "--json"]) == 1
+    items = json.loads(capsys.readouterr().out)
+    assert [i.get("refused") for i in items] == [True, True]
+
     # only the damaged bundle: refused as before (exit 1, its own message)
     only = tmp_path / "only"
     only.mkdir()

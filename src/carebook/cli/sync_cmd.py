@@ -165,6 +165,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(msg(s.message_zh, s.message_en))
     for f in refused:
         print(msg(f"未导入 {f.message_zh}", f"Not imported: {f.message_en}"), file=sys.stderr)
+    if refused and not results:
+        print(msg(f"{len(refused)} 个同步包都没有导入（见上）。", f"None of the {len(refused)} bundles was imported "
+                  "(see above)."), file=sys.stderr)
+        return 1
     if refused:
         print(msg(f"{len(refused)} 个同步包没有导入（见上），其余的已导入。", f"{len(refused)} bundle(s) not imported "
                   "(see above); the others were imported."), file=sys.stderr)

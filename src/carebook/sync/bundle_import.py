@@ -540,9 +540,10 @@ def import_bundles_skipping(site: SyncSite, paths: Sequence[Path], *, backup: bo
 
     Without ``keep_going`` any other refusal is raised as :func:`import_bundles` does (bundles
     before it stay imported); with it, a refused bundle (damaged, truncated, forged …: nothing of
-    it imported) is listed in ``refused`` with its file name and the others are still imported.
-    When no bundle was imported, the first refusal is raised either way (for a folder whose every
-    bundle was addressed elsewhere: the first :class:`WrongRecipientError`, the wrong stick)."""
+    it imported) is listed in ``refused`` with its file name and the others are still imported —
+    also when every bundle was refused (each is named). When no bundle was imported and none was
+    refused, the first :class:`WrongRecipientError` is raised (every bundle was addressed
+    elsewhere: the wrong stick)."""
     outcome = ImportOutcome()
     groups = group_bundle_paths(paths)
     elsewhere: list[tuple[list[Path], WrongRecipientError]] = []
@@ -561,11 +562,8 @@ def import_bundles_skipping(site: SyncSite, paths: Sequence[Path], *, backup: bo
                 raise item
             first_refusal = first_refusal or item
             outcome.refused.append(RefusedBundle(list(group), item))
-    if not outcome.results:
-        if first_refusal is not None:
-            raise first_refusal
-        if elsewhere:
-            raise elsewhere[0][1]
+    if not outcome.results and first_refusal is None and elsewhere:
+        raise elsewhere[0][1]
     outcome.skipped.extend(skipped_bundle(site, group) for group, _exc in elsewhere)
     return outcome
 
