@@ -84,6 +84,10 @@ def test_import_says_duplicates_went_to_the_review_and_conflicts_read_well(sync_
         holder, parked = (a, b) if a["status"] == "in_register" else (b, a)
         assert holder["name"] == "王小明" and holder["village_name"] == "第1村" and parked["status"] == "held"
         assert holder["id_number"] == parked["id_number"]
+        # the held file is named by its own name, not a short record id (UUIDv7 ids share their start)
+        assert next(c for c in data if c["record_id"] in (held, held2) and (c["a_summary"], c["b_summary"]) == (a, b))[
+            "child_name"] == parked["name"]
+    assert "儿童 " + held[:8] not in listed.stdout
 
     # resolve: a, b or value refused with where to go; nothing changed
     conflict = next(c["id"] for c in data if c["record_id"] == held)

@@ -20,9 +20,10 @@ layer writes (:func:`carebook.sync.conflicts.resolve_conflict`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, String, select
 from sqlalchemy.orm import Session
 
 from carebook.model.child_fields import CHILD_FIELDS, MEMBER_FIELDS, FieldSpec
@@ -114,8 +115,9 @@ def _by_column(entity: str, field: str, value: Any, today: dt.date) -> Any:
 def conflict_subjects(session: Session, records: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
     """Whose file each conflict is about, for the supervisor: ``(entity, record_id)`` → (the
     child's name, the village's name). A child's own record, or a record of a child (a family
-    member, a visit: anything with ``child_id``); records of nobody's file (staff, units) and
-    records not in the register are left out."""
+    member, a visit: anything with ``child_id``). A child's file held back from the register (its
+    ID number taken: the duplicate review) is named from its insert in the change log. Records of
+    nobody's file (staff, units) and other records not in the register are left out."""
     from carebook.model.children import Child
     from carebook.model.organisation import OrgUnit
 
@@ -128,7 +130,26 @@ def conflict_subjects(session: Session, records: list[tuple[str, str]]) -> dict[
         child_id = record_id if entity == "child" else getattr(record, "child_id", None)
         child = session.get(Child, child_id) if record is not None and child_id else None
         if child is None:
+            held = _held_child(session, record_id) if entity == "child" and record is None else None
+            if held is not None:
+                village = session.get(OrgUnit, held.get("village_id")) if held.get("village_id") else None
+                found[(entity, record_id)] = (str(held.get("name") or ""), village.name if village is not None else "")
             continue
         village = session.get(OrgUnit, child.village_id)
         found[(entity, record_id)] = (child.name or "", village.name if village is not None else "")
     return found
+
+
+def _held_child(session: Session, record_id: str) -> dict[str, Any] | None:
+    """The inserted values of a child's file that the log holds but the register does not (a
+    file held back), or ``None``."""
+    from carebook.model.changelog import ChangeLogEntry
+
+    text = session.scalar(select(ChangeLogEntry.new_value).where(
+        ChangeLogEntry.entity == "child", ChangeLogEntry.record_id == record_id, ChangeLogEntry.op == "insert",
+    ).order_by(ChangeLogEntry.seq).limit(1))
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
