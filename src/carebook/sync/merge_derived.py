@@ -118,15 +118,13 @@ def _row_type(columns: tuple[str, ...]) -> Any:
 class _Reading:
     """Reads insert rows of ``table`` as the objects with attributes ``columns`` that reading them
     back from the database would give (a missing column is ``None``): named tuples of those
-    columns. The converted values of a row are remembered by the row's values of those columns:
-    rows share most of them (codes, flags, the instant of one transaction)."""
+    columns."""
 
     def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str]) -> None:
         readers = [(c, _reader(dialect, table, c)) for c in columns]
         self.columns = list(columns)
         self.index = [i for i, (_c, read) in enumerate(readers) if read is not None]
         self.readers = [read for _c, read in readers if read is not None]
-        self.seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.make: Callable[[Iterable[Any]], Any] = _row_type(tuple(self.columns))._make
         self.pick = itemgetter(*self.columns) if len(self.columns) > 1 else None
 
@@ -140,32 +138,10 @@ class _Reading:
         get = row.get
         return [get(c) for c in self.columns]
 
-    def __call__(self, row: Mapping[str, Any]) -> Any:
-        values = self._values(row)
-        index = self.index
-        raw: tuple[Any, ...] = tuple([values[i] for i in index])
-        lists = False
-        try:
-            done = self.seen.get(raw)
-        except TypeError:  # a list among them (a JSON column): remembered by its items
-            lists = True
-            raw = tuple([tuple(v) if type(v) is list else v for v in raw])
-            try:
-                done = self.seen.get(raw)
-            except TypeError:  # unhashable items: converted value by value, not remembered
-                raw, done = (), tuple([read(values[i]) for read, i in zip(self.readers, index, strict=True)])
-        if done is None:
-            done = self.seen[raw] = tuple([read(values[i]) for read, i in zip(self.readers, index, strict=True)])
-        if lists:  # each row gets its own lists
-            done = tuple([list(v) if type(v) is list else v for v in done])
-        for i, value in zip(index, done, strict=True):
-            values[i] = value
-        return self.make(values)
-
     def all(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-        """``[self(row) for row in rows]``, converted a column at a time: each distinct value of
-        a column once (children's rows share few whole rows, but their columns share values);
-        a column holding lists gets each row its own list."""
+        """The rows read back, converted a column at a time: each distinct value of a column once
+        (codes, flags and the instant of one transaction repeat across rows); a column holding
+        lists gets each row its own list."""
         picked = [self._values(row) for row in rows]
         if not picked or not self.index:
             return [self.make(values) for values in picked]
@@ -219,9 +195,9 @@ def derived_of_new_children(
         members.setdefault(member.child_id, []).append(member)
     kinds: dict[str, list[Any]] = {}
     read_kind = _Reading(dialect, assist_t, ("kind",))
-    for row in rows_of.get("assistance_record", ()):
-        if row.get("child_id") in wanted:
-            kinds.setdefault(row["child_id"], []).append(read_kind(row).kind)
+    kind_rows = [r for r in rows_of.get("assistance_record", ()) if r.get("child_id") in wanted]
+    for cid, record in zip([r["child_id"] for r in kind_rows], read_kind.all(kind_rows), strict=True):
+        kinds.setdefault(cid, []).append(record.kind)
     last: dict[str, tuple[Any, Any, Any]] = {}
     read_visit = _Reading(dialect, visit_t, ("visit_date", "next_visit_date", "created_at"))
     visit_rows = [r for r in rows_of.get("visit", ()) if r.get("child_id") in wanted]
