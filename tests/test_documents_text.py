@@ -3,13 +3,20 @@ lines within the width, nothing lost; and the CJKText flowable on real fonts."""
 
 from __future__ import annotations
 
+import html
+import io
 import re
+import subprocess
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportlab.pdfgen.canvas import Canvas
 
 from carebook.documents.cjk_text import CLOSING, OPENING, CJKText, TextStyle, break_lines, units
 from carebook.documents.fonts import default_font_set
+from documents_helpers import HAVE_POPPLER
 
 
 def measure(s: str) -> float:
@@ -113,3 +120,38 @@ def test_cjktext_wraps_long_addresses_inside_the_width() -> None:
         assert not line.endswith(tuple(OPENING))
     assert "".join(para.lines) == address
     assert any("18-2号" in line for line in para.lines)
+
+
+def _word_boxes(pdf: bytes, tmp: Path) -> list[tuple[str, float, float]]:
+    """(word, xMin, xMax) of every word poppler finds on page 1 (``pdftotext -bbox``), in points."""
+    if not HAVE_POPPLER:
+        pytest.skip("poppler-utils not installed")
+    path = tmp / "words.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [(html.unescape(m.group(3)), float(m.group(1)), float(m.group(2)))
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', out)]
+
+
+def test_a_line_with_hanging_punctuation_is_drawn_inside_its_width(tmp_path: Path) -> None:
+    """QA: ``某镇向阳村（13800138000123456）。`` in a roster cell kept the number whole and let ``）。``
+    hang over the next cell. The line is now condensed to the width it was given."""
+    fs = default_font_set()
+    style = TextStyle(size=10.5)
+    number = "13800138000123456"
+    width = fs.string_width(number, 10.5) + 2  # the number fits a line alone, not with its "）。"
+    para = CJKText(f"某镇向阳村（{number}）。", style, fs)
+    para.wrap(width, 1000)
+    assert para.lines[-1] == f"{number}）。"  # the number kept whole, the punctuation with it
+    assert fs.string_width(para.lines[-1], 10.5) > width
+    buf = io.BytesIO()
+    canv = Canvas(buf, pagesize=(400, 300))
+    left = 50.0
+    para.drawOn(canv, left, 100)
+    canv.showPage()
+    canv.save()
+    words = _word_boxes(buf.getvalue(), tmp_path)
+    last = [w for w in words if number in w[0]]
+    assert last, words
+    assert all(x_max <= left + width + 0.5 for _w, _x_min, x_max in words), (words, left + width)
+    assert last[0][1] >= left - 0.5

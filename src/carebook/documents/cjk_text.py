@@ -9,7 +9,8 @@ the W3C "Requirements for Chinese Text Layout", §3.1.7 line breaking rules):
 * closing punctuation (，。、；：！？）》” …) never starts a line: it stays with the character before;
 * opening punctuation (（《“ …) never ends a line: it goes with the character after (except
   before a Latin/digit run that only fits on a line of its own: the run is not split, and its
-  closing punctuation may hang past the line's end);
+  closing punctuation may hang past the line's end: :class:`CJKText` then draws that line
+  condensed to the width, so it never runs into the next table cell);
 * spaces at a break are dropped; ``\\n`` is a hard break.
 
 :class:`CJKText` draws each character in the first font of a :class:`FontSet` that has it, so
@@ -180,14 +181,18 @@ def draw_line(
     fonts: FontSet,
     *,
     char_space: float = 0.0,
+    horiz_scale: float = 1.0,
 ) -> None:
     """Draw one line of text with its left end of baseline at (x, y), switching fonts per run.
+    ``horiz_scale`` (< 1) draws it condensed to that fraction of its width (PDF ``Tz``).
 
     Raises :class:`~carebook.documents.errors.MissingGlyphError` for a character no font has.
     """
     if not text:
         return
     t = canv.beginText(x, y)
+    if horiz_scale != 1.0:
+        t.setHorizScale(100.0 * horiz_scale)
     t.setFillColor(style.color)
     if style.bold:
         t.setTextRenderMode(2)
@@ -294,6 +299,12 @@ class CJKText(Flowable):  # type: ignore[misc]
             avail = self._avail - x
             char_space = 0.0
             w = self._measure(line)
+            squeeze = 1.0
+            if w > avail + _FUZZ and avail > 0:
+                # a line wider than its box (closing punctuation hanging after a number kept whole,
+                # or a unit split by character): condensed to the box, never drawn over the next
+                # table cell (clreq §3.1.7 allows compressing punctuation at a line's end)
+                squeeze, w = avail / w, avail
             if st.align == "center":
                 x += (avail - w) / 2
             elif st.align == "right":
@@ -302,4 +313,4 @@ class CJKText(Flowable):  # type: ignore[misc]
                 char_space = max(0.0, (avail - w) / (len(line) - 1))
                 if char_space > st.size * 0.5:
                     char_space = 0.0
-            draw_line(canv, x, baseline, line, st, self.fonts, char_space=char_space)
+            draw_line(canv, x, baseline, line, st, self.fonts, char_space=char_space, horiz_scale=squeeze)
