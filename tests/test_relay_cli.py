@@ -107,6 +107,30 @@ def test_push_refused_by_a_relay_that_does_not_know_the_village(
     assert store.stored_files() == []
 
 
+
+def test_pull_from_an_unreachable_relay_says_it_is_retrying(
+    world: SyncWorld, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody listens at the relay's address: each retry is announced on stderr (it used to be
+    about 85 s of silence before the final message), then the final message; nothing imported."""
+    import carebook.sync.relay_client as relay_client_module
+
+    fast = relay_client_module.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
+    monkeypatch.setattr(relay_client_module, "RetryPolicy", lambda: fast)
+    town = _dir(world.township)
+    for site in world.sites():
+        site.close()
+    capsys.readouterr()
+    assert main(["--data-dir", town, "pull", f"http://127.0.0.1:{_free_port()}", "--json"]) == 1
+    captured = capsys.readouterr()
+    notices = [line for line in captured.err.splitlines() if "秒后再试" in line]
+    assert len(notices) == 2, captured.err
+    assert "连不上中转站（ConnectError）" in notices[0] and "第 2 次，最多 3 次" in notices[0]
+    assert "第 3 次，最多 3 次" in notices[1]
+    assert "已试 3 次" in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

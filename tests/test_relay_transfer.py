@@ -103,12 +103,17 @@ def test_upload_gives_up_cleanly_when_the_link_never_works(world: RelayWorld) ->
     with relay_in_thread(world.store) as relay:
         with FaultyProxy(("127.0.0.1", relay.port), [Fault(drop_after=300)] * 100) as proxy:
             sleeps: list[float] = []
+            notices: list[tuple[int, int, str, float]] = []
             client = RelayClient(proxy.url, village, retry=RetryPolicy(attempts=4, base_delay=1.0, max_delay=4.0),
-                                 sleep=sleeps.append, rng=random.Random(1))  # fmt: skip
+                                 sleep=sleeps.append, rng=random.Random(1),
+                                 on_retry=lambda *notice: notices.append(notice))  # fmt: skip
             with client, pytest.raises(RelayUnreachableError) as info:
                 client.push_bundle(data, world.township.installation_id)
         # exponential backoff with jitter: each wait within [cap/2, cap], caps 1, 2, 4
         assert len(sleeps) == 3
+        # each wait announced first: failures so far, attempts allowed, why, the wait
+        assert [(n, a, d) for n, a, _why, d in notices] == [(i + 1, 4, s) for i, s in enumerate(sleeps)]
+        assert all(why for _n, _a, why, _d in notices)
         for wait, cap in zip(sleeps, [1.0, 2.0, 4.0], strict=True):
             assert cap / 2 <= wait <= cap
         assert "连不上中转站" in info.value.message_zh

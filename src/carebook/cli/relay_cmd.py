@@ -138,6 +138,13 @@ def _progress_of(args: argparse.Namespace) -> Progress | None:
     return None if args.json or not sys.stderr.isatty() else _progress
 
 
+def _retry_notice(failures: int, attempts: int, reason: str, delay: float) -> None:
+    """Told before each wait for an unreachable relay (stderr, also with ``--json``)."""
+    print(msg(f"连不上中转站（{reason}），{delay:.0f} 秒后再试（第 {failures + 1} 次，最多 {attempts} 次）……",
+              f"Cannot reach the relay ({reason}); trying again in {delay:.0f} s (try {failures + 1} of {attempts})..."),
+          file=sys.stderr, flush=True)  # fmt: skip
+
+
 def _progress(done: int, total: int) -> None:
     percent = 100 * done // total if total else 100
     print(f"\r  {done // 1024} / {total // 1024} KiB  {percent}%", end="" if done < total else "\n",
@@ -154,7 +161,8 @@ def run_push(args: argparse.Namespace) -> int:
             print(msg(f"指纹：{public.fingerprint}", f"fingerprint: {public.fingerprint}"), file=sys.stderr)
             return 0
         report = push_via_relay(site, _settings(args, site), files=[Path(f) for f in args.files],
-                                progress=_progress_of(args), chunk_size=max(16, args.chunk_kb) * 1024)  # fmt: skip
+                                progress=_progress_of(args), chunk_size=max(16, args.chunk_kb) * 1024,
+                                on_retry=_retry_notice)  # fmt: skip
     finally:
         site.close()
     if args.json:
@@ -175,7 +183,8 @@ def run_pull(args: argparse.Namespace) -> int:
     site = _open_site(args)
     try:
         report = pull_via_relay(site, _settings(args, site), dest=Path(args.to).expanduser() if args.to else None,
-                                import_bundles_too=not args.no_import, progress=_progress_of(args))  # fmt: skip
+                                import_bundles_too=not args.no_import, progress=_progress_of(args),
+                                on_retry=_retry_notice)  # fmt: skip
     finally:
         site.close()
     if args.json:

@@ -42,6 +42,12 @@ from carebook.sync.relay_auth import sign_request
 Progress = Callable[[int, int], None]
 """``progress(done_bytes, total_bytes)``, called after every chunk."""
 
+RetryNotice = Callable[[int, int, str, float], None]
+"""``on_retry(failures, attempts, reason, delay_s)``: called before each wait after a failed
+request (``failures`` consecutive failures of ``attempts`` allowed; ``reason`` e.g.
+``ConnectError`` or ``HTTP 503``; ``delay_s`` seconds until the next try), so a user is told the
+relay is being retried instead of facing minutes of silence."""
+
 DEFAULT_CHUNK = 256 * 1024
 SLOW_LINK_TIMEOUT = httpx.Timeout(connect=30.0, read=120.0, write=120.0, pool=30.0)
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -198,6 +204,7 @@ class RelayClient:
         retry: the retry policy; ``sleep`` and ``rng`` are injectable for tests.
         timeout: httpx timeouts (default suits 2G/3G).
         progress: called with (done, total) bytes during uploads and downloads.
+        on_retry: told of each retry before its wait (:data:`RetryNotice`).
         transport: an httpx transport (tests); by default httpx's, honouring proxy variables.
     """
 
@@ -206,9 +213,10 @@ class RelayClient:
         chunk_size: int = DEFAULT_CHUNK, retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = SLOW_LINK_TIMEOUT, progress: Progress | None = None,
         sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | None = None, on_retry: RetryNotice | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.on_retry = on_retry
         self.keys = keys
         self.chunk_size = chunk_size
         self.retry = retry or RetryPolicy()
@@ -302,7 +310,10 @@ class RelayClient:
             if failures >= self.retry.attempts:
                 raise RelayUnreachableError(self.base_url, failures, reason)
             self.counters.retries += 1
-            self.sleep(self.retry.delay(failures, self.rng))
+            delay = self.retry.delay(failures, self.rng)
+            if self.on_retry is not None:
+                self.on_retry(failures, self.retry.attempts, reason, delay)
+            self.sleep(delay)
 
     def sync_clock(self) -> int:
         """Ask ``/v1/health`` for the relay's time and correct for this PC's clock; return the

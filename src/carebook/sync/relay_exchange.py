@@ -28,7 +28,7 @@ from carebook.sync.errors import BundleError
 from carebook.sync.exchange import SyncSite, export_bundles, import_bundles
 from carebook.sync.peer_store import known_peers
 from carebook.sync.relay_auth import sign_enrolled_keys
-from carebook.sync.relay_client import DEFAULT_CHUNK, Progress, PulledBundle, RelayClient
+from carebook.sync.relay_client import DEFAULT_CHUNK, Progress, PulledBundle, RelayClient, RetryNotice
 
 RELAY_SETTING = "sync.relay"
 """Local (never synced) setting: ``{"url": str, "cert_pem": str | None}``."""
@@ -102,15 +102,16 @@ def resolve_relay(site: SyncSite, url: str | None = None, cert_pem: bytes | None
 
 
 def relay_client(site: SyncSite, settings: RelaySettings, *, progress: Progress | None = None,
-                 chunk_size: int = DEFAULT_CHUNK) -> RelayClient:  # fmt: skip
-    """A client for ``settings`` signing as this installation.
+                 chunk_size: int = DEFAULT_CHUNK, on_retry: RetryNotice | None = None) -> RelayClient:  # fmt: skip
+    """A client for ``settings`` signing as this installation (``progress`` and ``on_retry`` as
+    :class:`carebook.sync.relay_client.RelayClient` takes them).
 
     Raises:
         CarebookError: the pinned certificate is not a PEM certificate.
     """
     try:
         return RelayClient(settings.url, site.keys(), pinned_cert=settings.cert_pem, chunk_size=chunk_size,
-                           progress=progress)  # fmt: skip
+                           progress=progress, on_retry=on_retry)  # fmt: skip
     except ValueError:
         raise CarebookError("中转站证书文件不对（应是 PEM 格式的证书）",
                             "the relay certificate is not a PEM certificate") from None  # fmt: skip
@@ -143,16 +144,17 @@ def publish_enrolled_keys(site: SyncSite, client: RelayClient) -> dict[str, int]
 
 def push_via_relay(
     site: SyncSite, settings: RelaySettings, *, files: Sequence[Path] = (), progress: Progress | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int = DEFAULT_CHUNK, on_retry: RetryNotice | None = None,
 ) -> RelayPushReport:
-    """Publish (township) and upload (see the module docstring).
+    """Publish (township) and upload (see the module docstring); ``on_retry`` is told of each
+    retry of an unreachable relay.
 
     Raises:
         NoPeerError: nobody to export to; RelayError subclasses: the relay could not be reached
         or refused (what was uploaded stays there; the next push continues).
     """
     report = RelayPushReport()
-    with relay_client(site, settings, progress=progress, chunk_size=chunk_size) as client:
+    with relay_client(site, settings, progress=progress, chunk_size=chunk_size, on_retry=on_retry) as client:
         if site.installation().role is not Role.VILLAGE:
             report.published_keys = publish_enrolled_keys(site, client)
         outbox: Path | None = None
@@ -192,9 +194,10 @@ class RelayPullReport:
 
 def pull_via_relay(
     site: SyncSite, settings: RelaySettings, *, dest: Path | None = None, import_bundles_too: bool = True,
-    progress: Progress | None = None,
+    progress: Progress | None = None, on_retry: RetryNotice | None = None,
 ) -> RelayPullReport:
-    """Download, then import every bundle in the inbox folder (those just downloaded and any
+    """Download (``on_retry`` told of each retry of an unreachable relay), then import every
+    bundle in the inbox folder (those just downloaded and any
     left by an earlier pull that stopped before importing). An imported bundle moves to
     ``<inbox>/imported``, a refused one to ``<inbox>/refused`` (kept: nothing is deleted).
 
@@ -205,7 +208,7 @@ def pull_via_relay(
     root = site.db.paths.root if site.db.paths is not None else Path.cwd()
     folder = dest or root / "inbox"
     report = RelayPullReport()
-    with relay_client(site, settings, progress=progress) as client:
+    with relay_client(site, settings, progress=progress, on_retry=on_retry) as client:
         report.downloaded = client.pull(folder)
     if not import_bundles_too:
         return report

@@ -460,6 +460,17 @@ def _bytes_progress(t: TaskContext, label: str) -> Callable[[int, int], None]:
     return report
 
 
+def _retry_notice(t: TaskContext) -> Callable[[int, int, str, float], None]:
+    """Shows each retry of an unreachable relay in the task's progress line (a Cancel pressed
+    meanwhile is honoured before the next wait)."""
+    def report(failures: int, attempts: int, reason: str, delay: float) -> None:
+        t.check()
+        t.progress(0, 0, msg(f"连不上中转站（{reason}），{delay:.0f} 秒后再试（第 {failures + 1} 次，最多 {attempts} 次）……",
+                             f"Cannot reach the relay ({reason}); trying again in {delay:.0f} s "
+                             f"(try {failures + 1} of {attempts})..."))
+    return report
+
+
 def relay_push(api: Any, t: TaskContext) -> list[str]:
     """Upload every change the peers have not acknowledged through the remembered relay
     (:func:`carebook.sync.relay_exchange.push_via_relay`); returns one line per bundle.
@@ -472,7 +483,8 @@ def relay_push(api: Any, t: TaskContext) -> list[str]:
 
     site = site_of(api)
     settings = resolve_relay(site)
-    report = push_via_relay(site, settings, progress=_bytes_progress(t, msg("正在上传……", "Uploading...")))
+    report = push_via_relay(site, settings, progress=_bytes_progress(t, msg("正在上传……", "Uploading...")),
+                            on_retry=_retry_notice(t))
     lines = []
     if report.published_keys:
         n = report.published_keys.get("villages", 0)
@@ -498,7 +510,8 @@ def relay_pull(api: Any, t: TaskContext) -> list[ImportLine]:
 
     site = site_of(api)
     settings = resolve_relay(site)
-    report = pull_via_relay(site, settings, progress=_bytes_progress(t, msg("正在下载……", "Downloading...")))
+    report = pull_via_relay(site, settings, progress=_bytes_progress(t, msg("正在下载……", "Downloading...")),
+                            on_retry=_retry_notice(t))
     lines = []
     for item in report.imported:
         name = Path(str(item.get("file", ""))).name
