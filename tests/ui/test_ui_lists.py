@@ -64,7 +64,8 @@ def test_entrustments_page_matches_the_model(demo_window: Any, demo: Register) -
     overview = demo.entrustment_overview()
     missing = page.tree.topLevelItem(0)
     shown_missing = {missing.child(i).text(0) for i in range(missing.childCount())}
-    assert shown_missing == {name for _id, name in overview.missing}
+    # the demo is a township: each name is followed by the child's village
+    assert shown_missing == {f"{name}（{demo.child_detail(cid).village_name}）" for cid, name in overview.missing}
     text = page.summary.text()
     assert f"即将到期 {len(overview.expiring)} 份" in text and f"已过期 {len(overview.expired)} 份" in text
 

@@ -446,3 +446,40 @@ def test_enrolment_times_are_local_and_every_column_reads_whole(world: SyncWorld
         assert clipped == [], (table.objectName(), clipped)
         used = sum(header.sectionSize(c) for c in range(table.columnCount()))
         assert used <= table.viewport().width() + 1, (table.objectName(), used)
+
+
+def _tree_rows(tree: Any) -> list[tuple[str, str]]:
+    """(child id, first column text) of every child row under the tree's groups (or at its top
+    level when it has no groups)."""
+    from PySide6.QtCore import Qt
+
+    role = Qt.ItemDataRole.UserRole + 1
+    out: list[tuple[str, str]] = []
+    for g in range(tree.topLevelItemCount()):
+        top = tree.topLevelItem(g)
+        items = [top.child(c) for c in range(top.childCount())] if top.childCount() else [top]
+        out += [(str(i.data(0, role)), i.text(0)) for i in items if i.data(0, role)]
+    return out
+
+
+def test_township_lists_name_each_childs_village(world: SyncWorld, town_window: Any) -> None:
+    """走访 and 委托监护 of a township list the children of every village: each name is followed
+    by its village (checked against the villages' own registers), as the register's 村（居）
+    column does; a village's own lists keep the bare name (tests/ui/test_ui_visits.py)."""
+    village_of = {cid: v.installation().org_name for v in world.villages for cid in v.register.child_ids()}
+    name_of = {cid: world.township.register.child_detail(cid).fields["name"] for cid in village_of}
+    from carebook.model.queries.visits import due_visits
+    from carebook.ui import backend
+
+    page = _open(town_window, "visits")
+    # this world's children were visited 10-23 days ago: a year on, every one is due
+    later = world.township.register.read(due_visits, today=world.today + dt.timedelta(days=400))
+    page._show(later, backend.village_names(town_window.ctx.api, [d.child_id for d in later]))
+    due = _tree_rows(page.tree)
+    assert len(later) == 30, [(d.name, d.due) for d in later]
+    assert len(due) == 30
+    assert {text for _cid, text in due} == {f"{name_of[cid]}（{village_of[cid]}）" for cid, _t in due}
+    assert len({village_of[cid] for cid, _t in due}) == 3
+    missing = _tree_rows(_open(town_window, "entrustments").tree)
+    assert missing, "the world has left-behind children without a confirmation"
+    assert all(text == f"{name_of[cid]}（{village_of[cid]}）" for cid, text in missing)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -471,6 +471,19 @@ def save_settings(api: Any, values: dict[str, Any]) -> None:
 
 
 # -- lists of the other pages ---------------------------------------------------------------
+def village_names(api: Any, child_ids: Iterable[str]) -> dict[str, str]:
+    """On a township, whose lists hold the children of every village: ``{child id: village
+    name}`` of ``child_ids``, for the lists to show beside each name. On a village (one village:
+    nothing to tell apart), ``{}``."""
+    from carebook.model.queries.children import village_names as query
+
+    inst = api.installation()
+    if inst is None or inst.role.code == "village":
+        return {}
+    ids = {str(i) for i in child_ids}
+    return dict(api.read(query, ids)) if ids else {}
+
+
 def entrustment_overview(api: Any) -> Any:
     """Left-behind children with no signed confirmation in force, and confirmations expiring
     or expired (``EntrustmentOverview`` of the model)."""

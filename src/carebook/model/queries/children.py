@@ -355,3 +355,16 @@ def field_labels() -> dict[str, tuple[str, str]]:
 
 __all__ = ["ChildFilter", "child_detail", "child_history", "child_ids", "child_rows", "field_labels",
            "list_children", "search_condition", "to_json_value"]
+
+
+def village_names(session: Session, child_ids: list[str] | set[str]) -> dict[str, str]:
+    """The village (村（居）) of each child of ``child_ids``: ``{child id: village name}`` (a
+    child whose village row is missing is left out). Read 500 ids at a time (SQLite's bound
+    parameter limit of older builds)."""
+    ids = sorted(set(child_ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        stmt = select(Child.id, OrgUnit.name).join(OrgUnit, OrgUnit.id == Child.village_id).where(Child.id.in_(part))
+        out.update({cid: name for cid, name in session.execute(stmt)})
+    return out

@@ -33,3 +33,9 @@ class Page(QWidget):
     def can_leave(self) -> bool:
         """Return False to stay on the page (e.g. the user cancelled leaving unsaved edits)."""
         return True
+
+
+def with_village(name: str, village: str | None) -> str:
+    """A child's name as a township's lists show it, with the village (村（居）) after it:
+    ``王小明（第一村）``; the name alone when ``village`` is empty (a village's own lists)."""
+    return f"{name}（{village}）" if village else name

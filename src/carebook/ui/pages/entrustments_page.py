@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from carebook.model.enums import EntrustmentStatus
 from carebook.ui import backend
 from carebook.ui.context import CHILDREN, ENTRUSTMENTS, AppContext
-from carebook.ui.pages.base import Page
+from carebook.ui.pages.base import Page, with_village
 from carebook.ui.widgets.rows import comfortable_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -81,10 +81,18 @@ class EntrustmentsPage(Page):
     def activate(self) -> None:
         """Reload on the worker."""
         api = self.ctx.api
-        self.ctx.task(lambda t: backend.entrustment_overview(api), self).coalesce("entrustments").success(
-            self._show).run()
+        def load(_t: Any) -> tuple[Any, dict[str, str]]:
+            overview = backend.entrustment_overview(api)
+            rows = [*overview.all_rows, *overview.expired, *overview.expiring]
+            ids = [cid for cid, _name in overview.missing] + [e.child_id for e in rows]
+            return overview, backend.village_names(api, ids)
 
-    def _show(self, overview: Any) -> None:
+        self.ctx.task(load, self).coalesce("entrustments").success(lambda got: self._show(*got)).run()
+
+    def _show(self, overview: Any, villages: dict[str, str] | None = None) -> None:
+        """Show ``overview`` (``EntrustmentOverview``); on a township each child's name with its
+        village (``villages``: child id -> village name)."""
+        villages = villages or {}
         self.tree.clear()
         follow_rows = sorted([*overview.expired, *overview.expiring], key=lambda r: r.period_to)
         missing = QTreeWidgetItem([self.tr("Left-behind children without a signed confirmation (%1)").replace(
@@ -102,18 +110,20 @@ class EntrustmentsPage(Page):
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)  # only once the item is in the tree
         for child_id, name in overview.missing:
-            item = QTreeWidgetItem([name, "", "", "", self.tr("Not signed")])
+            item = QTreeWidgetItem([with_village(name, villages.get(child_id)), "", "", "", self.tr("Not signed")])
             item.setData(0, ID_ROLE, child_id)
             item.setForeground(4, QBrush(QColor("#b00020")))
             missing.addChild(item)
         for e in printed_rows:
-            item = QTreeWidgetItem([e.child_name, e.guardian_name or "", e.period_from.isoformat(),
+            item = QTreeWidgetItem([with_village(e.child_name, villages.get(e.child_id)), e.guardian_name or "",
+                                    e.period_from.isoformat(),
                                     e.period_to.isoformat(), EntrustmentStatus(e.effective_status).label])
             item.setData(0, ID_ROLE, e.child_id)
             item.setData(0, ENTRUSTMENT_ROLE, (e.id, e.document_no, e.child_name, e.guardian_name or ""))
             printed.addChild(item)
         for e in follow_rows:
-            item = QTreeWidgetItem([e.child_name, e.guardian_name or "", e.period_from.isoformat(),
+            item = QTreeWidgetItem([with_village(e.child_name, villages.get(e.child_id)), e.guardian_name or "",
+                                    e.period_from.isoformat(),
                                     e.period_to.isoformat(), EntrustmentStatus(e.effective_status).label])
             item.setData(0, ID_ROLE, e.child_id)
             item.setData(0, ENTRUSTMENT_ROLE, (e.id, e.document_no, e.child_name, e.guardian_name or ""))

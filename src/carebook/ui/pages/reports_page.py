@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from carebook.ui import backend
 from carebook.ui.context import CHILDREN, REPORTS, AppContext
-from carebook.ui.pages.base import Page
+from carebook.ui.pages.base import Page, with_village
 from carebook.ui.widgets.rows import comfortable_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -73,12 +73,19 @@ class ReportsPage(Page):
     def activate(self) -> None:
         """Reload on the worker."""
         api = self.ctx.api
-        self.ctx.task(lambda t: backend.open_reports(api), self).coalesce("reports").success(self._show).run()
+        def load(_t: Any) -> tuple[list[Any], dict[str, str]]:
+            lines = backend.open_reports(api)
+            return lines, backend.village_names(api, [r.child_id for r in lines])
 
-    def _show(self, lines: list[Any]) -> None:
+        self.ctx.task(load, self).coalesce("reports").success(lambda got: self._show(*got)).run()
+
+    def _show(self, lines: list[Any], villages: dict[str, str] | None = None) -> None:
+        """List ``lines`` (open reports and referrals); on a township each child's name with its
+        village (``villages``: child id -> village name)."""
+        villages = villages or {}
         self.tree.clear()
         for r in lines:
-            item = QTreeWidgetItem([r.child_name, r.kind_label, r.day.isoformat() if r.day else "", r.to,
+            item = QTreeWidgetItem([with_village(r.child_name, villages.get(r.child_id)), r.kind_label, r.day.isoformat() if r.day else "", r.to,
                                     r.status_label])
             item.setData(0, ID_ROLE, r.child_id)
             self.tree.addTopLevelItem(item)

@@ -22,7 +22,7 @@ from carebook.model.enums import RiskColour
 from carebook.ui import backend
 from carebook.ui.context import CHILDREN, SETTINGS, VISITS, AppContext
 from carebook.ui.models.register_table import RISK_COLOURS, category_text
-from carebook.ui.pages.base import Page
+from carebook.ui.pages.base import Page, with_village
 from carebook.ui.widgets.rows import comfortable_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -88,15 +88,20 @@ class VisitsPage(Page):
     def activate(self) -> None:
         """Reload the due list on the worker."""
         api = self.ctx.api
-        self.ctx.task(lambda t: backend.due_visits(api), self).coalesce("due-list").success(
-            self._show
-        ).run()
+        def load(_t: Any) -> tuple[list[Any], dict[str, str]]:
+            items = backend.due_visits(api)
+            return items, backend.village_names(api, [i.child_id for i in items])
+
+        self.ctx.task(load, self).coalesce("due-list").success(lambda got: self._show(*got)).run()
 
     def _on_changed(self, entities: frozenset[str]) -> None:
         if entities & {VISITS, CHILDREN, SETTINGS}:
             self.activate()
 
-    def _show(self, items: list[Any]) -> None:
+    def _show(self, items: list[Any], villages: dict[str, str] | None = None) -> None:
+        """List ``items`` (``DueVisit`` rows); on a township each name with its village
+        (``villages``: child id -> village name)."""
+        villages = villages or {}
         self.items = list(items)
         self.tree.clear()
         groups: dict[str, QTreeWidgetItem] = {}
@@ -125,7 +130,7 @@ class VisitsPage(Page):
             else:
                 status = self.tr("Due this week")
             row = QTreeWidgetItem([
-                item.name, category_text(item.categories),
+                with_village(item.name, villages.get(item.child_id)), category_text(item.categories),
                 item.last_visit_date.isoformat() if item.last_visit_date else self.tr("never"),
                 item.due.isoformat(), status, "",
             ])
