@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from carebook.model.enums import ClosingReason
-from carebook.model.errors import NotFoundError, StateError, ValidationError
+from carebook.model.errors import EditConflictError, NotFoundError, StateError, ValidationError
 from carebook.model.pinyin import initials_variants, search_key
 from carebook.model.register import ChildFilter, Register
 from carebook.model.settings import RegisterSettings
@@ -423,3 +423,19 @@ def test_search_by_id_suffix_edges(register: Register, today: dt.date) -> None:
     assert [r.id_number for r in register.search(ex[-3:])] == [ex]
     assert {r.id_number for r in register.search(nine[-3:])} <= {nine, ex}
     assert register.search(nine[-4:-1] + ("0" if nine[-1] != "0" else "1")) == []
+
+
+def test_update_with_a_stale_version_is_refused_and_changes_nothing(register: Register, digest: Callable[[], str],
+                                                                    today: dt.date) -> None:
+    """The editor's optimistic lock (``expected_version``): checked in the write transaction."""
+    cid = rid(register.register_child(child_values("张思远", years_before(today, 9))))
+    version = register.child_detail(cid).version
+    register.update_child(cid, {"notes": "孩子被打，需立即转介"})
+    before = digest()
+    with pytest.raises(EditConflictError) as info:
+        register.update_child(cid, {"notes": "一切正常"}, expected_version=version)
+    assert "没有保存" in info.value.message_zh
+    assert digest() == before
+    now = register.child_detail(cid).version
+    register.update_child(cid, {"notes": "已转介"}, expected_version=now)
+    assert register.child_detail(cid).fields["notes"] == "已转介"

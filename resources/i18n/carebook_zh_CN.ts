@@ -544,6 +544,22 @@ The register in use now is moved into a &apos;replaced-...&apos; folder of the d
         <translation>未保存：有 %1 项需要更正。</translation>
     </message>
     <message>
+        <source>File changed meanwhile</source>
+        <translation>档案已被修改</translation>
+    </message>
+    <message>
+        <source>Reload (drop my changes)</source>
+        <translation>重新载入（放弃我的修改）</translation>
+    </message>
+    <message>
+        <source>Save mine anyway</source>
+        <translation>仍然保存我的修改</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>继续编辑</translation>
+    </message>
+    <message>
         <source>Unsaved changes</source>
         <translation>有未保存的修改</translation>
     </message>

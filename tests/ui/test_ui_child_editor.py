@@ -170,3 +170,50 @@ def test_history_tab_reads_in_chinese_labels(window: Any, ctx: Any, register: Re
     assert "家庭成员（父亲" in text
     for code in ("risk_colour", "working_away", "family_member", "|red|", "status"):
         assert code not in text, code
+
+
+def test_a_change_made_meanwhile_is_never_overwritten_unseen(window: Any, ctx: Any, register: Register,
+                                                             qtbot: Any, monkeypatch: Any) -> None:
+    """QA: the editor sent its record version but saving ignored it, so a note and a risk colour
+    changed meanwhile (by `carebook children update`, or a sync import) were replaced without a
+    word. Now: the same fields changed meanwhile -> nothing saved, the user is asked (reload /
+    overwrite / keep editing); other fields changed meanwhile are kept and the user's own saved."""
+    child_id = register.child_ids()[0]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    notes = editor.fields()["notes"]
+    # meanwhile, elsewhere: a note that matters, and the school
+    register.update_child(child_id, {"notes": "孩子被打，需立即转介", "school_name": "中心小学"})
+    notes.editor.clear()
+    type_text(qtbot, notes.editor, "一切正常")
+    asked: list[str] = []
+    answers = ["edit"]
+    monkeypatch.setattr(editor, "ask_conflict", lambda exc: (asked.append(exc.message), answers.pop(0))[1])
+    editor.save()
+    ctx.tasks.wait_idle()
+    assert len(asked) == 1 and "备注" in asked[0] and "没有保存" in asked[0]
+    detail = register.child_detail(child_id)
+    assert detail.fields["notes"] == "孩子被打，需立即转介"  # not overwritten
+    assert editor.values_to_save() == {"notes": "一切正常"}  # the user's edit still in the form
+    # reload: the latest values are shown, the user's edit dropped
+    answers.append("reload")
+    editor.save()
+    ctx.tasks.wait_idle()
+    assert notes.value() == "孩子被打，需立即转介" and editor.values_to_save() == {}
+    # another field changed meanwhile does not block saving this one, and is kept
+    register.update_child(child_id, {"school_name": "示范小学"})
+    type_text(qtbot, editor.fields()["current_address"].editor, "示范村3组")
+    editor.save()
+    ctx.tasks.wait_idle()
+    detail = register.child_detail(child_id)
+    assert detail.fields["current_address"] == "示范村3组" and detail.fields["school_name"] == "示范小学"
+    assert len(asked) == 2
+    # overwrite, knowingly
+    register.update_child(child_id, {"notes": "已转介"})
+    notes.editor.clear()
+    type_text(qtbot, notes.editor, "已家访")
+    answers.append("overwrite")
+    editor.save()
+    ctx.tasks.wait_idle()
+    assert len(asked) == 3 and register.child_detail(child_id).fields["notes"] == "已家访"

@@ -80,6 +80,32 @@ class StateError(CarebookError):
     """An action that the record's current state does not allow (e.g. closing a closed file)."""
 
 
+class EditConflictError(CarebookError):
+    """编辑冲突: a file changed since it was opened for editing — in the same fields the user
+    changed (``fields``: their names; ``labels``: their Chinese and English labels), or, where
+    only the record version is known, anywhere (``fields`` empty). Nothing was saved: saving
+    would overwrite the other change without anyone seeing it."""
+
+    def __init__(self, fields: list[str] | None = None, labels: list[tuple[str, str]] | None = None) -> None:
+        self.fields = list(fields or [])
+        labels = list(labels or [])
+        if labels:
+            zh = "、".join(z for z, _e in labels)
+            en = ", ".join(e for _z, e in labels)
+            super().__init__(
+                f"您打开这份档案后，“{zh}”已被修改（可能是同步导入的，或在另一个窗口里改的）。"
+                "为避免覆盖别人的修改，这次没有保存。请重新载入档案，看过最新内容后再改。",
+                f"Since you opened this file, {en} changed (imported by sync, or edited in another "
+                "window). To avoid overwriting that change, nothing was saved. Reload the file, check "
+                "the latest values, then edit again.")
+        else:
+            super().__init__(
+                "您打开这份档案后，档案已被修改（可能是同步导入的，或在另一个窗口里改的）。"
+                "为避免覆盖别人的修改，这次没有保存。请重新载入档案后再改。",
+                "The file changed since you opened it (imported by sync, or edited in another window). "
+                "To avoid overwriting that change, nothing was saved. Reload the file and edit again.")
+
+
 #: The common operating-system errors in a child director's words (errno → Chinese, English).
 _OS_ERRORS = {
     errno.ENOENT: ("找不到这个文件或文件夹", "no such file or folder"),

@@ -155,9 +155,11 @@ class Register:
         """Register a child (see :func:`carebook.model.services.children.register_child`)."""
         return self.write(child_services.register_child, values, today=self.today())
 
-    def update_child(self, ref: str, values: dict[str, Any]) -> WriteResult:
-        """Change a child's file (see :func:`carebook.model.services.children.update_child`)."""
-        return self.write(child_services.update_child, ref, values, today=self.today())
+    def update_child(self, ref: str, values: dict[str, Any], *, expected_version: int | None = None) -> WriteResult:
+        """Change a child's file (see :func:`carebook.model.services.children.update_child`;
+        ``expected_version``: refuse with ``EditConflictError`` when the record changed since)."""
+        return self.write(child_services.update_child, ref, values, today=self.today(),
+                          expected_version=expected_version)
 
     def close_child(self, ref: str, reason: ClosingReason | str, *, on: dt.date | None = None,
                     note: str | None = None) -> WriteResult:

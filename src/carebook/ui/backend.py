@@ -296,17 +296,43 @@ def load_child(api: Any, child_id: str) -> ChildFileData:
     )
 
 
-def save_child(api: Any, child_id: str | None, version: int | None, values: dict[str, Any]) -> str:
+def save_child(api: Any, child_id: str | None, version: int | None, values: dict[str, Any],
+               baseline: dict[str, Any] | None = None, *, overwrite: bool = False) -> str:
     """Register a new child (``child_id`` None) or update one with ``values`` (field name →
     value, only the fields to change for an update). Returns the child's id.
 
+    An update never overwrites unseen a change made since the file was opened (by a sync import,
+    another window or the command line): with ``baseline`` (the values :func:`load_child` gave when
+    the file was opened), the file is read again and a field of ``values`` whose stored value is no
+    longer its baseline value is a conflict; fields changed elsewhere that the user did not edit
+    are kept as they are now (only ``values`` is written). The write itself is guarded by the
+    record version just read. Without ``baseline``, any change since ``version`` is a conflict.
+    ``overwrite`` (the user chose to, after seeing the conflict) writes ``values`` anyway.
+
     Raises:
         ValidationError: a bad field; nothing was written.
+        EditConflictError: a conflict as above (``fields``: the fields that clash); nothing was
+            written.
     """
     if child_id is None:
         return str(api.register_child(values).record_id)
-    if values:
+    if not values:
+        return child_id
+    if overwrite:
         api.update_child(child_id, values)
+        return child_id
+    expected = version
+    if baseline is not None:
+        from carebook.model.errors import EditConflictError
+        from carebook.model.queries.children import field_labels
+
+        current = load_child(api, child_id)
+        clashes = [k for k in values if current.values.get(k) != baseline.get(k)]
+        if clashes:
+            labels = field_labels()
+            raise EditConflictError(clashes, [labels.get(k, (k, k)) for k in clashes])
+        expected = current.version
+    api.update_child(child_id, values, expected_version=expected)
     return child_id
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from carebook.model.errors import ValidationError
+from carebook.model.errors import EditConflictError, ValidationError
 from carebook.ui import backend
 from carebook.ui.child_tabs.base import FormTab
 from carebook.ui.child_tabs.family import FamilyTab
@@ -287,13 +287,16 @@ class ChildEditor(QWidget):
     def save(self) -> None:
         """Validate and save on the worker; on a validation error, show the messages beside
         the fields, go to the first one and save nothing."""
+        self._save(overwrite=False)
+
+    def _save(self, *, overwrite: bool) -> None:
         values = self.values_to_save()
         child_id, version = self.child_id, self.version
+        baseline = dict(self.data.values) if self.data is not None and child_id is not None else None
         api = self.ctx.api
         self.save_button.setEnabled(False)
-        self.ctx.task(lambda t: backend.save_child(api, child_id, version, values), self).success(
-            self._saved
-        ).failure(self._save_failed).finally_(self._update_buttons).run()
+        self.ctx.task(lambda t: backend.save_child(api, child_id, version, values, baseline, overwrite=overwrite),
+                      self).success(self._saved).failure(self._save_failed).finally_(self._update_buttons).run()
 
     def _saved(self, child_id: str) -> None:
         self.banner.hide()
@@ -304,6 +307,9 @@ class ChildEditor(QWidget):
         self.load(child_id)
 
     def _save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, EditConflictError):
+            self._edit_conflict(exc)
+            return
         if not isinstance(exc, ValidationError):
             show_error(self, exc)
             return
@@ -327,6 +333,29 @@ class ChildEditor(QWidget):
                     self.tabs.setCurrentIndex(i)
                     tab.ensureWidgetVisible(first.editor)
             first.editor.setFocus()
+
+    def _edit_conflict(self, exc: EditConflictError) -> None:
+        """The file changed since it was opened, in fields the user changed too: nothing was
+        saved. The user chooses (:meth:`ask_conflict`): reload (their edits dropped), save anyway
+        (the other change overwritten, knowingly) or go on editing."""
+        choice = self.ask_conflict(exc)
+        if choice == "reload" and self.child_id is not None:
+            self.load(self.child_id)
+        elif choice == "overwrite":
+            self._save(overwrite=True)
+
+    def ask_conflict(self, exc: EditConflictError) -> str:
+        """Ask what to do about an edit conflict: ``"reload"``, ``"overwrite"`` or ``"edit"``."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("File changed meanwhile"), exc.message,
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("edit-conflict")
+        reload = box.addButton(self.tr("Reload (drop my changes)"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Save mine anyway"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(reload)
+        box.exec()
+        clicked = box.clickedButton()
+        return "reload" if clicked is reload else "overwrite" if clicked is keep else "edit"
 
     # -- leaving ----------------------------------------------------------------------------
     def ask_unsaved(self) -> QMessageBox.StandardButton:

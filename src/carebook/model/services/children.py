@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from carebook.model.child_fields import CHILD_FIELDS, MEMBER_FIELDS, MEMBER_ROLES, spec_for
 from carebook.model.children import Child, FamilyMember
 from carebook.model.enums import ClosingReason, OrgLevel, Relation, Sex
-from carebook.model.errors import FieldError, NotFoundError, StateError, ValidationError
+from carebook.model.errors import EditConflictError, FieldError, NotFoundError, StateError, ValidationError
 from carebook.model.idnumber import clean_id_number, parse_id_number
 from carebook.model.installation import get_installation
 from carebook.model.organisation import OrgUnit
@@ -246,17 +246,24 @@ def register_child(
 
 def update_child(
     session: Session, ref: str, values: Mapping[str, Any], *, today: dt.date | None = None,
-    settings: RegisterSettings | None = None,
+    settings: RegisterSettings | None = None, expected_version: int | None = None,
 ) -> WriteResult:
     """Change fields of a child's file (and its family members). Blank values clear a field.
+
+    ``expected_version``: the child record's ``version`` the caller read (an editor that opened
+    the file); when the record has another version now, nothing is written (an optimistic lock in
+    the write transaction, so no change made meanwhile is overwritten unseen).
 
     Raises:
         NotFoundError: no such child.
         ValidationError: a bad field; nothing is changed.
+        EditConflictError: the version is not ``expected_version``; nothing is changed.
     """
     today = today or dt.date.today()
     settings = settings or load_settings(session)
     child = find_child(session, ref)
+    if expected_version is not None and child.version != expected_version:
+        raise EditConflictError()
     cleaned = clean_child_input(values, today=today, existing=child, partial=True)
     if "id_number" in cleaned.child:
         _check_unique_id(session, cleaned.child["id_number"], child.id)
