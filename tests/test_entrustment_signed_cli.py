@@ -118,3 +118,56 @@ def test_bad_input_records_nothing(village: tuple[Path, str, str], tmp_path: Pat
     with pytest.raises(SystemExit) as usage:  # --date is required
         main([*base, document_no, "--signatory", "王"])
     assert usage.value.code == 2
+
+
+def test_a_signed_confirmation_is_not_reprinted_with_other_contents(
+    village: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: after signing, the guardian's name and the father's situation were edited and the
+    same document number printed again with the new guardian and no 委托事由 ticked. A signed
+    confirmation now prints what was signed or nothing; a new confirmation prints the new facts."""
+    import pypdf
+
+    d, child_id, document_no = village
+    base = ["--data-dir", str(d)]
+    code, _out, err = cli(capsys, *base, "form", "entrustment-signed", document_no, "--date", "2026-11-20",
+                          "--signatory", "欧阳建国", "--signatory", GUARDIAN_NAME)
+    assert code == 0, err
+    first = tmp_path / "first.pdf"
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--entrustment", document_no, "--out", str(first))
+    assert code == 0, err  # nothing changed since: the signed contents print again
+    assert GUARDIAN_NAME in "".join(p.extract_text() for p in pypdf.PdfReader(first).pages)
+    code, _out, err = cli(capsys, *base, "children", "update", child_id, "--set", "guardian.name=赵六",
+                          "--set", "father.status=at_home")
+    assert code == 0, err
+    again = tmp_path / "again.pdf"
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--entrustment", document_no, "--out", str(again))
+    assert code == 1 and not again.exists()
+    assert document_no in err and "受委托监护人姓名" in err and "父亲" in err and "起草一份新的确认书" in err
+    assert "Traceback" not in err
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--child", child_id, "--out", str(again))
+    assert code == 1 and not again.exists()  # the child's latest confirmation is that one
+    # --draft alone does not help (the child has a confirmation); --draft --replace drafts a new one
+    # from the file as it is now — refused while no parent is away (no reason for an entrustment)
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--child", child_id, "--draft", "--out", str(again))
+    assert code == 1 and not again.exists()
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--child", child_id, "--draft", "--replace",
+                          "--out", str(again))
+    assert code == 1 and not again.exists() and "委托监护的事由" in err
+    assert state(d)[0] == "signed"  # nothing changed
+    code, _out, err = cli(capsys, *base, "children", "update", child_id, "--set", "father.status=working_away")
+    assert code == 0, err
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--child", child_id, "--draft", "--replace",
+                          "--out", str(again))
+    assert code == 0, err
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(again).pages)
+    assert "赵六" in text and document_no not in text
+    reg = Register.open(d)
+    try:
+        rows = reg.read(lambda s: s.execute(select(Entrustment.document_no, Entrustment.status, Entrustment.renews_id,
+                                                   Entrustment.id)).all())
+    finally:
+        reg.close()
+    old = next(r for r in rows if r.document_no == document_no)
+    new = next(r for r in rows if r.document_no != document_no)
+    assert old.status.code == "renewed" and new.renews_id == old.id and new.status.code == "printed"

@@ -1566,6 +1566,18 @@ The register of left-behind children and children in difficulty.</source>
         <translation>正在生成表格...</translation>
     </message>
     <message>
+        <source>This child has no entrustment confirmation yet. Draft one now from the file (entrusted guardian, parents, one year from today)?</source>
+        <translation>这个孩子还没有委托监护确认书。现在按档案起草一份吗？（受委托监护人、父母按档案填写，期限自今天起一年）</translation>
+    </message>
+    <message>
+        <source>Draft a new confirmation from the file as it is now? The signed one will be marked renewed.</source>
+        <translation>按档案现在的内容起草一份新的确认书吗？已签订的那份将标为“已续签”。</translation>
+    </message>
+    <message>
+        <source>Entrustment confirmation</source>
+        <translation>委托监护确认书</translation>
+    </message>
+    <message>
         <source>Save as PDF</source>
         <translation>另存为 PDF</translation>
     </message>

@@ -56,3 +56,50 @@ def test_batch_printing_the_filtered_list(window: Any, ctx: Any, register: Regis
     assert len(files) == len(ids)
     names = {r.name for r in register.child_rows(ids)}
     assert {f.name.split("-")[0] for f in files} == names
+
+
+def test_entrustment_drafted_from_the_print_dialog_and_a_changed_signed_one_replaced(
+        window: Any, ctx: Any, register: Register, tmp_path: Path, qtbot: Any, monkeypatch: Any) -> None:
+    """QA: a signed confirmation reprinted with another guardian under the same number; and the
+    app could not draft a confirmation at all (its message pointed to the command line). The
+    dialog now offers to draft one (none yet) or to replace the signed one whose contents changed
+    (it becomes renewed); saying no prints nothing."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from carebook.model.entrustments import Entrustment
+    from carebook.model.services.entrustments import mark_signed
+    from entrustment_helpers import CHILD_ID, GUARDIAN_NAME
+
+    child = register.register_child({
+        "name": "欧阳小雨", "id_number": CHILD_ID, "registration_type": "农业",
+        "father.name": "欧阳建国", "father.status": "外出务工", "mother.name": "李秀英", "mother.status": "外出务工",
+        "guardian.name": GUARDIAN_NAME, "guardian.relation": "祖母",
+    })
+    child_id = str(child.record_id)
+    dialog = PrintDialog(ctx, child_id, window)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("entrustment"))
+    asked: list[str] = []
+    answers = [False, True, True]
+    monkeypatch.setattr(dialog, "ask_draft", lambda q: (asked.append(q), answers.pop(0))[1])
+    first = tmp_path / "first.pdf"
+    dialog.save_to(first)  # no confirmation yet: "no" drafts and prints nothing
+    ctx.tasks.wait_idle()
+    assert len(asked) == 1 and not first.exists()
+    assert register.read(lambda s: s.scalars(select(Entrustment)).all()) == []
+    dialog.save_to(first)  # "yes": drafted, then saved and marked printed
+    ctx.tasks.wait_idle()
+    assert GUARDIAN_NAME in "".join(p.extract_text() for p in PdfReader(first).pages)
+    (doc_no,) = register.read(lambda s: s.scalars(select(Entrustment.document_no)).all())
+    register.write(mark_signed, doc_no, signed_on=dt.date.today(), signatories=["欧阳建国", GUARDIAN_NAME])
+    register.update_child(child_id, {"guardian.name": "赵六"})
+    again = tmp_path / "again.pdf"
+    dialog.save_to(again)  # signed, guardian changed since: replaced after asking
+    ctx.tasks.wait_idle()
+    assert len(asked) == 3 and doc_no in asked[2] and "受委托监护人姓名" in asked[2]
+    text = "".join(p.extract_text() for p in PdfReader(again).pages)
+    assert "赵六" in text and doc_no not in text
+    rows = register.read(lambda s: s.execute(select(Entrustment.document_no, Entrustment.status)).all())
+    assert {(n == doc_no, st.code) for n, st in rows} == {(True, "renewed"), (False, "printed")}

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from carebook.cli.common import open_register
 from carebook.model.enums import EntrustmentStatus
-from carebook.model.errors import StateError
+from carebook.model.errors import CarebookError, StateError
 from carebook.model.i18n import msg
 from carebook.model.queries.children import ChildFilter
 from carebook.model.register import Register
 from carebook.model.services.children import find_child
-from carebook.model.services.entrustments import get_entrustment, mark_printed
+from carebook.model.services.entrustments import get_entrustment, mark_printed, replace_entrustment
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     which.add_argument("--entrustment", metavar="REF", help="a confirmation's record id or document number")
     ep.add_argument("--draft", action="store_true", help="draft a confirmation first if the child has none")
+    ep.add_argument("--replace", action="store_true",
+                    help="with --draft: draft a new confirmation from the file as it is now, replacing the "
+                         "child's latest one (it becomes renewed)")
     ep.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD", help="with --draft: start of period")
     ep.add_argument("--to", dest="period_to", metavar="YYYY-MM-DD", help="with --draft: end of period")
     common(ep)
@@ -126,7 +129,12 @@ def run_entrustment(args: argparse.Namespace) -> int:
 
     def work(reg: Register) -> int:
         today = reg.today()
-        if args.draft and args.child:
+        if args.replace and not (args.draft and args.child):
+            raise CarebookError("--replace 需要和 --draft、--child 一起用", "--replace needs --draft and --child")
+        if args.draft and args.child and args.replace:
+            reg.write(replace_entrustment, args.child, period_from=args.period_from, period_to=args.period_to,
+                      today=today)
+        elif args.draft and args.child:
             has = reg.read(lambda s: build.latest_entrustment(s, find_child(s, args.child).id))
             if has is None:
                 reg.draft_entrustment(args.child, period_from=args.period_from, period_to=args.period_to)

@@ -66,7 +66,15 @@ from carebook.model.reports import MandatoryReport
 from carebook.model.reports import Referral as ModelReferral
 from carebook.model.services.children import find_child
 from carebook.model.services.derived import members_of
-from carebook.model.services.entrustments import effective_status, get_entrustment, reason_from_facts
+from carebook.model.services.entrustments import (
+    NoEntrustmentError,
+    SignedEntrustmentChangedError,
+    changed_since_signing,
+    effective_status,
+    get_entrustment,
+    printed_date,
+    reason_from_facts,
+)
 from carebook.model.settings import load_settings
 from carebook.model.staff import Staff
 from carebook.model.visits import Visit
@@ -194,9 +202,14 @@ def entrustment_data(
     """The confirmation of a child (its latest one not cancelled), or the one given by record
     id or document number. The document id printed is the confirmation's ``document_no``.
 
+    A signed confirmation prints what was signed or nothing: when what it shows changed after it
+    was printed (:func:`~carebook.model.services.entrustments.changed_since_signing`), it is
+    refused.
+
     Raises:
         NotFoundError: unknown child, or the child has no confirmation yet (draft one first).
         ValidationError: the confirmation's entrusted guardian is missing.
+        SignedEntrustmentChangedError: signed, and its content changed since (draft a new one).
     """
     today = today or dt.date.today()
     if entrustment_ref:
@@ -206,10 +219,7 @@ def entrustment_data(
         child = find_child(session, child_ref or "")
         found = latest_entrustment(session, child.id)
         if found is None:
-            raise NotFoundError(
-                f"“{child.name}”还没有委托监护确认书，请先起草（carebook form entrustment --draft）",
-                f"{child.name} has no entrustment confirmation yet: draft one first (--draft)",
-            )
+            raise NoEntrustmentError(child.name)
         ent = found
     members = members_of(session, child.id)
     by_id = {m.id: m for m in members}
@@ -218,7 +228,11 @@ def entrustment_data(
         raise ValidationError.single(
             "guardian.name", "请先在档案中填写受委托监护人", "record the entrusted guardian first"
         )
-    parents = tuple(person(by_id[i]) for i in ent.parent_ids if i in by_id) or _parents(members)
+    parent_members = [by_id[i] for i in ent.parent_ids if i in by_id]
+    changed = changed_since_signing(session, ent, by_id.get(ent.guardian_id or ""), parent_members)
+    if changed:  # (QA: the same number printed with another guardian than the one who signed)
+        raise SignedEntrustmentChangedError(ent.document_no, printed_date(ent), changed)
+    parents = tuple(person(m) for m in parent_members) or _parents(members)
     director = child_director(session, child.village_id, today)
     summary = child_summary(session, child)
     return EntrustmentFormData(

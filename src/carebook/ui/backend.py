@@ -594,6 +594,23 @@ def save_form(api: Any, kind: str, child_id: str, path: Path) -> Path:
     return out
 
 
+def draft_entrustment(api: Any, child_id: str, *, replace: bool = False) -> None:
+    """Draft a confirmation for the child from its file as it is now (guardian, parents, the
+    reason their situation gives, one year from today); with ``replace``, replacing the child's
+    latest one, which becomes *renewed* (:func:`carebook.model.services.entrustments.replace_entrustment`).
+
+    Raises:
+        ValidationError: no entrusted guardian recorded, or the parents' situation gives no
+            reason for an entrustment; nothing drafted.
+    """
+    from carebook.model.services.entrustments import replace_entrustment
+
+    if replace:
+        api.write(replace_entrustment, child_id, today=api.today())
+    else:
+        api.draft_entrustment(child_id)
+
+
 def mark_entrustment_printed(api: Any, child_id: str) -> None:
     """Mark the child's latest drafted confirmation as printed (lifecycle, issue 4)."""
     from carebook.documents.from_model import latest_entrustment

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from carebook.ui import backend
 from carebook.ui.context import ENTRUSTMENTS, AppContext
-from carebook.ui.errors import show_message
+from carebook.ui.errors import show_error, show_message
 
 #: Form kinds (``carebook.documents.form_data.DocumentKind`` values) offered for one child.
 FORM_KINDS = ("entrustment", "visit_sheet", "child_file")
@@ -86,7 +87,42 @@ class PrintDialog(QDialog):
         api, child_id, kind = self.ctx.api, self.child_id, str(self.kind.currentData())
         self.status.setText(self.tr("Preparing the form..."))
         self.ctx.task(lambda t: backend.render_form(api, kind, child_id), self).success(
-            then).finally_(lambda: self.status.clear()).run()
+            then).failure(lambda exc: self._failed(exc, lambda: self.make_pdf(then))).finally_(
+            lambda: self.status.clear()).run()
+
+    def _failed(self, exc: BaseException, retry: Callable[[], None]) -> None:
+        """An entrustment confirmation that cannot be printed as it stands: none drafted yet, or a
+        signed one whose contents changed since. Offer to draft one from the file as it is now
+        (:meth:`ask_draft`), then ``retry``; any other error is shown."""
+        from carebook.model.services.entrustments import NoEntrustmentError, SignedEntrustmentChangedError
+
+        if isinstance(exc, NoEntrustmentError):
+            question = self.tr("This child has no entrustment confirmation yet. Draft one now from the file "
+                               "(entrusted guardian, parents, one year from today)?")
+            replace = False
+        elif isinstance(exc, SignedEntrustmentChangedError):
+            question = exc.message + "\n\n" + self.tr(
+                "Draft a new confirmation from the file as it is now? The signed one will be marked renewed.")
+            replace = True
+        else:
+            show_error(self, exc)
+            return
+        if not self.ask_draft(question):
+            return
+        api, child_id = self.ctx.api, self.child_id
+        def drafted(_result: object) -> None:
+            self.ctx.notify_changed(ENTRUSTMENTS)
+            retry()
+
+        self.ctx.task(lambda t: backend.draft_entrustment(api, child_id, replace=replace), self).success(
+            drafted).run()
+
+    def ask_draft(self, question: str) -> bool:
+        """Ask whether to draft a confirmation (``question`` says why); True for yes."""
+        answer = QMessageBox.question(self, self.tr("Entrustment confirmation"), question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _preview(self, pdf: bytes) -> None:
         path = Path(tempfile.mkstemp(prefix="carebook-", suffix=".pdf")[1])
@@ -103,7 +139,7 @@ class PrintDialog(QDialog):
         """Render and write the PDF to ``path`` on the worker (atomically)."""
         api, child_id, kind = self.ctx.api, self.child_id, str(self.kind.currentData())
         self.ctx.task(lambda t: backend.save_form(api, kind, child_id, path), self).success(
-            lambda out: self._saved(out, kind)).run()
+            lambda out: self._saved(out, kind)).failure(lambda exc: self._failed(exc, lambda: self.save_to(path))).run()
 
     def _saved(self, out: Path, kind: str) -> None:
         if kind == "entrustment":

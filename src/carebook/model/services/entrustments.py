@@ -246,6 +246,38 @@ def renew_entrustment(
     return WriteResult(new.id, changes_of(session))
 
 
+def replace_entrustment(
+    session: Session, child_ref: str, *, period_from: dt.date | str | None = None,
+    period_to: dt.date | str | None = None, today: dt.date | None = None,
+) -> WriteResult:
+    """Draft a new confirmation from the child's file as it is now — its entrusted guardian,
+    the parents and the reason their situation gives (:func:`draft_entrustment`), from
+    ``period_from`` (default today) — replacing the child's latest confirmation still in force,
+    which becomes *renewed* (已续签) and points the new one at it. For a guardianship that
+    changed during the period (another guardian, a parent back home): a signed confirmation is
+    never reprinted with other contents (:class:`SignedEntrustmentChangedError`).
+
+    Raises:
+        NotFoundError: no such child; StateError: the file is closed;
+        ValidationError: as :func:`draft_entrustment` (nothing is changed then).
+    """
+    today = today or dt.date.today()
+    child = find_child(session, child_ref)
+    old = session.scalars(
+        select(Entrustment)
+        .where(Entrustment.child_id == child.id, Entrustment.status.in_(_ACTIVE))
+        .order_by(Entrustment.period_from.desc(), Entrustment.created_at.desc())
+    ).first()
+    result = draft_entrustment(session, child.id, period_from=period_from, period_to=period_to, today=today)
+    if old is not None:
+        new = session.get(Entrustment, result.record_id)
+        assert new is not None
+        new.renews_id = old.id
+        old.status = EntrustmentStatus.RENEWED
+        session.flush()
+    return WriteResult(result.record_id, changes_of(session))
+
+
 def cancel_entrustment(session: Session, ref: str, *, note: str | None = None) -> WriteResult:
     """Withdraw a confirmation (e.g. the parents came home).
 
@@ -338,3 +370,117 @@ def entrustment_overview(session: Session, *, today: dt.date | None = None) -> E
         expired=[r for r in latest.values() if r.effective_status == "expired" and r.child_id not in covered],
         all_rows=rows,
     )
+
+
+# --------------------------------------------------------------------------- reprinting a signed one
+
+#: What a printed confirmation shows, per table (``documents/from_model.py``: ``child_summary``,
+#: ``person``, the period and reason): a change to one of these after printing makes a reprint
+#: differ from the paper that was signed.
+PRINTED_FIELDS: dict[str, frozenset[str]] = {
+    "child": frozenset({"name", "sex", "date_of_birth", "id_number", "ethnic_group", "registered_address",
+                        "current_address", "school_name", "school_grade", "schooling_stage", "village_id"}),
+    "family_member": frozenset({"name", "relation", "id_number", "phone", "address", "work_place", "status",
+                                "date_of_birth", "health", "is_entrusted_guardian"}),
+    "entrustment": frozenset({"period_from", "period_to", "guardian_id", "parent_ids", "reason"}),
+}
+
+
+class NoEntrustmentError(NotFoundError):
+    """尚无确认书: the child has no confirmation (not cancelled) to print: draft one first."""
+
+    def __init__(self, child_name: str) -> None:
+        super().__init__(
+            f"“{child_name}”还没有委托监护确认书，请先起草（在打印窗口选择起草，或 carebook form entrustment --draft）",
+            f"{child_name} has no entrustment confirmation yet: draft one first (in the print window, "
+            "or carebook form entrustment --draft)",
+        )
+
+
+class SignedEntrustmentChangedError(StateError):
+    """已签订的确认书内容已变: a signed confirmation cannot be printed again under its number,
+    because what it prints changed after it was printed (``changed``: what, in the user's words).
+    Printing it would give a paper that differs from the one signed."""
+
+    def __init__(self, document_no: str, printed_on: dt.date | None, changed: list[tuple[str, str]]) -> None:
+        self.document_no = document_no
+        self.changed = changed
+        zh = "、".join(dict.fromkeys(z for z, _e in changed))
+        en = ", ".join(dict.fromkeys(e for _z, e in changed))
+        when_zh = f"（{printed_on.isoformat()} 打印）" if printed_on else ""
+        when_en = f" (printed {printed_on.isoformat()})" if printed_on else ""
+        super().__init__(
+            f"委托监护确认书 {document_no} 已签订{when_zh}，但之后档案里的{zh}有修改：按原编号重印的内容会与"
+            "已签字的原件不一致，所以没有打印。原件的扫描件在儿童档案的“附件”里；如果监护情况确有变化，"
+            "请起草一份新的确认书，请各方重新签字。",
+            f"Confirmation {document_no} was signed{when_en}, but {en} changed in the file since: a reprint "
+            "under its number would differ from the signed original, so nothing was printed. The scan of "
+            "the original is in the child's Attachments; if the guardianship has changed, draft a new "
+            "confirmation and have it signed again.",
+        )
+
+
+def _printed_baseline(session: Session, ent: Entrustment) -> dt.datetime | None:
+    """When the signed content was fixed: its last printing, else when it was recorded signed."""
+    from carebook.model.changelog import ChangeLogEntry
+
+    if ent.printed_at is not None:
+        return ent.printed_at
+    return session.scalar(
+        select(ChangeLogEntry.at_utc)
+        .where(ChangeLogEntry.entity == "entrustment", ChangeLogEntry.record_id == ent.id,
+               ChangeLogEntry.field == "status", ChangeLogEntry.new_value == '"signed"')
+        .order_by(ChangeLogEntry.at_utc)
+    )
+
+
+def changed_since_signing(session: Session, ent: Entrustment, guardian: FamilyMember | None,
+                          parents: Sequence[FamilyMember]) -> list[tuple[str, str]]:
+    """For a signed confirmation: what it prints that was changed (change log) after it was
+    printed — the child's identity block, the guardian's and the parents' details, its period
+    and guardian — as ``(Chinese, English)`` labels, e.g. ``("受委托监护人姓名", "guardian name")``;
+    empty when nothing changed, or the confirmation is not signed. The guardian printed is the
+    one recorded at drafting (``guardian_id``): a guardian record deleted since counts as changed.
+    """
+    from carebook.model.changelog import ChangeLogEntry
+    from carebook.model.child_fields import CHILD_FIELDS, MEMBER_FIELDS
+
+    if ent.status is not EntrustmentStatus.SIGNED:
+        return []
+    since = _printed_baseline(session, ent)
+    if since is None:
+        return []
+    out: list[tuple[str, str]] = []
+    if ent.guardian_id and (guardian is None or guardian.id != ent.guardian_id):
+        out.append(("受委托监护人", "the entrusted guardian"))
+    who: dict[tuple[str, str], tuple[str, str]] = {("child", ent.child_id): ("儿童", "the child's "),
+                                                   ("entrustment", ent.id): ("确认书", "the confirmation's ")}
+    if guardian is not None:
+        who[("family_member", guardian.id)] = ("受委托监护人", "the guardian's ")
+    for p in parents:
+        rel = p.relation
+        who.setdefault(("family_member", p.id), (rel.zh if rel else "父母", f"the {rel.en if rel else 'parent'}'s "))
+    rows = session.execute(
+        select(ChangeLogEntry.entity, ChangeLogEntry.record_id, ChangeLogEntry.field, ChangeLogEntry.op)
+        .where(ChangeLogEntry.record_id.in_([rid for _e, rid in who]), ChangeLogEntry.at_utc > since)
+        .order_by(ChangeLogEntry.seq)
+    )
+    period = {"period_from": ("委托期限", "period"), "period_to": ("委托期限", "period"),
+              "guardian_id": ("受委托监护人", "guardian"), "parent_ids": ("父母", "parents"),
+              "reason": ("委托事由", "reason")}
+    for entity, rid, fld, op in rows:
+        if (entity, rid) not in who:
+            continue
+        prefix_zh, prefix_en = who[(entity, rid)]
+        if op == "delete":
+            out.append((prefix_zh, prefix_en.removesuffix("'s ")))
+            continue
+        if op != "update" or fld not in PRINTED_FIELDS.get(entity, frozenset()):
+            continue
+        if entity == "entrustment":
+            out.append(period[fld])
+            continue
+        spec = CHILD_FIELDS.get(fld) if entity == "child" else MEMBER_FIELDS.get(fld)
+        zh, en = (spec.zh, spec.en) if spec is not None else (fld, fld)
+        out.append((f"{prefix_zh}{zh}", f"{prefix_en}{en}"))
+    return list(dict.fromkeys(out))
