@@ -17,7 +17,18 @@ from carebook.documents.blocks import SIX, child_table, people_table
 from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import ChildFileData
-from carebook.documents.pdf_base import STYLES, Cells, Layout, checkbox, fmt_date, grid, render, write_pdf
+from carebook.documents.pdf_base import (
+    CELL_PADDING,
+    STYLES,
+    Cells,
+    Layout,
+    checkbox,
+    fmt_date,
+    grid,
+    render,
+    text_chunks,
+    write_pdf,
+)
 
 TITLE = "一人一档案"
 SUBTITLE = "农村留守儿童和困境儿童档案"
@@ -124,7 +135,8 @@ def _summary(data: ChildFileData, cells: Cells, width: float) -> list[Flowable]:
         )
     )
 
-    plan = grid([[t(data.service_plan, min_lines=3)]], [1.0], width=width)
+    pieces = text_chunks(data.service_plan, st.cell, fonts, width - 2 * CELL_PADDING, min_lines=3)
+    plan = grid([[p] for p in pieces], [1.0], width=width, joined=[(0, len(pieces) - 1)])
     story.append(KeepTogether([CJKText("六、关爱服务计划", head, fonts), plan]))
     rows = [[lab("走访日期"), lab("走访人"), lab("情况摘要")]]
     for day, who, what in data.recent_visits:

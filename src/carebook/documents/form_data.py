@@ -149,9 +149,10 @@ class EntrustmentFormData:
 
 @dataclass(frozen=True)
 class VisitRecord:
-    """One home visit as printed on the visit sheet (入户走访记录)."""
+    """One home visit as printed on the visit sheet (入户走访记录). ``visited_at``: the date and
+    time of the visit, or its date alone when no time was recorded."""
 
-    visited_at: dt.datetime | None = None
+    visited_at: dt.date | dt.datetime | None = None
     method: str = "入户"  # 入户 / 电话 / 学校
     place: str = ""
     visitors: str = ""

@@ -262,13 +262,10 @@ def is_key_child(child: Child) -> bool:
 def visit_record(visit: Visit, *, key_child: bool = False) -> VisitRecord:
     """A recorded visit as printed. ``key_child``: the child is already a key child
     (:func:`is_key_child`): 列为重点儿童 is then ticked 是 even if this visit did not mark it."""
-    at = None
-    if visit.visit_date:
-        hour, minute = 0, 0
-        if visit.visit_time and ":" in visit.visit_time:
-            h, m = visit.visit_time.split(":", 1)
-            hour, minute = int(h or 0), int(m or 0)
-        at = dt.datetime(visit.visit_date.year, visit.visit_date.month, visit.visit_date.day, hour, minute)
+    at: dt.date | None = visit.visit_date  # the day alone when no time was recorded (never "00:00")
+    if visit.visit_date and visit.visit_time and ":" in visit.visit_time:
+        h, m = visit.visit_time.split(":", 1)
+        at = dt.datetime(visit.visit_date.year, visit.visit_date.month, visit.visit_date.day, int(h or 0), int(m or 0))
     return VisitRecord(
         visited_at=at,
         method=_METHODS.get(VisitMethod(visit.method), "其他") if visit.method else "",
@@ -332,6 +329,16 @@ def _month(text: str | None) -> str:
     return f"{int(text[:4])}年{int(text[5:7])}月"
 
 
+#: The longest visit summary the child file's 近期走访 table prints, in characters (a row of a
+#: table cannot run over a page; the whole visit is on its own visit sheet).
+SUMMARY_CHARS = 150
+
+
+def _summary_text(text: str) -> str:
+    """``text`` cut to :data:`SUMMARY_CHARS` characters, ending in "……" when cut."""
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS] + "……"
+
+
 def child_file_data(session: Session, child_ref: str, *, today: dt.date | None = None) -> ChildFileData:
     """The child file cover and summary. The document id is the child's record id.
 
@@ -361,7 +368,7 @@ def child_file_data(session: Session, child_ref: str, *, today: dt.date | None =
         select(Visit).where(Visit.child_id == child.id).order_by(Visit.visit_date.desc()).limit(6)
     )
     recent = tuple(
-        (v.visit_date, _s(v.visitor_name), _s(v.outcome or v.guardianship_situation or v.actions))
+        (v.visit_date, _s(v.visitor_name), _summary_text(_s(v.outcome or v.guardianship_situation or v.actions)))
         for v in visits
     )
     ent = latest_entrustment(session, child.id)

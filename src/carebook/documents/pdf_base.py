@@ -34,6 +34,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.doctemplate import LayoutError
 
 from carebook.documents.cjk_text import CJKText, TextStyle, draw_string
 from carebook.documents.fonts import FontSet, default_font_set
@@ -50,6 +51,8 @@ XIAO_WU = 9.0  # 小五
 
 QR_SIZE = 23 * mm
 LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
+#: Padding inside a table cell, in points (each side).
+CELL_PADDING = 2.6
 GRID = colors.Color(0.15, 0.15, 0.15)
 
 
@@ -418,6 +421,8 @@ def render(
 
     Raises:
         FontError, MissingGlyphError: no font, or a character no font has (nothing is written).
+        FormLayoutError: a block of the form cannot be laid out on a page (a last resort: long
+            texts run over pages, see :func:`text_chunks`).
     """
     fonts = fonts if fonts is not None else default_font_set()
     buf = io.BytesIO()
@@ -433,8 +438,25 @@ def render(
         )
         for frame in doc.pageTemplates[0].frames:
             frame.log = layout
-    doc.build(build_story(fonts, doc.width, doc.height))
+    try:
+        doc.build(build_story(fonts, doc.width, doc.height))
+    except LayoutError as exc:
+        raise FormLayoutError(title, str(exc)) from None
     return buf.getvalue()
+
+
+class FormLayoutError(CarebookError):
+    """表格排版失败: a block of a form is taller than a page and cannot be split (a last resort;
+    the forms split long texts themselves). ``detail``: reportlab's description, shortened."""
+
+    def __init__(self, title: str, detail: str) -> None:
+        self.detail = detail[:160]
+        super().__init__(
+            f"“{title}”里有一项内容太长，一页纸放不下，没有生成文件。请把过长的文字（例如服务计划、走访记录）"
+            "改短一些再打印，并把这个提示发给技术支持。",
+            f"A part of “{title}” is too long to fit on a page; no file was written. Shorten the long "
+            "text (a service plan, a visit record) and print again, and send this message to support.",
+        )
 
 
 def output_folder_error(path: str | os.PathLike[str]) -> CarebookError | None:
@@ -496,8 +518,9 @@ def grid(
     spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
     header_rows: int = 0,
     repeat_rows: int = 0,
-    padding: float = 2.6,
+    padding: float = CELL_PADDING,
     min_row_height: float | None = None,
+    joined: Sequence[tuple[int, int]] = (),
 ) -> Table:
     """A ruled table as on official forms.
 
@@ -511,6 +534,9 @@ def grid(
         header_rows: leading rows shaded as header.
         repeat_rows: rows repeated at the top of each page when the table splits.
         min_row_height: minimum height of every row, in points.
+        joined: ``(row0, row1)`` ranges (inclusive) of rows that read as one: the pieces of a
+            long text (:func:`text_chunks`), with no rule between them; the table may break
+            between them across pages (a single row taller than a page cannot be split).
     """
     heights = None
     if min_row_height is not None:
@@ -537,8 +563,60 @@ def grid(
         cmds.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), LABEL_FILL))
     for a, b in spans:
         cmds.append(("SPAN", a, b))
+    if joined:
+        lines, paddings = _joined_rules(joined, len(col_widths), set(label_cells), spans)
+        cmds[1:1] = lines  # after the grid, before the box
+        cmds += paddings
+        # where the table breaks across pages (maybe between joined rows), each part is closed
+        cmds.append(("LINEBELOW", (0, "splitlast"), (-1, "splitlast"), 1.1, GRID))
+        cmds.append(("LINEABOVE", (0, "splitfirst"), (-1, "splitfirst"), 1.1, GRID))
     table.setStyle(TableStyle(cmds))
     return table
+
+
+def _joined_rules(
+    joined: Sequence[tuple[int, int]], ncols: int, labels: set[tuple[int, int]],
+    spans: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Line commands that erase the rules between the rows of each joined range (painted over in
+    the cells' fill) and draw again the column rules those rows have (none inside a span); and
+    padding commands that set the pieces' lines at the text's own leading."""
+    cmds: list[tuple[object, ...]] = []
+    paddings: list[tuple[object, ...]] = []
+    for r0, r1 in joined:
+        for r in range(r0, r1):
+            for c in range(ncols):
+                fill = LABEL_FILL if (c, r) in labels and (c, r + 1) in labels else colors.white
+                cmds.append(("LINEBELOW", (c, r), (c, r), 1.4, fill))
+        for r in range(r0, r1 + 1):
+            for c in range(ncols - 1):
+                inside = any(a[0] <= c < b[0] and a[1] <= r <= b[1] for a, b in spans)
+                if not inside:
+                    cmds.append(("LINEAFTER", (c, r), (c, r), 0.6, GRID))
+        cmds.append(("LINEBEFORE", (0, r0), (0, r1), 1.1, GRID))
+        cmds.append(("LINEAFTER", (ncols - 1, r0), (ncols - 1, r1), 1.1, GRID))
+        if r1 > r0:
+            paddings.append(("TOPPADDING", (0, r0 + 1), (-1, r1), 0))
+            paddings.append(("BOTTOMPADDING", (0, r0), (-1, r1 - 1), 0))
+    return cmds, paddings
+
+
+def text_chunks(text: str, style: TextStyle, fonts: FontSet, width: float, *, lines_per_row: int = 4,
+                min_lines: int = 1) -> list[CJKText]:
+    """``text`` broken into lines at ``width`` points (the cell's inner width: its column less
+    the padding on both sides) and cut into pieces of ``lines_per_row`` lines, each a
+    :class:`CJKText` that wraps to exactly those lines again: a long text as several table rows
+    (see ``joined`` of :func:`grid`), so a service plan or a visit's findings run over to the
+    next page instead of failing the layout. A text of at most ``lines_per_row`` lines gives one
+    piece, holding at least ``min_lines`` lines (blank lines for handwriting)."""
+    whole = CJKText(text, style, fonts, min_lines=min_lines)
+    whole.wrap(width, 1e9)
+    lines = whole.lines
+    if len(lines) <= lines_per_row:
+        return [whole]
+    rest = style.but(first_indent=0)
+    return [CJKText("\n".join(lines[i:i + lines_per_row]), style if i == 0 else rest, fonts)
+            for i in range(0, len(lines), lines_per_row)]
 
 
 @dataclass(frozen=True)

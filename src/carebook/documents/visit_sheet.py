@@ -1,4 +1,4 @@
-"""The home-visit record sheet (入户走访记录表), one A4 page.
+"""The home-visit record sheet (入户走访记录表), one A4 page (more when a visit's findings are long).
 
 Blank (``data.visit is None``) for the child director to fill in by hand in the field, with the
 child's identity printed; or filled from a recorded visit. Fields follow DOMAIN.md "Home visits":
@@ -19,6 +19,7 @@ from carebook.documents.cjk_text import CJKText
 from carebook.documents.fonts import FontSet
 from carebook.documents.form_data import VisitRecord, VisitSheetData
 from carebook.documents.pdf_base import (
+    CELL_PADDING,
     Cells,
     Layout,
     Styles,
@@ -27,6 +28,7 @@ from carebook.documents.pdf_base import (
     fmt_date,
     grid,
     render,
+    text_chunks,
     write_pdf,
 )
 
@@ -84,30 +86,38 @@ def _story(data: VisitSheetData, cells: Cells, width: float) -> list[Flowable]:
         ("采取措施", rec.actions),
         ("帮扶建议", rec.suggested_help),
     ]
+    joined: list[tuple[int, int]] = []
+    inner = (1 - SIX[0]) * width - 2 * CELL_PADDING  # the findings column (spans columns 1-5)
     for name, value in findings:
         r = len(rows)
-        rows.append([lab(name), t(value, min_lines=lines), "", "", "", ""])
-        spans.append(((1, r), (5, r)))
-        labels.append((0, r))
+        # a long finding runs over several rows (and pages) of its own, its label in the first
+        pieces = text_chunks(value, st.cell, fonts, inner, lines_per_row=6, min_lines=lines)
+        for k, piece in enumerate(pieces):
+            rows.append([lab(name) if k == 0 else "", piece, "", "", "", ""])
+            spans.append(((1, r + k), (5, r + k)))
+            labels.append((0, r + k))
+        if len(pieces) > 1:
+            joined.append((r, r + len(pieces) - 1))
     r = len(rows)
     rows.append(
         [lab("列为重点儿童"), t(key_text), "", "", lab("下次走访日期"), t(fmt_date(rec.next_visit_on))]
     )
     spans.append(((1, r), (3, r)))
     labels += [(0, r), (4, r)]
-    story.append(grid(rows, SIX, width=width, label_cells=labels, spans=spans))
+    story.append(grid(rows, SIX, width=width, label_cells=labels, spans=spans, joined=joined))
     story.append(Spacer(1, 3 * mm))
     story.append(signature_row(cells, ("走访人", "受访人", "儿童主任"), width))
     return story
 
 
 def build_story(data: VisitSheetData, fonts: FontSet, width: float, height: float) -> list[Flowable]:
-    """The sheet's flowables, fitted to one page."""
+    """The sheet's flowables, fitted to one page; a visit with more text than one page holds at
+    the smallest type runs over several pages at full size (never shrunk to be unreadable)."""
 
     def make(st: Styles) -> list[Flowable]:
         return _story(data, Cells(fonts, st), width)
 
-    return fit_to_height(make, width, height)[0]
+    return fit_to_height(make, width, height, flow_if_too_long=True)[0]
 
 
 def render_visit_sheet(
