@@ -484,3 +484,39 @@ def test_bundle_export_to_a_read_only_stick_says_so_in_chinese(read_only_mount: 
         world.villages[0] = SyncSite.open(tmp_path / "village0", passphrase=PASSPHRASE)
     finally:
         world.close()
+
+
+def _damage_one_page(database: Path) -> None:
+    """Flip 10 bytes inside one page in the middle of the file: the register still opens, its
+    quick check fails (QA: 10 bytes at an offset near 1.5 MB of the demo)."""
+    size = database.stat().st_size
+    offset = (size // 2) // 4096 * 4096 + 200
+    with open(database, "r+b") as handle:
+        handle.seek(offset)
+        data = handle.read(10)
+        handle.seek(offset)
+        handle.write(bytes(b ^ 0xFF for b in data))
+
+
+def test_partly_damaged_register_backup_recover_and_after(copy_of_demo: Path, tmp_path: Path) -> None:
+    """QA: ``backup`` of a register with one damaged page printed SQLite's integrity report as a
+    Python tuple; ``recover --restore-latest`` with no backup moved the file aside without saying
+    so, and every command after it advised ``carebook init`` (an empty register). Now each says
+    what happened and what to do."""
+    _damage_one_page(copy_of_demo / "carebook.db")
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), "backup")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert "数据库文件本身已损坏" in proc.stderr and "carebook recover" in proc.stderr
+    assert "btreeInitPage" not in proc.stderr and "[(" not in proc.stderr
+    assert not list((copy_of_demo / "backups").glob("*")) if (copy_of_demo / "backups").exists() else True
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), "recover", "--restore-latest", "--json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    offer = json.loads(proc.stdout)
+    assert offer["status"] == "damaged" and offer["latest"] is None and offer["restored"] is None
+    moved = Path(offer["moved_to"])
+    assert moved.is_dir() and list(moved.glob("carebook.db*"))
+    proc = carebook(tmp_path, "--data-dir", str(copy_of_demo), "children", "list")
+    assert proc.returncode == 1
+    no_traceback(proc)
+    assert moved.name in proc.stderr and "carebook restore" in proc.stderr and "init 建立" not in proc.stderr

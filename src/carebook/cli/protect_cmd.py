@@ -236,14 +236,12 @@ def run_recover(args: argparse.Namespace) -> int:
     _sqlcipher_only(args)
     offer = recover_from_damage(data_dir_of(args), ask_passphrase=ask_passphrase_on_tty)
     restored = None
-    if args.restore_latest and offer.status != "healthy":
-        if offer.latest is None:
-            raise CarebookError("没有可以恢复的备份。请找到U盘上的备份，用 carebook restore 恢复。",
-                                "No backup to restore. Find a backup on a USB stick and use 'carebook restore'.")
+    no_backup = offer.status != "healthy" and offer.latest is None
+    if args.restore_latest and offer.status != "healthy" and offer.latest is not None:
         restored = restore_backup(offer.latest, offer.data_dir, ask_passphrase=ask_passphrase_on_tty).database
     if args.json:
         print_json(offer.to_json() | {"restored": str(restored) if restored else None})
-        return 0
+        return 1 if no_backup and args.restore_latest else 0
     if offer.status == "healthy":
         print(msg("数据库完好，不需要恢复。", "the database is sound; nothing to recover"))
         return 0
@@ -255,6 +253,13 @@ def run_recover(args: argparse.Namespace) -> int:
     elif offer.latest:
         print(msg(f"最新的可用备份：{offer.latest}（用 --restore-latest 恢复）",
                   f"newest good backup: {offer.latest} (restore it with --restore-latest)"))
+    else:
+        print(msg("这台电脑上没有可以恢复的备份。请找到U盘上的备份，用 carebook restore 文件 恢复；"
+                  "没有备份时请联系技术支持，从损坏的文件中抢救数据（不要重新 init）。",
+                  "No backup to restore on this PC. Find a backup on a USB stick and restore it with "
+                  "'carebook restore FILE'; without one, ask support to rescue data from the damaged file "
+                  "(do not init again)."), file=sys.stderr if args.restore_latest else sys.stdout)
+        return 1 if args.restore_latest else 0
     return 0
 
 

@@ -75,6 +75,17 @@ class DatabaseNotFound(CarebookError):
     """There is no register in the data directory (and creation was not asked for)."""
 
     def __init__(self, path: Path) -> None:
+        moved = sorted(path.parent.glob("damaged-*")) if path.parent.is_dir() else []
+        if moved:  # ``recover`` moved a damaged register aside: init would start an empty one
+            super().__init__(
+                f"在 {path.parent} 没有数据库：损坏的数据库已被移到 {moved[-1]}（没有删除）。"
+                f"请用 {CLI} restore 从备份恢复（U盘上的备份也可以），不要重新 init；"
+                "没有备份时请联系技术支持从损坏的文件中抢救数据。",
+                f"No database in {path.parent}: the damaged one was moved to {moved[-1]} (not deleted). "
+                f"Restore a backup with '{CLI} restore' (one on a USB stick will do) rather than init "
+                "again; without a backup, ask support to rescue data from the damaged file.",
+            )
+            return
         super().__init__(
             f"在 {path.parent} 没有找到 Carebook 数据库。"
             f"请先运行 {CLI} init 建立，或用 --data-dir 指定正确的数据目录。",
@@ -226,7 +237,10 @@ def _is_busy(exc: BaseException) -> bool:
 
 
 class BackupError(CarebookError):
-    """A backup could not be written or did not verify."""
+    """A backup could not be written or did not verify (``detail``: SQLite's own report, for
+    support, when there is one)."""
+
+    detail: str = ""
 
 
 # --------------------------------------------------------------------------- connections
@@ -560,16 +574,18 @@ def _backup_file(source: Path, key: bytes, dest: Path) -> Path:
         finally:
             check.close()
         if result != [("ok",)]:
-            raise BackupError(
-                f"备份 {dest} 校验失败：{result[:3]}。数据库没有改动。",
-                f"Backup {dest} failed verification: {result[:3]}. The database was not changed.",
-            )
+            # the copy is as damaged as the register it was read from (SQLite's report is for support,
+            # one line only): what the user needs is the next step
+            first = str(result[0][0]).strip().splitlines()[-1][:120] if result and result[0] else ""
+            raise _damaged_source(dest, first)
         _fsync_file(partial)
         if dest.exists():
             raise BackupError(f"备份文件 {dest} 已存在，不会覆盖。", f"Backup file {dest} already exists.")
         os.replace(partial, dest)
     except (OSError, sqlcipher.Error, WrongKeyError) as exc:
         _remove_database_files(partial)
+        if isinstance(database_error(exc, source), DamagedDatabaseError):
+            raise _damaged_source(dest, str(exc)[:120]) from exc
         why_zh, why_en = os_error_text(exc) if isinstance(exc, OSError) else (str(exc), str(exc))
         raise BackupError(
             f"无法写入备份 {dest}：{why_zh}。请检查磁盘空间和权限。",
@@ -579,6 +595,20 @@ def _backup_file(source: Path, key: bytes, dest: Path) -> Path:
         _remove_database_files(partial)
         raise
     return dest
+
+
+def _damaged_source(dest: Path, detail: str) -> BackupError:
+    """The backup error when the register being backed up is itself damaged: what to do first
+    (SQLite's report, ``detail``, is kept on the error for support, not shown)."""
+    error = BackupError(
+        f"没有做成备份 {dest.name}：数据库文件本身已损坏。数据库没有改动。"
+        f"请先运行 {CLI} recover（把损坏的文件移开，从最近的好备份恢复），再做备份；{CLI} check 可以查看详情。",
+        f"No backup {dest.name} was made: the database file itself is damaged. The database was not "
+        f"changed. Run '{CLI} recover' first (moves the damaged file aside and restores the newest good "
+        f"backup), then back up again; '{CLI} check' shows the details.",
+    )
+    error.detail = detail
+    return error
 
 
 def backup_database(db: Database, dest: Path) -> Path:

@@ -230,7 +230,7 @@ def check_register(sessions: sessionmaker[Session], *, progress: Callable[[str],
                 check_attachments(session, attachments_dir, report)
         except DBAPIError as exc:  # pages so damaged that reading fails: report, don't crash
             report.problems.append(CheckProblem(
-                "integrity", f"读取数据库时出错：{exc.orig}。请运行 {CLI} recover 从备份恢复。",
+                "integrity", f"读取数据库时出错：文件有损坏的部分。请运行 {CLI} recover 从备份恢复。",
                 f"Reading the database failed: {exc.orig}. Run '{CLI} recover' to restore a backup.",
                 [str(exc.orig)]))
         finally:
@@ -291,17 +291,17 @@ def _diagnose(paths: DataPaths, key: bytes) -> str | None:
         return msg("数据库文件无法用本机密钥打开（文件头已损坏）。", "The database file does not open with this key (damaged header).")
     except Exception as exc:
         _not_damage(exc)
-        return msg(f"数据库文件无法打开：{exc}", f"The database file cannot be opened: {exc}")
+        return msg("数据库文件无法打开（文件已损坏）。", f"The database file cannot be opened: {exc}")
     try:
         result = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
         conn.execute("SELECT count(*) FROM change_log").fetchone()
     except Exception as exc:
         _not_damage(exc)
-        return msg(f"数据库文件已损坏：{exc}", f"The database file is damaged: {exc}")
+        return msg("数据库文件已损坏（读到了损坏的部分）。", f"The database file is damaged: {exc}")
     finally:
         conn.close()
     if result != ["ok"]:
-        return msg(f"数据库文件已损坏：{'; '.join(result[:3])}", f"The database file is damaged: {'; '.join(result[:3])}")
+        return msg("数据库文件已损坏（完整性检查未通过）。", f"The database file is damaged: {'; '.join(result[:3])}")
     return None
 
 

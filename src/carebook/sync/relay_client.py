@@ -67,9 +67,9 @@ class RelayUnreachableError(RelayError):
         self.reason = reason
         super().__init__(
             f"连不上中转站 {url}（已试 {attempts} 次：{reason}）。请检查网络后再试；"
-            "已经传上去的部分会保留，下次从断点接着传。也可以改用 U 盘。",
+            "已经传输的部分（上传或下载）会保留，下次从断点接着传。也可以改用 U 盘。",
             f"Cannot reach the relay {url} ({attempts} attempts: {reason}). Check the connection "
-            "and try again; what was sent is kept and the next try continues from there. A USB "
+            "and try again; what was transferred (up or down) is kept and the next try continues from there. A USB "
             "stick works too.",
         )
 
