@@ -516,3 +516,30 @@ def test_workbook_renamed_csv_is_still_read(tmp_path: Path) -> None:
     path = tmp_path / "ledger.csv"
     path.write_bytes(SAMPLE.read_bytes())
     assert len(read_ledger(path).rows) == 40
+
+
+def test_cells_merged_over_sibling_rows_give_each_row_their_value(tmp_path: Path) -> None:
+    """QA: a 住址 merged over three sibling rows (I4:I6) and a father's name merged over two
+    imported with no address for the second and third child and a nameless father, silently.
+    A range merged down over table rows now gives its value to every row it covers; the merged
+    heading cells are read as before."""
+    path = tmp_path / "merged.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["儿童信息台账"])
+    sheet.append(["序号", "姓名", "身份证号", "现住址", "父亲姓名"])
+    sheet.append([1, "尹小一", "610402201501010011", "东湾村3组18号", "尹建国"])
+    sheet.append([2, "尹小二", "610402201601010012", None, None])
+    sheet.append([3, "尹小三", "610402201701010013", None, "尹建军"])
+    sheet.append([4, "马小四", "610402201801010014", "西湾村", "马建设"])
+    sheet.merge_cells("D3:D5")  # one address for the three siblings
+    sheet.merge_cells("E3:E4")  # one father for the first two
+    sheet.merge_cells("A1:E1")  # the title, above the heading
+    workbook.save(path)
+    table = read_ledger(path)
+    address, father = match_heading("现住址"), match_heading("父亲姓名")
+    assert address and father
+    assert [r.values[address] for r in table.rows] == ["东湾村3组18号"] * 3 + ["西湾村"]
+    assert [r.values[father] for r in table.rows] == ["尹建国", "尹建国", "尹建军", "马建设"]
+    assert table.header_row_number == 2

@@ -35,7 +35,7 @@ from carebook.documents.ledger_columns import (
     normalise_heading,
 )
 from carebook.documents.ledger_dates import LedgerDateError, parse_ledger_date
-from carebook.documents.ledger_sources import LedgerFileError, read_grids
+from carebook.documents.ledger_sources import LedgerFileError, Merge, read_grids
 from carebook.model.errors import CarebookError
 from carebook.model.i18n import msg
 
@@ -478,6 +478,28 @@ def _table_rows(
         yield result
 
 
+def _fill_merged_down(grid: list[tuple[Any, ...]], merges: Sequence[Merge], first: int) -> list[tuple[Any, ...]]:
+    """``grid`` with each range merged over several rows of the table (below the heading,
+    0-based row ``first`` on) giving its value to every row it covers, in its first column:
+    siblings on consecutive rows often share one merged 住址 or 父亲姓名 cell, which a reader sees
+    as the value of each of those rows (Excel keeps it in the top cell only). Merges across
+    columns only, or reaching into the heading, are left as they are."""
+    fills = [(r0 - 1, c0 - 1, r1 - 1) for r0, c0, r1, _c1 in merges if r1 > r0 and r0 - 1 >= first]
+    if not fills:
+        return grid
+    out = list(grid)
+    for top, col, bottom in fills:
+        if top >= len(out) or col >= len(out[top]):
+            continue
+        value = out[top][col]
+        for index in range(top + 1, min(bottom, len(out) - 1) + 1):
+            row = list(out[index]) + [None] * max(0, col + 1 - len(out[index]))
+            if row[col] is None:
+                row[col] = value
+                out[index] = tuple(row)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Entry point
 
@@ -525,11 +547,11 @@ def read_ledger(
             )
         sheets = named
 
-    found: tuple[str, list[tuple[Any, ...]], _Heading] | None = None
-    for name, grid in sheets:
+    found: tuple[str, list[tuple[Any, ...]], _Heading, list[Merge]] | None = None
+    for name, grid, merges in sheets:
         heading = _find_heading(grid, header_row)
         if heading is not None and (found is None or heading.score > found[2].score):
-            found = (name, grid, heading)
+            found = (name, grid, heading, merges)
     if found is None and header_row is not None:
         raise LedgerFileError(
             f"{path.name} 的第 {header_row} 行不是表头（应有“姓名”“身份证号”“性别”等列名）。"
@@ -544,7 +566,8 @@ def read_ledger(
             f"No heading row (such as 姓名, 身份证号, 性别) in the first {HEADER_SEARCH_ROWS} rows of "
             f"{path.name}. Check that this is a children's ledger with its heading near the top",
         )
-    name, grid, heading = found
+    name, grid, heading, merges = found
+    grid = _fill_merged_down(grid, merges, heading.row_index + heading.rows)
     columns = _columns(heading, mapping_override)
     data_rows: list[LedgerRow] = []
     skipped: list[SkippedRow] = []

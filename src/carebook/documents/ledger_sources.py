@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -54,8 +55,31 @@ def _damaged(path: Path, exc: BaseException) -> LedgerFileError:
     )
 
 
-def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """Every worksheet of a workbook as ``(name, rows)``, the active sheet first.
+#: A range of merged cells: ``(first row, first column, last row, last column)``, 1-based.
+Merge = tuple[int, int, int, int]
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Za-z]+[0-9]+):([A-Za-z]+[0-9]+)"')
+
+
+def sheet_merges(workbook: Any, sheet: Any) -> list[Merge]:
+    """The merged ranges of a worksheet opened read-only (openpyxl does not read them in that
+    mode): the ``<mergeCell ref="I4:I6"/>`` elements of its XML part (ECMA-376 Part 1, §18.3.1.55)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(sheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if path is None or archive is None:
+        return []
+    out: list[Merge] = []
+    for first, last in _MERGE_REF.findall(archive.read(path)):
+        min_col, min_row, max_col, max_row = range_boundaries(f"{first.decode()}:{last.decode()}")
+        if min_col is not None and min_row is not None and max_col is not None and max_row is not None:
+            out.append((min_row, min_col, max_row, max_col))
+    return out
+
+
+def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]], list[Merge]]]:
+    """Every worksheet of a workbook as ``(name, rows, merged ranges)``, the active sheet first.
 
     A damaged workbook makes openpyxl, zipfile or the XML parser fail in many ways (BadZipFile,
     KeyError for a missing part, ParseError, ValueError, EOFError …); every failure while
@@ -76,7 +100,7 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
         except Exception as exc:  # any failure to parse an untrusted file; see the docstring
             raise _damaged(path, exc) from None
         try:
-            sheets: list[tuple[str, list[tuple[Any, ...]]]] = []
+            sheets: list[tuple[str, list[tuple[Any, ...]], list[Merge]]] = []
             active = workbook.active
             ordered = [active] if active is not None else []
             ordered += [ws for ws in workbook.worksheets if ws is not active]
@@ -86,7 +110,7 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
                 if hasattr(sheet, "reset_dimensions"):
                     sheet.reset_dimensions()  # recorded dimensions are often wrong; read every row
                 rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
-                sheets.append((str(sheet.title), rows))
+                sheets.append((str(sheet.title), rows, sheet_merges(workbook, sheet)))
             return sheets
         except Exception as exc:  # any failure to parse an untrusted file; see the docstring
             raise _damaged(path, exc) from None
@@ -151,7 +175,7 @@ def _csv_rows(path: Path) -> tuple[list[tuple[Any, ...]], str]:
     return rows, encoding
 
 
-def read_grids(path: Path) -> tuple[list[tuple[str, list[tuple[Any, ...]]]], str | None]:
+def read_grids(path: Path) -> tuple[list[tuple[str, list[tuple[Any, ...]], list[Merge]]], str | None]:
     """Read a ledger file into grids of cell values.
 
     The content decides the format, not the name: a workbook renamed ``.csv`` is still read as
@@ -162,8 +186,10 @@ def read_grids(path: Path) -> tuple[list[tuple[str, list[tuple[Any, ...]]]], str
         path: a ``.xlsx``/``.xlsm`` workbook or a ``.csv``/``.txt`` file.
 
     Returns:
-        ``(sheets, encoding)``: ``sheets`` lists ``(sheet name, rows)`` with the active sheet
-        first (one sheet named ``""`` for a CSV); ``encoding`` is the CSV's text encoding (see
+        ``(sheets, encoding)``: ``sheets`` lists ``(sheet name, rows, merged ranges)`` with the
+        active sheet first (one sheet named ``""`` without merges for a CSV; a merged range holds
+        its value in its first cell only, the others are ``None``: see :data:`Merge`);
+        ``encoding`` is the CSV's text encoding (see
         :func:`decode_csv_bytes`) or ``None`` for a workbook.
 
     Raises:
@@ -190,7 +216,7 @@ def read_grids(path: Path) -> tuple[list[tuple[str, list[tuple[Any, ...]]]], str
         )
     if suffix in CSV_SUFFIXES:
         rows, encoding = _csv_rows(path)
-        return [("", rows)], encoding
+        return [("", rows, [])], encoding
     raise LedgerFileError(
         f"不支持的文件类型“{path.suffix or path.name}”：请导入 .xlsx 或 .csv 文件",
         f"Unsupported file type '{path.suffix or path.name}': import a .xlsx or .csv file",
