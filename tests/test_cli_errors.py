@@ -520,3 +520,17 @@ def test_partly_damaged_register_backup_recover_and_after(copy_of_demo: Path, tm
     assert proc.returncode == 1
     no_traceback(proc)
     assert moved.name in proc.stderr and "carebook restore" in proc.stderr and "init 建立" not in proc.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_refused_in_words(copy_of_demo: Path, tmp_path: Path) -> None:
+    """QA: ``--set $'notes=abc\\xe6'`` (a byte that is not UTF-8, from a terminal in another
+    encoding) ended in a UnicodeEncodeError traceback. Now: one line, exit 2, nothing changed."""
+    before = tree_hash(copy_of_demo)
+    env = env_of(tmp_path, CAREBOOK_PASSPHRASE=DEMO_PASSPHRASE)
+    args = [sys.executable.encode(), b"-m", b"carebook", b"--data-dir", str(copy_of_demo).encode(), b"children",
+            b"update", b"some-child", b"--set", b"notes=abc\xe6"]
+    proc = subprocess.run(args, capture_output=True, env=env, timeout=600)
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "不是 UTF-8" in err and "abc\\xe6" in err and "没有做任何改动" in err
+    assert tree_hash(copy_of_demo) == before

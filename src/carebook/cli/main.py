@@ -211,6 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_language(argv))
+    garbled = next((a for a in argv if any("\udc80" <= ch <= "\udcff" for ch in a)), None)
+    if garbled is not None:  # bytes that are not UTF-8 (Python keeps them as lone surrogates, PEP 383)
+        shown = garbled.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")[:80]
+        print("carebook: " + msg(
+            f"命令行参数里有无法识别的文字（不是 UTF-8 编码）：{shown}。没有做任何改动。"
+            "请检查终端的编码设置（应为 UTF-8），或重新输入这段文字",
+            f"An argument holds text that is not UTF-8: {shown}. Nothing was changed. Check the "
+            "terminal's encoding (it should be UTF-8) or type the text again"), file=sys.stderr)
+        return 2
     parsed: list[argparse.Namespace] = []
     try:
         from carebook.model.errors import CarebookError
