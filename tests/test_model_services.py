@@ -439,3 +439,17 @@ def test_update_with_a_stale_version_is_refused_and_changes_nothing(register: Re
     now = register.child_detail(cid).version
     register.update_child(cid, {"notes": "已转介"}, expected_version=now)
     assert register.child_detail(cid).fields["notes"] == "已转介"
+
+
+def test_id_number_of_a_registered_child_cannot_be_cleared(register: Register, digest: Callable[[], str],
+                                                           today: dt.date) -> None:
+    """QA: ``--set id_number=`` was accepted for a child with household registration (which
+    registration refuses), and the next ledger import made a second file of the same child."""
+    cid = rid(register.register_child(child_values("张思远", years_before(today, 9))))
+    before = digest()
+    with pytest.raises(ValidationError) as info:
+        register.update_child(cid, {"id_number": ""})
+    assert info.value.field == "id_number" and "不能清空" in info.value.message_zh
+    assert digest() == before
+    register.update_child(cid, {"id_number": "", "has_household_registration": False})  # 无户籍: allowed
+    assert register.child_detail(cid).fields["id_number"] is None

@@ -108,6 +108,16 @@ def clean_child_input(
                             ("date_of_birth", "出生日期", "date of birth")]:
             if key in c and blank(c[key]):
                 errors.append(FieldError(key, f"“{zh}”不能清空", f"{en} cannot be cleared"))
+        # the same rule as at registration: a child with household registration has an ID number
+        # (QA: clearing it was accepted, and the next ledger import made a second file)
+        registered = c.get("has_household_registration", existing.has_household_registration)
+        if "id_number" in c and blank(c["id_number"]) and registered is not False and not any(
+                e.field == "id_number" for e in errors):
+            errors.append(FieldError(
+                "id_number", "有户籍的儿童，“身份证号”不能清空（没有户籍的儿童请同时把“是否有户籍”改为否）",
+                "the ID number of a child with household registration cannot be cleared (for a child "
+                "without one, set 'has household registration' to no as well)",
+            ))
     dob = c.get("date_of_birth", existing.date_of_birth if existing else None)
     if dob is not None and not any(e.field == "date_of_birth" for e in errors) and age_on(dob, today) >= 25:
         errors.append(FieldError(
