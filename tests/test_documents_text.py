@@ -55,7 +55,10 @@ def test_a_run_longer_than_the_line_is_split_as_a_last_resort() -> None:
 def test_a_number_after_opening_brackets_is_not_split_when_it_fits_a_line() -> None:
     # 《（ + 00000 is wider than the line; the number alone fits: the brackets end line 1
     # (found by the property test below: the forced split had broken the number)
-    assert break_lines("《（00000", 40, measure) == ["《（", "00000"]
+    assert break_lines("《（0000000", 40, measure) == ["《（", "0000000"]
+    # a unit at most SQUEEZE_LIMIT times the line's width stays whole on its line (drawn condensed)
+    assert break_lines("《（00000", 40, measure) == ["《（00000"]
+    assert break_lines("电话029-88886666", 50, measure) == ["电话", "029-88886666"]  # 60 <= 50 * 1.35
     assert break_lines("张《（00000》", 40, measure) == ["张", "《（", "00000》"]
     # the number's closing punctuation hangs rather than the number being split (11 digits fit 55)
     assert break_lines("张（13800138000），", 55, measure) == ["张", "（", "13800138000），"]
@@ -142,8 +145,9 @@ def test_a_line_with_hanging_punctuation_is_drawn_inside_its_width(tmp_path: Pat
     width = fs.string_width(number, 10.5) + 2  # the number fits a line alone, not with its "）。"
     para = CJKText(f"某镇向阳村（{number}）。", style, fs)
     para.wrap(width, 1000)
-    assert para.lines[-1] == f"{number}）。"  # the number kept whole, the punctuation with it
-    assert fs.string_width(para.lines[-1], 10.5) > width
+    # the number kept whole, its brackets and punctuation with it (at most 1.35 times the width)
+    assert para.lines[-1] == f"（{number}）。"
+    assert width < fs.string_width(para.lines[-1], 10.5) <= width * 1.35
     buf = io.BytesIO()
     canv = Canvas(buf, pagesize=(400, 300))
     left = 50.0

@@ -5,7 +5,8 @@ the W3C "Requirements for Chinese Text Layout", §3.1.7 line breaking rules):
 
 * a line may break between any two Han characters;
 * a run of Latin letters and digits (house numbers, phone numbers, ``3-2-101``) is never split,
-  unless it alone is wider than the line;
+  unless it alone is much wider than the line (up to :data:`SQUEEZE_LIMIT` times the width it is
+  kept whole on a line of its own, drawn condensed);
 * closing punctuation (，。、；：！？）》” …) never starts a line: it stays with the character before;
 * opening punctuation (（《“ …) never ends a line: it goes with the character after (except
   before a Latin/digit run that only fits on a line of its own: the run is not split, and its
@@ -35,6 +36,10 @@ CLOSING = set("，。、；：！？）》〉」』】〕〗〙〛”’…—�
 OPENING = set("（《〈「『【〔〖〘〚“‘([{￥$£#§@")
 
 _FUZZ = 1e-6
+
+#: How much wider than its line an unbreakable unit may be and still be kept whole on it, drawn
+#: condensed (:meth:`CJKText.draw`): at most to 1/1.35 = 74 % of its width.
+SQUEEZE_LIMIT = 1.35
 
 
 def _is_word_char(ch: str) -> bool:
@@ -116,6 +121,12 @@ def break_lines(
                 if u == " ":
                     continue
             if not line and uw > avail + _FUZZ:
+                if uw <= avail * SQUEEZE_LIMIT:
+                    # A unit a little wider than the line (a phone number in a narrow table column,
+                    # a number in brackets): kept whole on its line, which CJKText draws condensed
+                    # to the width (a number broken across lines is misread)
+                    line, used = u, uw
+                    continue
                 # A single unit wider than the line. Opening punctuation glued to a run that fits
                 # a line by itself (《（12345…》) is left at the line's end rather than split the
                 # run (a number broken across lines is misread); the run's closing punctuation
