@@ -285,3 +285,13 @@ def test_long_texts_run_over_pages_whole_and_readable(
     assert code == 0, err
     one = pdftotext_pages(sheet.read_bytes(), tmp_path)
     assert len(one) == 1 and "00:00" not in one[0]
+
+
+def test_roster_of_an_unknown_village_is_refused(
+    village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: ``form roster --village 610402100299`` (no such village) wrote an empty roster, exit 0."""
+    out = tmp_path / "roster.pdf"
+    code, _o, err = run(capsys, "--data-dir", str(village), "form", "roster", "--village", "610402100299",
+                        "--out", str(out))
+    assert code == 1 and not out.exists() and "610402100299" in err and "村代码" in err

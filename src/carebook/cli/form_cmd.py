@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from carebook.cli.common import open_register
 from carebook.model.enums import EntrustmentStatus
-from carebook.model.errors import CarebookError, StateError
+from carebook.model.errors import CarebookError, NotFoundError, StateError
 from carebook.model.i18n import msg
 from carebook.model.queries.children import ChildFilter
 from carebook.model.register import Register
@@ -230,6 +230,17 @@ def run_roster(args: argparse.Namespace) -> int:
     fonts = _fonts(args)
 
     def work(reg: Register) -> Any:
+        if args.village:
+            from sqlalchemy import select
+
+            from carebook.model.organisation import OrgUnit
+
+            known = reg.read(lambda s: s.scalar(select(OrgUnit.name).where(OrgUnit.code == args.village)))
+            if known is None:
+                raise NotFoundError(
+                    f"本机的档案里没有代码为 {args.village} 的村（居）。请检查 --village 给的村代码（12 位区划代码）",
+                    f"No village with code {args.village} in this register. Check the 12-digit division code "
+                    "given with --village")
         rows = reg.list_children(ChildFilter(category=args.category, village_code=args.village, closed=False))
         inst = reg.installation()
         unit = inst.org_name if inst else ""
