@@ -306,3 +306,21 @@ def test_progress_is_reported_and_a_cancel_writes_nothing(
     with pytest.raises(Cancelled):
         import_ledger(register, SAMPLE, skip_bad=True, progress=cancel)
     assert digest() == before
+
+
+def test_an_id_number_excel_turned_into_a_number_is_reported_once(register: Register, tmp_path: Path) -> None:
+    """QA: the ID number stored by Excel as a number got its right message (被 Excel 当成了数字…设为
+    “文本”格式) and a second, misleading one (必须填写). One message per cell now."""
+    import openpyxl
+
+    path = tmp_path / "num.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["姓名", "性别", "身份证号"])
+    sheet.append(["张思远", "男", 6.10404201103212e17])
+    workbook.save(path)
+    result = import_ledger(register, path, skip_bad=True)
+    assert [(e.row, e.column, e.field) for e in result.errors] == [(2, "C", "id_number")]
+    assert "文本" in result.errors[0].reason_zh and "必须填写" not in result.errors[0].reason_zh
+    assert result.imported == 0

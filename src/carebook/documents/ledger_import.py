@@ -245,7 +245,13 @@ def check_row(row: LedgerRow, *, today: dt.date) -> tuple[PreparedRow | None, li
     try:
         prepared = clean_child_input(values, today=today)
     except ValidationError as exc:
-        errors.extend(_error(row, _ledger_field(e.field), e.message_zh, e.message_en) for e in exc.errors)
+        # a cell already reported unreadable (an ID number Excel turned into a number) is not
+        # reported again as missing: one message per cell, the one that says what to do
+        # (nor the date of birth and sex as missing, which come from that ID number)
+        derived = {"date_of_birth", "sex"} if "id_number" in unreadable else set()
+        errors.extend(_error(row, _ledger_field(e.field), e.message_zh, e.message_en) for e in exc.errors
+                      if _ledger_field(e.field) not in unreadable
+                      and not (e.field in derived and "必须填写" in e.message_zh))
     if errors or prepared is None:
         return None, errors
     number = prepared.child.get("id_number")
