@@ -90,7 +90,7 @@ def test_update_show_close_round_trip(village: Path, capsys: pytest.CaptureFixtu
     code, out, _ = run(capsys, "--data-dir", d, "children", "update", CHILD_ID, "--set", "school_name=示范小学",
                        "--set", "mother.phone=13900001111")
     assert code == 0
-    assert out.strip() == "已保存：学校名称、家庭成员·电话", out
+    assert out.strip() == "已保存：学校名称、母亲·电话", out  # whose phone (QA: was 家庭成员·电话)
 
     code, _out, err = run(capsys, "--data-dir", d, "children", "update", row["id"], "--set", "sex=女")
     assert code == 1 and "身份证号" in err  # the ID number says male

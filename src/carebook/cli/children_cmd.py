@@ -145,17 +145,28 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_result(args: argparse.Namespace, result: WriteResult) -> None:
+def _print_result(args: argparse.Namespace, result: WriteResult, roles: dict[str, str] | None = None) -> None:
+    """Print what was saved; ``roles`` names family members by record id (``father``…), so the
+    line says whose field changed (父亲·姓名, not 家庭成员·姓名)."""
     if args.json:
         print_json({"id": result.record_id, "changes": [
             {"entity": c.entity, "record_id": c.record_id, "op": c.op, "field": c.field,
              "old": c.old, "new": c.new} for c in result.changes]})
         return
     from carebook.documents import change_text
+    from carebook.model.child_fields import MEMBER_ROLES
 
     zh = current_language() == "zh"
+    roles = roles or {}
+
+    def owner(c: Any) -> str:
+        role = MEMBER_ROLES.get(roles.get(c.record_id, "")) if c.entity == "family_member" else None
+        if role is not None:
+            return role[0] if zh else role[1]
+        return change_text.entity_label(c.entity, zh)
+
     fields = [change_text.field_label(c.entity, c.field, zh) if c.entity == "child" else
-              f"{change_text.entity_label(c.entity, zh)}{'·' if zh else ' '}{change_text.field_label(c.entity, c.field, zh)}"
+              f"{owner(c)}{'·' if zh else ' '}{change_text.field_label(c.entity, c.field, zh)}"
               for c in result.changes if c.field]
     inserts = [f"{msg('新建', 'new')}{change_text.entity_label(c.entity, zh)}" for c in result.changes if c.op == "insert"]
     if not fields and not inserts:
@@ -170,9 +181,10 @@ def run_update(args: argparse.Namespace) -> int:
     reg = open_register(args)
     try:
         result = reg.update_child(args.id, dict(values))
+        roles = {m.id: m.role for m in reg.child_detail(result.record_id or args.id).members}
     finally:
         reg.close()
-    _print_result(args, result)
+    _print_result(args, result, roles)
     return 0
 
 
