@@ -217,3 +217,21 @@ def test_a_change_made_meanwhile_is_never_overwritten_unseen(window: Any, ctx: A
     editor.save()
     ctx.tasks.wait_idle()
     assert len(asked) == 3 and register.child_detail(child_id).fields["notes"] == "已家访"
+
+
+def test_every_drop_down_reads_its_longest_item_whole(window: Any, ctx: Any, register: Register) -> None:
+    """QA: 风险等级 showed "（未填" cut off. Every drop-down of the file is wide enough for its items."""
+    from PySide6.QtWidgets import QComboBox
+
+    window.open_child(register.child_ids()[0])
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    combos = editor.findChildren(QComboBox)
+    assert len(combos) > 10
+    narrow = []
+    for combo in combos:
+        metrics = combo.fontMetrics()
+        widest = max(metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+        if combo.sizeHint().width() < widest + 20:  # the text, and room for the arrow
+            narrow.append((combo.itemText(0), combo.sizeHint().width(), widest))
+    assert narrow == []

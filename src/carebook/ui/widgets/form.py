@@ -247,6 +247,7 @@ class Form(QObject):
             combo.addItem(self.tr("(not set)"), None)
         for member in members:
             combo.addItem(str(getattr(member, "label", member.value)), member)
+        _fit_items(combo)
         return self._add(label, Field(self.prefix + name, "choice", combo, members))
 
     def choice_pairs(self, name: str, label: str, pairs: Iterable[tuple[str, str]], blank: bool = True) -> Field:
@@ -256,6 +257,7 @@ class Form(QObject):
             combo.addItem(self.tr("(not set)"), None)
         for code, text in pairs:
             combo.addItem(text, code)
+        _fit_items(combo)
         return self._add(label, Field(self.prefix + name, "choice", combo))
 
     def check(self, name: str, label: str, text: str = "") -> Field:
@@ -301,3 +303,13 @@ class Form(QObject):
     def first_error_field(self) -> Field | None:
         """The first field (in layout order) showing an error."""
         return next((f for f in self.fields.values() if not f.error.isHidden() and f.error.text()), None)
+
+
+def _fit_items(combo: QComboBox) -> None:
+    """Size a drop-down to read its longest item whole (QA: 风险等级 showed "（未填" cut off):
+    at least as many characters as that item, Chinese ones counted double (they are about twice
+    as wide as the average character Qt measures with)."""
+    longest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in combo.itemText(i)) for i in range(combo.count())),
+                  default=0)
+    combo.setMinimumContentsLength(longest)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
