@@ -295,3 +295,19 @@ def test_roster_of_an_unknown_village_is_refused(
     code, _o, err = run(capsys, "--data-dir", str(village), "form", "roster", "--village", "610402100299",
                         "--out", str(out))
     assert code == 1 and not out.exists() and "610402100299" in err and "村代码" in err
+
+
+def test_child_file_sections_are_numbered_without_gaps(
+    village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: with no grandparents recorded the sections went 一、二、四…: the numbers now follow the
+    sections printed."""
+    out = tmp_path / "file.pdf"
+    code, _o, err = run(capsys, "--data-dir", str(village), "form", "child-file", "--child", AWAY_CHILD,
+                        "--out", str(out))
+    assert code == 0, err
+    text = _body_text(pdftotext_pages(out.read_bytes(), tmp_path))
+    headings = ["一、基本信息", "二、父母情况", "三、监护情况", "四、家庭收入与救助帮扶", "五、关爱服务计划", "六、近期走访"]
+    positions = [text.find(h) for h in headings]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), list(zip(headings, positions, strict=True))
+    assert "祖父母" not in text

@@ -74,19 +74,26 @@ def _summary(data: ChildFileData, cells: Cells, width: float) -> list[Flowable]:
     t, lab = cells.t, cells.lab
     head = st.heading
 
+    numbers = iter("一二三四五六七八九十")
+
+    def section(title: str) -> str:
+        """The next section heading, numbered in order (no number skipped when a section is
+        left out, e.g. no grandparents: QA)."""
+        return f"{next(numbers)}、{title}"
+
     story: list[Flowable] = [CJKText("儿童基本情况表", st.title, fonts), Spacer(1, 2 * mm)]
-    story += [CJKText("一、基本信息", head, fonts), child_table(cells, data.child, width)]
-    story += [CJKText("二、父母情况", head, fonts), people_table(cells, data.parents, width)]
+    story += [CJKText(section("基本信息"), head, fonts), child_table(cells, data.child, width)]
+    story += [CJKText(section("父母情况"), head, fonts), people_table(cells, data.parents, width)]
     if data.grandparents:
         rows: list[list[object]] = [[lab("称谓"), lab("姓名"), lab("出生日期"), lab("健康状况")]]
         for p in data.grandparents:
             rows.append([lab(p.relation), t(p.name), t(fmt_date(p.date_of_birth, "")), t(p.health)])
         story += [
-            CJKText("三、祖父母、外祖父母", head, fonts),
+            CJKText(section("祖父母、外祖父母"), head, fonts),
             grid(rows, [0.15, 0.25, 0.3, 0.3], width=width, header_rows=1),
         ]
     g = data.guardian
-    story.append(CJKText("四、监护情况", head, fonts))
+    story.append(CJKText(section("监护情况"), head, fonts))
     rows = [
         [
             lab("共同生活人"),
@@ -118,7 +125,7 @@ def _summary(data: ChildFileData, cells: Cells, width: float) -> list[Flowable]:
         )
     )
 
-    story.append(CJKText("五、家庭收入与救助帮扶", head, fonts))
+    story.append(CJKText(section("家庭收入与救助帮扶"), head, fonts))
     rows = [[lab("家庭收入来源"), t("、".join(data.income_sources)), ""]]
     rows.append([lab("救助帮扶项目"), lab("起始时间"), lab("金额")])
     for a in data.assistance:
@@ -137,14 +144,14 @@ def _summary(data: ChildFileData, cells: Cells, width: float) -> list[Flowable]:
 
     pieces = text_chunks(data.service_plan, st.cell, fonts, width - 2 * CELL_PADDING, min_lines=3)
     plan = grid([[p] for p in pieces], [1.0], width=width, joined=[(0, len(pieces) - 1)])
-    story.append(KeepTogether([CJKText("六、关爱服务计划", head, fonts), plan]))
+    story.append(KeepTogether([CJKText(section("关爱服务计划"), head, fonts), plan]))
     rows = [[lab("走访日期"), lab("走访人"), lab("情况摘要")]]
     for day, who, what in data.recent_visits:
         rows.append([t(fmt_date(day, "")), t(who), t(what)])
     if not data.recent_visits:
         rows.append([t("暂无"), t(""), t("")])
     table = grid(rows, [0.2, 0.2, 0.6], width=width, header_rows=1, repeat_rows=1)
-    story.append(KeepTogether([CJKText("七、近期走访", head, fonts), table]))
+    story.append(KeepTogether([CJKText(section("近期走访"), head, fonts), table]))
     story += [Spacer(1, 4 * mm), CJKText(f"建档人（儿童主任）：{data.child_director}", st.cell, fonts)]
     return story
 
