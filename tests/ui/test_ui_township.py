@@ -480,6 +480,13 @@ def test_township_lists_name_each_childs_village(world: SyncWorld, town_window: 
     assert len(due) == 30
     assert {text for _cid, text in due} == {f"{name_of[cid]}（{village_of[cid]}）" for cid, _t in due}
     assert len({village_of[cid] for cid, _t in due}) == 3
+    # a long name keeps its end (the village) when the column is too narrow, and reads whole in
+    # its tooltip
+    from PySide6.QtCore import Qt
+
+    assert page.tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+    group = page.tree.topLevelItem(0)
+    assert all(group.child(i).toolTip(0) == group.child(i).text(0) for i in range(group.childCount()))
     missing = _tree_rows(_open(town_window, "entrustments").tree)
     assert missing, "the world has left-behind children without a confirmation"
     assert all(text == f"{name_of[cid]}（{village_of[cid]}）" for cid, text in missing)

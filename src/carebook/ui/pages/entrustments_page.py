@@ -46,6 +46,8 @@ class EntrustmentsPage(Page):
         title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         self.summary = QLabel()
         self.tree = QTreeWidget()
+        # a long name keeps its end, where a township's lists put the village (QA)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setObjectName("entrustment-list")
         self.tree.setHeaderLabels([self.tr("Child"), self.tr("Entrusted guardian"), self.tr("From"),
                                    self.tr("To"), self.tr("Status")])
@@ -112,6 +114,7 @@ class EntrustmentsPage(Page):
         for child_id, name in overview.missing:
             item = QTreeWidgetItem([with_village(name, villages.get(child_id)), "", "", "", self.tr("Not signed")])
             item.setData(0, ID_ROLE, child_id)
+            item.setToolTip(0, item.text(0))
             item.setForeground(4, QBrush(QColor("#b00020")))
             missing.addChild(item)
         for e in printed_rows:
@@ -119,6 +122,7 @@ class EntrustmentsPage(Page):
                                     e.period_from.isoformat(),
                                     e.period_to.isoformat(), EntrustmentStatus(e.effective_status).label])
             item.setData(0, ID_ROLE, e.child_id)
+            item.setToolTip(0, item.text(0))
             item.setData(0, ENTRUSTMENT_ROLE, (e.id, e.document_no, e.child_name, e.guardian_name or ""))
             printed.addChild(item)
         for e in follow_rows:
@@ -126,6 +130,7 @@ class EntrustmentsPage(Page):
                                     e.period_from.isoformat(),
                                     e.period_to.isoformat(), EntrustmentStatus(e.effective_status).label])
             item.setData(0, ID_ROLE, e.child_id)
+            item.setToolTip(0, item.text(0))
             item.setData(0, ENTRUSTMENT_ROLE, (e.id, e.document_no, e.child_name, e.guardian_name or ""))
             colour = "#b00020" if e.effective_status == "expired" else "#a15c00"
             item.setForeground(4, QBrush(QColor(colour)))

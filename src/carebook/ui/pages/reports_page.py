@@ -37,6 +37,8 @@ class ReportsPage(Page):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
+        # a long name keeps its end, where a township's lists put the village (QA)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setObjectName("report-list")
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels([self.tr("Child"), self.tr("Kind"), self.tr("Date"), self.tr("To"),
@@ -88,6 +90,7 @@ class ReportsPage(Page):
             item = QTreeWidgetItem([with_village(r.child_name, villages.get(r.child_id)), r.kind_label, r.day.isoformat() if r.day else "", r.to,
                                     r.status_label])
             item.setData(0, ID_ROLE, r.child_id)
+            item.setToolTip(0, item.text(0))
             self.tree.addTopLevelItem(item)
         self.empty.setVisible(not lines)
         self.summary.setText(self.tr("%1 open").replace("%1", str(len(lines))))

@@ -47,6 +47,8 @@ class VisitsPage(Page):
         self.summary = QLabel()
         self.summary.setObjectName("visits-summary")
         self.tree = QTreeWidget()
+        # a long name keeps its end, where a township's lists put the village (QA)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setObjectName("due-list")
         self.tree.setColumnCount(6)
         self.tree.setHeaderLabels([
@@ -135,6 +137,7 @@ class VisitsPage(Page):
                 item.due.isoformat(), status, "",
             ])
             row.setData(0, ID_ROLE, item.child_id)
+            row.setToolTip(0, row.text(0))
             if item.days_overdue > 0:
                 row.setForeground(4, QBrush(QColor("#b00020")))
             group.addChild(row)
