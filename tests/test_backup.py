@@ -130,6 +130,17 @@ def test_refusals_change_nothing(tmp_path: Path) -> None:
     with pytest.raises(RestoreError) as refused:
         restore_backup(truncated, data, passphrase=PASSPHRASE)
     assert "已损坏或不完整" in refused.value.message_zh and "malformed" not in refused.value.message_zh
+    with pytest.raises(RestoreError) as refused:  # QA: a damaged backup said so, but not what to do
+        restore_backup(damaged, data, passphrase=PASSPHRASE)
+    assert "请换一个备份文件" in refused.value.message_zh and "数据没有改动" in refused.value.message_zh
+    with pytest.raises(RestoreError) as refused:  # QA: "找不到备份文件 stick" for a folder
+        restore_backup(tmp_path, data, passphrase=PASSPHRASE)
+    assert "是一个文件夹" in refused.value.message_zh
+    from carebook.model.recovery import format_recovery_key, generate_recovery_key
+
+    with pytest.raises(RestoreError) as refused:  # QA: told to print a recovery sheet instead
+        restore_backup(backup, data, recovery_key=format_recovery_key(generate_recovery_key()))
+    assert "没有设置恢复密钥" in refused.value.message_zh and "去掉 --recovery-key" in refused.value.message_zh
     assert digest_of(data, passphrase=PASSPHRASE) == before
     assert not [p for p in data.iterdir() if p.name.startswith("replaced-")]
 

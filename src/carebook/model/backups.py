@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from carebook.model import migrations
+from carebook.model.command_name import CLI
 from carebook.model.db import (
     BackupError,
     Database,
@@ -71,6 +73,7 @@ from carebook.model.keys import (
 from carebook.model.paths import DataPaths
 from carebook.model.recovery import (
     PENDING_DIRNAME,
+    NoRecoveryKey,
     RecoveryKeyError,
     _move_pending,
     _prepare_keystore,
@@ -568,7 +571,8 @@ def copy_backup(backup: Path, keystore: Keystore, directory: Path) -> Path:
         needed = sum(size for name, size in listed if not (stick_pool / name).is_file())
         free = shutil.disk_usage(directory).free
         if free < backup.stat().st_size + needed + (1 << 20):
-            raise OSError(f"not enough free space ({free} bytes)")
+            raise OSError(errno.ENOSPC, f"not enough free space: {free} bytes free, "
+                                        f"{backup.stat().st_size + needed + (1 << 20)} bytes needed")
         for name, _size in listed:  # sealed files first, then the list, then the database
             if not _same_file(pool / name, stick_pool / name):
                 _copy_file(pool / name, stick_pool / name)
@@ -624,7 +628,16 @@ def _key_for_backup(backup: Path, paths: DataPaths, *, recovery_key: str | None,
     if stored is not None:
         info, secrets_doc = stored
         if recovery_key:
-            return unwrap_with_recovery_key(info, recovery_key), info, secrets_doc
+            try:
+                return unwrap_with_recovery_key(info, recovery_key), info, secrets_doc
+            except NoRecoveryKey:
+                raise RestoreError(
+                    f"备份 {backup.name} 没有设置恢复密钥，不能用恢复密钥打开。请去掉 --recovery-key，"
+                    "用这台电脑建立数据库时设的密码恢复。数据没有改动。",
+                    f"The backup {backup.name} has no recovery key, so a recovery key cannot open it. "
+                    "Leave out --recovery-key and restore with the passphrase set when the register was "
+                    "created. Nothing was changed.",
+                ) from None
         if all(w.get("kind") == "recovery" for w in info.wraps):
             raise RecoveryKeyError(
                 f"备份副本 {backup.name} 只能用恢复密钥打开。请输入恢复单上的恢复密钥。",
@@ -677,12 +690,15 @@ def verify_backup(backup: Path, key: bytes) -> str | None:
         revisions = ([str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
                      if "alembic_version" in names else [])
     except Exception as exc:
-        raise RestoreError(f"备份 {backup.name} 已损坏：{exc}", f"The backup {backup.name} is damaged: {exc}") from exc
+        raise RestoreError(f"备份 {backup.name} 已损坏：请换一个备份文件。数据没有改动。",
+                           f"The backup {backup.name} is damaged ({exc}): choose another backup. "
+                           "Nothing was changed.") from exc
     finally:
         conn.close()
     if result != [("ok",)]:
-        raise RestoreError(f"备份 {backup.name} 已损坏（完整性检查未通过）。",
-                           f"The backup {backup.name} is damaged (integrity check failed).")
+        raise RestoreError(f"备份 {backup.name} 已损坏（完整性检查未通过）：请换一个备份文件。数据没有改动。",
+                           f"The backup {backup.name} is damaged (integrity check failed): choose another "
+                           "backup. Nothing was changed.")
     if not revisions:
         raise RestoreError(f"{backup.name} 不是 Carebook 数据库备份。", f"{backup.name} is not a Carebook backup.")
     unknown = migrations.unknown_revisions(revisions)
@@ -740,6 +756,12 @@ def restore_backup(
     """
     paths = data_dir if isinstance(data_dir, DataPaths) else DataPaths(Path(data_dir))
     backup = Path(backup)
+    if backup.is_dir():
+        raise RestoreError(
+            f"{backup} 是一个文件夹，不是备份文件。请指定其中的备份文件（carebook-….db），"
+            f"可以用 {CLI} backup --list 查看本机的备份。",
+            f"{backup} is a folder, not a backup file. Name the backup file in it (carebook-….db); "
+            f"'{CLI} backup --list' lists this PC's backups.")
     if not backup.is_file():
         raise RestoreError(f"找不到备份文件 {backup}。", f"No backup file {backup}.")
     key, info, secrets_doc = _key_for_backup(backup, paths, recovery_key=recovery_key, passphrase=passphrase,

@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from carebook.model.errors import CarebookError
+from carebook.model.errors import CarebookError, os_error_text
 from carebook.model.paths import APP_NAME, DataPaths
 
 PASSPHRASE_ENV = "CAREBOOK_PASSPHRASE"
@@ -335,7 +335,8 @@ class KeyInfo:
             ) from None
         except (OSError, ValueError) as exc:
             raise KeyInfoError(
-                f"数据库密钥信息文件 {path} 无法读取或已损坏：{exc}。请从备份恢复。",
+                f"数据库密钥信息文件 {path} 无法读取或已损坏{'：' + os_error_text(exc)[0] if isinstance(exc, OSError) else ''}。"
+                "请从备份恢复。",
                 f"The key information file {path} is unreadable or damaged: {exc}. Restore it from a backup.",
             ) from exc
         if not isinstance(doc, dict) or doc.get("format") != KEYINFO_FORMAT:
