@@ -117,3 +117,17 @@ def test_roster_refuses_a_name_no_font_has() -> None:
     data = type(data)(ref=data.ref, township=data.township, rows=(*data.rows, bad))
     with pytest.raises(MissingGlyphError, match="U\\+10FFFD"):
         roster.render_roster(data)
+
+
+@pytest.mark.parametrize("rows", [24, 50])
+def test_roster_footer_never_stands_alone_on_its_last_page(tmp_path: Path, rows: int) -> None:
+    """QA: the demo roster's last page held only "制表人：", cut off from its table (24 and 50 rows
+    of the sample did that before). The last rows now go with it."""
+    data = sample_roster(rows)
+    layout = Layout()
+    pages = pdftotext_pages(roster.render_roster(data, layout=layout), tmp_path)
+    assert "制表人" in pages[-1] and "公民身份号码" in pages[-1]  # the footer, under table rows
+    assert data.rows[-1].id_number in pages[-1]
+    text = "".join(pages)
+    assert all(r.id_number in text for r in data.rows)
+    assert_layout_sane(layout)

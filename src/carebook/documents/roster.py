@@ -58,11 +58,12 @@ class PagedRows(Flowable):  # type: ignore[misc]
     """
 
     def __init__(self, head: Sequence[list[object]], rows: Sequence[list[object]],
-                 make: Callable[[list[list[object]]], Table]) -> None:
+                 make: Callable[[list[list[object]]], Table], footer: Sequence[Flowable] = ()) -> None:
         super().__init__()
         self.head = list(head)
         self.rows = list(rows)
         self.make = make
+        self.footer = list(footer)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         # Always taller than the space left: the frame splits it (more rows than a page holds).
@@ -82,11 +83,66 @@ class PagedRows(Flowable):  # type: ignore[misc]
         rest = self.rows[taken:]
         page = self.make([*self.head, *self.rows[:taken]])
         if len(rest) <= PAGE_CHUNK:
-            return [page, self.make([*self.head, *rest])]
-        return [page, PagedRows(self.head, rest, self.make)]
+            return [page, TailRows(self.head, rest, self.make, self.footer)]
+        return [page, PagedRows(self.head, rest, self.make, self.footer)]
 
     def draw(self) -> None:
         """Never drawn itself: :meth:`wrap` always asks for a split."""
+
+
+#: Rows that always go to the page of what follows the table (制表人), so it never stands alone.
+KEEP_WITH_FOOTER = 2
+
+
+class TailRows(Flowable):  # type: ignore[misc]
+    """The last rows of the table (at most :data:`PAGE_CHUNK`) with what follows it
+    (``footer``: the 制表人 line): split between pages so that at least
+    :data:`KEEP_WITH_FOOTER` rows go with the footer (QA: a roster's last page held only
+    "制表人：", cut off from its table)."""
+
+    def __init__(self, head: Sequence[list[object]], rows: Sequence[list[object]],
+                 make: Callable[[list[list[object]]], Table], footer: Sequence[Flowable]) -> None:
+        super().__init__()
+        self.head = list(head)
+        self.rows = list(rows)
+        self.make = make
+        self.footer = list(footer)
+        self._table: Table | None = None
+        self._heights: list[float] = []
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self._table = self.make([*self.head, *self.rows])
+        _w, table_h = self._table.wrap(availWidth, availHeight)
+        self._heights = [f.wrap(availWidth, availHeight)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+                         for f in self.footer]
+        self.width, self.height = availWidth, table_h + sum(self._heights)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        """All of it when it fits; else the rows that fit (leaving at least
+        :data:`KEEP_WITH_FOOTER` for the next page), then the rest with the footer; ``[]`` when
+        no row can go on this page."""
+        self.wrap(availWidth, availHeight)
+        if self.height <= availHeight:
+            return [self.make([*self.head, *self.rows]), *self.footer]
+        table = self.make([*self.head, *self.rows])
+        table.wrap(availWidth, availHeight)
+        taken = table._getFirstPossibleSplitRowPosition(availHeight) - len(self.head)
+        taken = min(taken, len(self.rows) - KEEP_WITH_FOOTER)
+        if taken <= 0:
+            return []
+        return [self.make([*self.head, *self.rows[:taken]]),
+                TailRows(self.head, self.rows[taken:], self.make, self.footer)]
+
+    def draw(self) -> None:
+        """The table, then the footer below it (when the whole fits the frame)."""
+        if self._table is None:
+            return
+        y = self.height - self._table._height
+        self._table.drawOn(self.canv, 0, y)
+        for flowable, height in zip(self.footer, self._heights, strict=True):
+            y -= height
+            flowable.drawOn(self.canv, 0, y + flowable.getSpaceAfter())
 
 
 def _iso(d: dt.date | None) -> str:
@@ -123,14 +179,14 @@ def build_story(data: RosterData, fonts: FontSet, width: float) -> list[Flowable
     def make(cells: list[list[object]]) -> Table:
         return grid(cells, [f for _, f in COLUMNS], width=width, header_rows=1, repeat_rows=1, padding=2.5)
 
-    body: Flowable = make(rows) if len(rows) - 1 <= PAGE_CHUNK else PagedRows(rows[:1], rows[1:], make)
+    footer: list[Flowable] = [Spacer(1, 3 * mm), CJKText(f"制表人：{data.prepared_by}", STYLES.cell, fonts)]
+    body: Flowable = (TailRows(rows[:1], rows[1:], make, footer) if len(rows) - 1 <= PAGE_CHUNK
+                      else PagedRows(rows[:1], rows[1:], make, footer))
     return [
         CJKText(f"{data.township}{data.title}", STYLES.title, fonts),
         CJKText(unit, STYLES.cell.but(align="center"), fonts),
         Spacer(1, 2 * mm),
         body,
-        Spacer(1, 3 * mm),
-        CJKText(f"制表人：{data.prepared_by}", STYLES.cell, fonts),
     ]
 
 
