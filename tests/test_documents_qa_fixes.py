@@ -112,12 +112,17 @@ def test_entrustment_ticks_the_reason_the_facts_give(
     assert _ticked(pdftotext_pages(out.read_bytes(), tmp_path)[0]) == ["父母双方外出务工"]
 
 
+def _roster(capsys: pytest.CaptureFixture[str], village: Path, code: str, tmp_path: Path) -> tuple[int, Path, str]:
+    """``form roster --village CODE`` into ``tmp_path/roster.pdf``: (exit code, the PDF's path, stderr)."""
+    out = tmp_path / "roster.pdf"
+    status, _o, err = run(capsys, "--data-dir", str(village), "form", "roster", "--village", code, "--out", str(out))
+    return status, out, err
+
+
 def test_roster_prints_guardian_phone_and_address(
     village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "roster.pdf"
-    code, _o, err = run(capsys, "--data-dir", str(village), "form", "roster", "--village", "610402100200",
-                        "--out", str(out))
+    code, out, err = _roster(capsys, village, "610402100200", tmp_path)
     assert code == 0, err
     text = pdftotext_pages(out.read_bytes(), tmp_path)[0]
     assert "13700000003" in text  # 马小禾's guardian
@@ -291,9 +296,7 @@ def test_roster_of_an_unknown_village_is_refused(
     village: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """QA: ``form roster --village 610402100299`` (no such village) wrote an empty roster, exit 0."""
-    out = tmp_path / "roster.pdf"
-    code, _o, err = run(capsys, "--data-dir", str(village), "form", "roster", "--village", "610402100299",
-                        "--out", str(out))
+    code, out, err = _roster(capsys, village, "610402100299", tmp_path)
     assert code == 1 and not out.exists() and "610402100299" in err and "村代码" in err
 
 

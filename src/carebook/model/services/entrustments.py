@@ -238,12 +238,17 @@ def renew_entrustment(
     start = period_from or max(today, old.period_to + dt.timedelta(days=1))
     result = draft_entrustment(session, old.child_id, period_from=start, period_to=period_to,
                                reason=old.reason, guardian_id=old.guardian_id, today=today)
-    new = session.get(Entrustment, result.record_id)
+    _replaced(session, old, str(result.record_id))
+    return WriteResult(result.record_id, changes_of(session))
+
+
+def _replaced(session: Session, old: Entrustment, new_id: str) -> None:
+    """``old`` becomes *renewed*, replaced by the confirmation ``new_id`` (which points at it)."""
+    new = session.get(Entrustment, new_id)
     assert new is not None
     new.renews_id = old.id
     old.status = EntrustmentStatus.RENEWED
     session.flush()
-    return WriteResult(new.id, changes_of(session))
 
 
 def replace_entrustment(
@@ -270,11 +275,7 @@ def replace_entrustment(
     ).first()
     result = draft_entrustment(session, child.id, period_from=period_from, period_to=period_to, today=today)
     if old is not None:
-        new = session.get(Entrustment, result.record_id)
-        assert new is not None
-        new.renews_id = old.id
-        old.status = EntrustmentStatus.RENEWED
-        session.flush()
+        _replaced(session, old, str(result.record_id))
     return WriteResult(result.record_id, changes_of(session))
 
 
