@@ -75,3 +75,18 @@ def test_build_script_check_passes() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_translations.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_qt_standard_buttons_are_chinese(qapp: object) -> None:
+    """QA: the unsaved-changes question showed Save / Discard / Cancel in English (qt_zh_CN.qm
+    needs qtmultimedia's catalogue, which PySide6-Essentials lacks; qtbase_zh_CN.qm has them)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from carebook.ui.i18n import install_language
+
+    assert install_language("zh_CN")
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Discard
+                           | QDialogButtonBox.StandardButton.Cancel)
+    texts = {b.text().replace("&", "") for b in box.buttons()}
+    assert not texts & {"Save", "Discard", "Cancel"}, texts
+    assert any("保存" in t for t in texts) and any("取消" in t for t in texts), texts

@@ -49,7 +49,7 @@ def install_language(language: str) -> bool:
     """Switch the app to ``language`` (``"zh_CN"`` or ``"en"``).
 
     Removes translators installed earlier, loads ``carebook_<language>.qm`` and Qt's own
-    ``qt_<language>.qm`` (standard buttons), sets the default QLocale and the model's
+    ``qtbase_<language>.qm`` (standard buttons; ``qt_<language>.qm`` where that is missing), sets the default QLocale and the model's
     message language. Returns False when the Carebook translation file could not be loaded
     (the English source strings are then shown).
     """
@@ -70,9 +70,14 @@ def install_language(language: str) -> bool:
         QCoreApplication.installTranslator(ours)
         _installed.append(ours)
         ok = True
-    qt = QTranslator(app)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if qt.load(f"qt_{language}", qt_dir):
-        QCoreApplication.installTranslator(qt)
-        _installed.append(qt)
+    # Qt's standard buttons (Save, Discard, Yes …) are in qtbase_<language>.qm. The umbrella
+    # qt_<language>.qm only loads when every catalogue it names is there, and PySide6-Essentials
+    # lacks qtmultimedia's (QA: the buttons stayed English), so qtbase is loaded first.
+    for catalogue in ("qtbase", "qt"):
+        qt = QTranslator(app)
+        if qt.load(f"{catalogue}_{language}", qt_dir):
+            QCoreApplication.installTranslator(qt)
+            _installed.append(qt)
+            break
     return ok
