@@ -103,3 +103,69 @@ def test_entrustment_drafted_from_the_print_dialog_and_a_changed_signed_one_repl
     assert "赵六" in text and doc_no not in text
     rows = register.read(lambda s: s.execute(select(Entrustment.document_no, Entrustment.status)).all())
     assert {(n == doc_no, st.code) for n, st in rows} == {(True, "renewed"), (False, "printed")}
+
+
+def test_batch_printing_children_of_one_name_writes_a_file_each(ctx: Any, register: Register, tmp_path: Path) -> None:
+    """QA: two children of one name were printed to one file (the name used the record id's first
+    8 characters, a timestamp children registered together share) while the message said two."""
+    import datetime as dt
+    import random
+
+    from ui_fixtures import make_id_number
+
+    rng = random.Random(11)
+    ids = [str(register.register_child({"name": "曾强子", "id_number": make_id_number(dt.date(2016, 5, 1 + k), True, rng),
+                                        "registration_type": "农业"}).record_id) for k in range(2)]
+    folder = tmp_path / "forms"
+    for round_ in (1, 2):  # a second run into the same folder overwrites nothing
+        written, skipped = backend.batch_forms(ctx.api, "child_file", ids, folder, _NoTask())  # type: ignore[arg-type]
+        assert (written, skipped) == (2, [])
+        assert len(list(folder.glob("*.pdf"))) == 2 * round_
+
+
+class _NoTask:
+    """A task context for calling a worker function directly: never cancelled, progress ignored."""
+
+    def check(self) -> None:
+        return None
+
+    def progress(self, *_args: object) -> None:
+        return None
+
+
+def test_printing_a_confirmation_on_paper_marks_it_printed(window: Any, ctx: Any, register: Register,
+                                                           qtbot: Any, monkeypatch: Any) -> None:
+    """QA: only 另存为PDF marked a drafted confirmation printed; after 打印… on paper it stayed
+    drafted and 登记签字 was refused (请先打印确认书)."""
+    from PySide6.QtWidgets import QDialog
+    from sqlalchemy import select
+
+    import carebook.ui.print_dialog as print_dialog
+    from carebook.model.entrustments import Entrustment
+    from entrustment_helpers import CHILD_ID, GUARDIAN_NAME
+
+    child_id = str(register.register_child({
+        "name": "欧阳小雨", "id_number": CHILD_ID, "registration_type": "农业",
+        "father.name": "欧阳建国", "father.status": "外出务工", "mother.name": "李秀英", "mother.status": "外出务工",
+        "guardian.name": GUARDIAN_NAME, "guardian.relation": "祖母",
+    }).record_id)
+    register.draft_entrustment(child_id)
+
+    class _Accepting:
+        def __init__(self, *_args: object) -> None:
+            pass
+
+        def exec(self) -> QDialog.DialogCode:
+            return QDialog.DialogCode.Accepted
+
+    printed: list[bytes] = []
+    monkeypatch.setattr(print_dialog, "QPrintDialog", _Accepting)
+    monkeypatch.setattr(print_dialog, "print_pdf", lambda pdf, _printer: printed.append(pdf) or True)
+    dialog = PrintDialog(ctx, child_id, window)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("entrustment"))
+    dialog.make_pdf(dialog._print)
+    ctx.tasks.wait_idle()
+    ctx.tasks.wait_idle()
+    assert len(printed) == 1
+    assert register.read(lambda s: s.scalars(select(Entrustment.status)).one()).code == "printed"

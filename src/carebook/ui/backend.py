@@ -627,8 +627,23 @@ def _latest_entrustment_ref(session: Any, child_id: str, latest: Any) -> tuple[s
     return None if e is None else (str(e.document_no), str(e.status.code))
 
 
+def _batch_file(folder: Path, name: str, child_id: str, kind: str) -> Path:
+    """``<name>-<id tail>-<kind>.pdf`` in ``folder``, never a file already there: the tail is the
+    random end of the record id (record ids are UUIDv7, whose first characters are a timestamp
+    shared by children registered together: QA found two children of one name printed to one
+    file, the message saying two), and a number is added should even that name be taken."""
+    base = f"{name}-{child_id.replace('-', '')[-8:]}-{kind}"
+    path = folder / f"{base}.pdf"
+    n = 2
+    while path.exists():
+        path = folder / f"{base}-{n}.pdf"
+        n += 1
+    return path
+
+
 def batch_forms(api: Any, kind: str, ids: list[str], folder: Path, t: TaskContext) -> tuple[int, list[str]]:
-    """Write form ``kind`` for each child of ``ids`` into ``folder`` as ``<name>-<id8>.pdf``.
+    """Write form ``kind`` for each child of ``ids`` into ``folder``, one file per child
+    (:func:`_batch_file`; an existing file is never overwritten).
     Returns (files written, one line per child skipped with the reason). Raises TaskCancelled
     (files already written stay)."""
     from carebook.model.errors import CarebookError
@@ -642,7 +657,7 @@ def batch_forms(api: Any, kind: str, ids: list[str], folder: Path, t: TaskContex
         row = rows.get(child_id)
         name = row.name if row else child_id
         try:
-            save_form(api, kind, child_id, folder / f"{name}-{child_id[:8]}-{kind}.pdf")
+            save_form(api, kind, child_id, _batch_file(folder, name, child_id, kind))
             written += 1
         except CarebookError as exc:
             skipped.append(f"{name}：{exc.message}")

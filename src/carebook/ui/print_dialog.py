@@ -155,6 +155,17 @@ class PrintDialog(QDialog):
             show_message(self, self.tr("This computer has no PDF renderer for direct printing. The form "
                                        "opens in the PDF viewer: print it from there."), warning=False)
             self._preview(pdf)
+        self._printed(str(self.kind.currentData()))
+
+    def _printed(self, kind: str) -> None:
+        """A form went to the printer (or the viewer to print from): a drafted entrustment
+        confirmation becomes *printed* (已打印、待签字), as when it is saved as PDF (QA: printing
+        on paper left it drafted, and its signatures could then not be recorded)."""
+        if kind != "entrustment":
+            return
+        api, child_id = self.ctx.api, self.child_id
+        self.ctx.task(lambda t: backend.mark_entrustment_printed(api, child_id), self).success(
+            lambda _r: self.ctx.notify_changed(ENTRUSTMENTS)).run()
 
 
 def rasterise_pdf(pdf: bytes, dpi: int = 300) -> list[QImage] | None:
