@@ -169,3 +169,17 @@ def test_printing_a_confirmation_on_paper_marks_it_printed(window: Any, ctx: Any
     ctx.tasks.wait_idle()
     assert len(printed) == 1
     assert register.read(lambda s: s.scalars(select(Entrustment.status)).one()).code == "printed"
+
+
+def test_export_keeps_text_that_starts_with_equals_as_text(ctx: Any, register: Register, tmp_path: Path) -> None:
+    """QA: a guardian named "=王五" was exported to the register's .xlsx as a formula cell (Excel
+    or WPS would evaluate it: formula injection). It is text now, read back as typed."""
+    import openpyxl
+
+    child_id = register.child_ids()[0]
+    register.update_child(child_id, {"guardian.name": "=王五", "notes": "=HYPERLINK(1)"})
+    out = tmp_path / "名册.xlsx"
+    assert backend.export_register(ctx.api, [child_id], out, _NoTask()) == 1  # type: ignore[arg-type]
+    cells = [c for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "=王五" in [c.value for c in cells]

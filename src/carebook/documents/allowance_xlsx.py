@@ -32,6 +32,7 @@ from carebook.documents.xlsx_out import (
     set_widths,
     sheet_heading,
     styled,
+    text_safe,
 )
 from carebook.model.allowances import AllowanceLedger
 from carebook.model.enums import StaffRole
@@ -83,7 +84,7 @@ def build_allowance_workbook(
     ]
     sheet_heading(ws, TITLE, subtitle, heads, [6, 10, 11, 18, 21, 12, 12, 10, 10, 6, 14, 14, *[14] * len(payer_heads)])
     for i, p in enumerate(ledger.people, start=1):
-        ws.append(
+        ws.append(text_safe(ws,
             [
                 i,
                 p.name,
@@ -96,8 +97,8 @@ def build_allowance_workbook(
                 p.last_month or "",
                 p.months,
                 *_money(ws, [p.monthly_amount, p.amount, *p.shares]),
-            ]
-        )
+            ],
+        ))
     ws.append(
         [_total(ws), *[None] * 8, sum(p.months for p in ledger.people), None,
          *_money(ws, [ledger.total, *ledger.total_shares])]
@@ -122,8 +123,8 @@ def build_allowance_workbook(
     heads = ["月份", "姓名", "岗位", "所在村（居）或乡镇", "金额（元）", *payer_heads]
     sheet_heading(ws, TITLE + "（明细）", subtitle, heads, [10, 10, 11, 18, 12, *[14] * len(payer_heads)])
     for line in sorted(ledger.lines, key=lambda x: x.month):
-        ws.append([line.month, line.name, _role(line.role), line.unit_name,
-                   *_money(ws, [line.amount, *line.shares])])
+        ws.append(text_safe(ws, [line.month, line.name, _role(line.role), line.unit_name,
+                                 *_money(ws, [line.amount, *line.shares])]))
 
     ws = wb.create_sheet(SHEETS[4])
     s = ledger.settings

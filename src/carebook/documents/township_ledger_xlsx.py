@@ -35,7 +35,15 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carebook.documents.xlsx_out import DATE, TEXT, new_workbook, save_workbook, sheet_heading, styled
+from carebook.documents.xlsx_out import (
+    DATE,
+    TEXT,
+    new_workbook,
+    save_workbook,
+    sheet_heading,
+    styled,
+    text_safe,
+)
 from carebook.model.children import Child, FamilyMember
 from carebook.model.entrustments import Entrustment
 from carebook.model.enums import Category, EntrustmentStatus, Relation
@@ -218,7 +226,7 @@ def _write_sheet(ws: Any, title: str, subtitle: str, rows: list[LedgerRow], *, s
                 line[col] = cell
             elif value == "":
                 line[col] = None  # left out: read back as empty, like an empty text
-        ws.append(line)
+        ws.append(text_safe(ws, line))
 
 
 #: Headings of the 统计表 sheet after 村（居）.

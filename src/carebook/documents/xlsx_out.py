@@ -14,12 +14,13 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -53,6 +54,25 @@ def styled(ws: Any, value: object, *, number_format: str | None = None, font: Fo
     if font is not None:
         cell.font = font
     return cell
+
+
+def text_safe(ws: Any, values: Iterable[object]) -> list[object]:
+    """``values`` for ``ws.append`` with every text that starts with "=" kept as text: openpyxl
+    writes such a string as a formula, so a name typed ``=HYPERLINK(…)`` or ``=王五`` would be
+    evaluated by Excel or WPS when the export is opened (formula injection: OWASP "CSV
+    Injection", CWE-1236; QA found a guardian name exported as a formula cell)."""
+    out: list[object] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            out.append(cell)
+        elif isinstance(value, Cell) and isinstance(value.value, str) and value.value.startswith("="):
+            value.data_type = "s"
+            out.append(value)
+        else:
+            out.append(value)
+    return out
 
 
 def set_widths(ws: Any, widths: Sequence[float]) -> None:

@@ -113,6 +113,7 @@ def export_register(api: Any, ids: list[str], path: Path, t: TaskContext) -> int
     and renames it, so a cancelled export leaves no half file. Raises TaskCancelled."""
     import openpyxl
 
+    from carebook.documents.xlsx_out import text_safe
     from carebook.ui.models.register_table import COLUMN_COUNT, RegisterTableModel, _header
 
     wb = openpyxl.Workbook(write_only=True)
@@ -127,7 +128,7 @@ def export_register(api: Any, ids: list[str], path: Path, t: TaskContext) -> int
         for child_id in chunk:
             row = by_id.get(child_id)
             if row is not None:
-                ws.append([RegisterTableModel._display(row, c) for c in range(COLUMN_COUNT)])
+                ws.append(text_safe(ws, [RegisterTableModel._display(row, c) for c in range(COLUMN_COUNT)]))
                 written += 1
         t.progress(start + len(chunk), len(ids))
     t.check()
