@@ -376,6 +376,16 @@ def test_record_visit_with_an_explicit_next_date_and_validation(register: Regist
     with pytest.raises(ValidationError) as info:
         register.record_visit(child_id, {"visit_date": today, "weather": "晴"})
     assert info.value.field == "weather"
+    # QA: a visit dated before the child was born, and a time of 25:99, were saved
+    with pytest.raises(ValidationError) as info:
+        register.record_visit(child_id, {"visit_date": years_before(today, 10)})
+    assert info.value.field == "visit_date" and "出生日期" in info.value.message_zh
+    for bad in ("25:99", "14:60", "1430", "下午"):
+        with pytest.raises(ValidationError) as info:
+            register.record_visit(child_id, {"visit_date": today, "visit_time": bad})
+        assert info.value.field == "visit_time"
+    register.record_visit(child_id, {"visit_date": today, "visit_time": "9:05"})
+    assert len(register.child_detail(child_id).visits) == 2
 
 
 def test_due_and_overdue_visits(register: Register, today: dt.date) -> None:

@@ -53,6 +53,13 @@ def next_visit_proposal(
     return propose_next_visit(list(child.categories or []), risk, visit_date, visit_date, settings)
 
 
+def _valid_time(text: str) -> bool:
+    """``H:MM`` or ``HH:MM`` on a 24-hour clock (00:00-23:59)."""
+    hour, sep, minute = text.strip().partition(":")
+    return bool(sep) and hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24 \
+        and int(minute) < 60
+
+
 def record_visit(
     session: Session, child_ref: str, values: Mapping[str, Any], *, today: dt.date | None = None,
     settings: RegisterSettings | None = None, visitor_staff_id: str | None = None,
@@ -64,8 +71,8 @@ def record_visit(
     Raises:
         NotFoundError: no such child.
         StateError: the child's file is closed.
-        ValidationError: a bad field (visit date missing or in the future, next visit before
-            the visit); nothing is written.
+        ValidationError: a bad field (visit date missing, in the future or before the child's
+            birth, a time that is not HH:MM, next visit before the visit); nothing is written.
     """
     today = today or dt.date.today()
     settings = settings or load_settings(session)
@@ -94,6 +101,14 @@ def record_visit(
     except ValidationError as exc:
         errors.extend(exc.errors)
     visit_date = cleaned.get("visit_date")
+    if visit_date is not None and child.date_of_birth is not None and visit_date < child.date_of_birth \
+            and not any(e.field == "visit_date" for e in errors):
+        errors.append(FieldError("visit_date", f"走访日期不能早于儿童的出生日期（{child.date_of_birth.isoformat()}）",
+                                 f"the visit date cannot be before the child's birth ({child.date_of_birth.isoformat()})"))
+    time_text = cleaned.get("visit_time")
+    if time_text and not _valid_time(str(time_text)):
+        errors.append(FieldError("visit_time", f"走访时间“{time_text}”不对：请按“时:分”填写，如 14:30",
+                                 f"visit time '{time_text}' is not a time: write it as HH:MM, e.g. 14:30"))
     if next_date is not None and visit_date is not None and next_date <= visit_date:
         errors.append(FieldError("next_visit_date", "下次走访日期应晚于本次走访日期",
                                  "the next visit must be after this visit"))
