@@ -94,16 +94,20 @@ def test_entrustment_ticks_the_reason_the_facts_give(
     assert code == 0, err
     assert _ticked(pdftotext_pages(out.read_bytes(), tmp_path)[0]) == ["一方外出务工、另一方无监护能力"]
 
-    # both come home later: printed again, the confirmation states no reason rather than an old one
+    # both come home later: the printed confirmation is not printed again under its number with
+    # other facts (two different papers, one number), and no new one can be drafted (no reason)
     reg = Register.open(village)
     try:
         reg.update_child(HOME_CHILD, {"father.status": "在家", "mother.status": "在家"})
     finally:
         reg.close()
-    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--out", str(out))
-    assert code == 0, err
-    page = pdftotext_pages(out.read_bytes(), tmp_path)[0]
-    assert _ticked(page) == []
+    again = tmp_path / "again.pdf"
+    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--out", str(again))
+    assert code == 1 and not again.exists() and "还没有登记签字" in err and "父亲" in err
+    code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", HOME_CHILD, "--draft",
+                        "--replace", "--out", str(again))
+    assert code == 1 and not again.exists() and "不构成委托监护的事由" in err
+    page = pdftotext_pages(out.read_bytes(), tmp_path)[0]  # the paper printed while the facts held
     assert "□父母双方均无监护能力" in page.replace("\n", "").replace(" ", "")
 
     code, _o, err = run(capsys, "--data-dir", d, "form", "entrustment", "--child", AWAY_CHILD, "--draft",

@@ -171,3 +171,47 @@ def test_a_signed_confirmation_is_not_reprinted_with_other_contents(
     old = next(r for r in rows if r.document_no == document_no)
     new = next(r for r in rows if r.document_no != document_no)
     assert old.status.code == "renewed" and new.renews_id == old.id and new.status.code == "printed"
+
+
+def test_an_expired_confirmation_is_not_reprinted_but_renewed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: a confirmation whose period had ended was printed again under its number, no renewal
+    offered. Now it is refused with the date it ended; --draft --replace drafts the renewal."""
+    import datetime as dt
+
+    from carebook.model.services.entrustments import (
+        cancel_entrustment,
+        draft_entrustment,
+        mark_printed,
+        mark_signed,
+    )
+
+    d = tmp_path / "village"
+    assert main(["--data-dir", str(d), "init", "--role", "village", "--org-code", "610402100200", "--org-name",
+                 "东湾村", "--parent-code", "610402100", "--parent-name", "幸福镇"]) == 0
+    today = dt.date.today()
+    reg = Register.open(d)
+    try:
+        child_id, first = add_printed_entrustment(reg)
+        reg.write(cancel_entrustment, first)  # only the old, signed one below stays
+        old = reg.write(draft_entrustment, child_id, period_from=today - dt.timedelta(days=400),
+                        period_to=today - dt.timedelta(days=36), today=today)
+        reg.write(mark_printed, str(old.record_id), printed_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=399))
+        reg.write(mark_signed, str(old.record_id), signed_on=today - dt.timedelta(days=398),
+                  signatories=["欧阳建国", GUARDIAN_NAME], today=today)
+        document_no = reg.read(lambda s: s.get(Entrustment, old.record_id).document_no)
+    finally:
+        reg.close()
+    out = tmp_path / "old.pdf"
+    code, _out, err = cli(capsys, "--data-dir", str(d), "form", "entrustment", "--child", child_id, "--out", str(out))
+    assert code == 1 and not out.exists() and document_no in err and "到期" in err
+    code, _out, err = cli(capsys, "--data-dir", str(d), "form", "entrustment", "--child", child_id, "--draft",
+                          "--replace", "--out", str(out))
+    assert code == 0, err
+    reg = Register.open(d)
+    try:
+        statuses = reg.read(lambda s: {e.document_no: e.status.code for e in s.scalars(select(Entrustment))})
+    finally:
+        reg.close()
+    assert statuses[document_no] == "renewed" and sorted(statuses.values()).count("printed") == 1

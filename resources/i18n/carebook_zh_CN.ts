@@ -1570,8 +1570,8 @@ The register of left-behind children and children in difficulty.</source>
         <translation>这个孩子还没有委托监护确认书。现在按档案起草一份吗？（受委托监护人、父母按档案填写，期限自今天起一年）</translation>
     </message>
     <message>
-        <source>Draft a new confirmation from the file as it is now? The signed one will be marked renewed.</source>
-        <translation>按档案现在的内容起草一份新的确认书吗？已签订的那份将标为“已续签”。</translation>
+        <source>Draft a new confirmation from the file as it is now? The old one will be marked renewed.</source>
+        <translation>按档案现在的内容起草一份新的确认书吗？旧的那份将标为“已续签”。</translation>
     </message>
     <message>
         <source>Entrustment confirmation</source>

@@ -67,6 +67,7 @@ from carebook.model.reports import Referral as ModelReferral
 from carebook.model.services.children import find_child
 from carebook.model.services.derived import members_of
 from carebook.model.services.entrustments import (
+    EntrustmentExpiredError,
     NoEntrustmentError,
     SignedEntrustmentChangedError,
     changed_since_signing,
@@ -209,7 +210,9 @@ def entrustment_data(
     Raises:
         NotFoundError: unknown child, or the child has no confirmation yet (draft one first).
         ValidationError: the confirmation's entrusted guardian is missing.
-        SignedEntrustmentChangedError: signed, and its content changed since (draft a new one).
+        SignedEntrustmentChangedError: printed or signed, and its content changed since (draft a
+            new one).
+        EntrustmentExpiredError: its period has ended (draft a renewal).
     """
     today = today or dt.date.today()
     if entrustment_ref:
@@ -228,10 +231,13 @@ def entrustment_data(
         raise ValidationError.single(
             "guardian.name", "请先在档案中填写受委托监护人", "record the entrusted guardian first"
         )
+    if effective_status(ent, today, load_settings(session)) is EntrustmentStatus.EXPIRED:
+        raise EntrustmentExpiredError(ent.document_no, ent.period_to)
     parent_members = [by_id[i] for i in ent.parent_ids if i in by_id]
     changed = changed_since_signing(session, ent, by_id.get(ent.guardian_id or ""), parent_members)
     if changed:  # (QA: the same number printed with another guardian than the one who signed)
-        raise SignedEntrustmentChangedError(ent.document_no, printed_date(ent), changed)
+        raise SignedEntrustmentChangedError(ent.document_no, printed_date(ent), changed,
+                                            signed=ent.status is EntrustmentStatus.SIGNED)
     parents = tuple(person(m) for m in parent_members) or _parents(members)
     director = child_director(session, child.village_id, today)
     summary = child_summary(session, child)

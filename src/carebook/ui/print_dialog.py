@@ -91,18 +91,22 @@ class PrintDialog(QDialog):
             lambda: self.status.clear()).run()
 
     def _failed(self, exc: BaseException, retry: Callable[[], None]) -> None:
-        """An entrustment confirmation that cannot be printed as it stands: none drafted yet, or a
-        signed one whose contents changed since. Offer to draft one from the file as it is now
+        """An entrustment confirmation that cannot be printed as it stands: none drafted yet, a
+        printed or signed one whose contents changed since, or one whose period has ended. Offer to draft one from the file as it is now
         (:meth:`ask_draft`), then ``retry``; any other error is shown."""
-        from carebook.model.services.entrustments import NoEntrustmentError, SignedEntrustmentChangedError
+        from carebook.model.services.entrustments import (
+            EntrustmentExpiredError,
+            NoEntrustmentError,
+            SignedEntrustmentChangedError,
+        )
 
         if isinstance(exc, NoEntrustmentError):
             question = self.tr("This child has no entrustment confirmation yet. Draft one now from the file "
                                "(entrusted guardian, parents, one year from today)?")
             replace = False
-        elif isinstance(exc, SignedEntrustmentChangedError):
+        elif isinstance(exc, (SignedEntrustmentChangedError, EntrustmentExpiredError)):
             question = exc.message + "\n\n" + self.tr(
-                "Draft a new confirmation from the file as it is now? The signed one will be marked renewed.")
+                "Draft a new confirmation from the file as it is now? The old one will be marked renewed.")
             replace = True
         else:
             show_error(self, exc)

@@ -403,13 +403,25 @@ class SignedEntrustmentChangedError(StateError):
     because what it prints changed after it was printed (``changed``: what, in the user's words).
     Printing it would give a paper that differs from the one signed."""
 
-    def __init__(self, document_no: str, printed_on: dt.date | None, changed: list[tuple[str, str]]) -> None:
+    def __init__(self, document_no: str, printed_on: dt.date | None, changed: list[tuple[str, str]],
+                 *, signed: bool = True) -> None:
         self.document_no = document_no
         self.changed = changed
         zh = "、".join(dict.fromkeys(z for z, _e in changed))
         en = ", ".join(dict.fromkeys(e for _z, e in changed))
         when_zh = f"（{printed_on.isoformat()} 打印）" if printed_on else ""
         when_en = f" (printed {printed_on.isoformat()})" if printed_on else ""
+        if not signed:  # printed, not signed yet: the paper out there may still be signed
+            super().__init__(
+                f"委托监护确认书 {document_no} 已打印{when_zh}、还没有登记签字，但之后档案里的{zh}有修改：按原编号"
+                "重印会有两份编号相同、内容不同的确认书，所以没有打印。请起草一份新的确认书（旧的会标为已续签），"
+                "并把已打印的旧纸张作废。",
+                f"Confirmation {document_no} was printed{when_en} and not yet signed, but {en} changed in the "
+                "file since: a reprint under its number would make two different papers with one number, so "
+                "nothing was printed. Draft a new confirmation (the old one is marked renewed) and void the "
+                "old paper.",
+            )
+            return
         super().__init__(
             f"委托监护确认书 {document_no} 已签订{when_zh}，但之后档案里的{zh}有修改：按原编号重印的内容会与"
             "已签字的原件不一致，所以没有打印。原件的扫描件在儿童档案的“附件”里；如果监护情况确有变化，"
@@ -418,6 +430,21 @@ class SignedEntrustmentChangedError(StateError):
             "under its number would differ from the signed original, so nothing was printed. The scan of "
             "the original is in the child's Attachments; if the guardianship has changed, draft a new "
             "confirmation and have it signed again.",
+        )
+
+
+class EntrustmentExpiredError(StateError):
+    """确认书已过期: the confirmation's period has ended; printing it again would hand out a paper
+    no longer in force (QA: expired ones were reprinted silently). Draft a renewal."""
+
+    def __init__(self, document_no: str, period_to: dt.date) -> None:
+        self.document_no = document_no
+        super().__init__(
+            f"委托监护确认书 {document_no} 已于 {period_to.isoformat()} 到期，没有打印。请起草一份新的确认书"
+            "（续签，旧的会标为已续签）。原件的扫描件在儿童档案的“附件”里。",
+            f"Confirmation {document_no} ended on {period_to.isoformat()}; nothing was printed. Draft a new "
+            "confirmation (a renewal; the old one is marked renewed). The scan of the original is in the "
+            "child's Attachments.",
         )
 
 
@@ -437,16 +464,17 @@ def _printed_baseline(session: Session, ent: Entrustment) -> dt.datetime | None:
 
 def changed_since_signing(session: Session, ent: Entrustment, guardian: FamilyMember | None,
                           parents: Sequence[FamilyMember]) -> list[tuple[str, str]]:
-    """For a signed confirmation: what it prints that was changed (change log) after it was
-    printed — the child's identity block, the guardian's and the parents' details, its period
+    """For a printed or signed confirmation: what it prints that was changed (change log) after
+    it was printed — the child's identity block, the guardian's and the parents' details, its period
     and guardian — as ``(Chinese, English)`` labels, e.g. ``("受委托监护人姓名", "guardian name")``;
-    empty when nothing changed, or the confirmation is not signed. The guardian printed is the
+    empty when nothing changed, or the confirmation is only drafted (a draft prints the file as it
+    is). The guardian printed is the
     one recorded at drafting (``guardian_id``): a guardian record deleted since counts as changed.
     """
     from carebook.model.changelog import ChangeLogEntry
     from carebook.model.child_fields import CHILD_FIELDS, MEMBER_FIELDS
 
-    if ent.status is not EntrustmentStatus.SIGNED:
+    if ent.status not in (EntrustmentStatus.SIGNED, EntrustmentStatus.PRINTED):
         return []
     since = _printed_baseline(session, ent)
     if since is None:
