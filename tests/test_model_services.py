@@ -463,3 +463,30 @@ def test_id_number_of_a_registered_child_cannot_be_cleared(register: Register, d
     assert digest() == before
     register.update_child(cid, {"id_number": "", "has_household_registration": False})  # 无户籍: allowed
     assert register.child_detail(cid).fields["id_number"] is None
+
+
+def test_register_sorts_by_risk_sex_guardian_and_categories(register: Register, today: dt.date) -> None:
+    """QA: 风险 sorted red, yellow, blue, green only by luck of the codes' letters (blue first), and
+    性别, 儿童类别, 监护人, 状态 showed a sort arrow but sorted by name."""
+    made = {}
+    for k, (name, risk, guardian) in enumerate([("甲", "green", "赵"), ("乙", "red", "钱"), ("丙", None, None),
+                                                ("丁", "yellow", "孙"), ("戊", "blue", "李")]):
+        values = child_values(name, years_before(today, 8 + k), male=k % 2 == 0, seq=20 + k)
+        if risk:
+            values["risk_colour"] = risk
+        if guardian:
+            values |= {"guardian.name": guardian, "guardian.relation": "祖母"}
+        made[name] = rid(register.register_child(values))
+    name_of = {v: k for k, v in made.items()}
+
+    def names(sort: str, descending: bool = False) -> list[str]:
+        return [name_of[i] for i in register.child_ids(sort=sort, descending=descending) if i in name_of]
+
+    assert names("risk") == ["乙", "丁", "戊", "甲", "丙"]  # red, yellow, blue, green, not rated
+    assert names("risk", descending=True)[-1] == "乙"
+    sexes = [register.child_detail(made[n]).fields["sex"] for n in names("sex")]
+    assert sexes == sorted(sexes)
+    guardians = names("guardian")
+    assert guardians[-1] == "丙"  # no guardian last
+    assert [register.child_detail(made[n]).members for n in guardians]  # (all readable)
+    assert set(names("categories")) == set(made) and set(names("status")) == set(made)

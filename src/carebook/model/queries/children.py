@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, false, func, literal_column, or_, select, text
+from sqlalchemy import Select, String, and_, case, cast, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from carebook.model.changelog import ChangeLogEntry
@@ -29,7 +29,7 @@ from carebook.model.visits import Visit
 _GUARDIAN = aliased(FamilyMember, name="guardian")
 
 
-SORT_KEYS = ("name", "age", "risk", "last_visit", "next_due", "village")
+SORT_KEYS = ("name", "age", "risk", "last_visit", "next_due", "village", "sex", "categories", "guardian", "status")
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,10 @@ def child_ids(
     order: list[Any]
     if sort == "age":
         order = [Child.date_of_birth.asc() if descending else Child.date_of_birth.desc()]
-    elif sort == "risk":
-        order = [Child.risk_colour.is_(None), Child.risk_colour]
+    elif sort == "risk":  # red, yellow, blue, green (highest risk first), then not rated
+        rank = case({RiskColour.RED.code: 0, RiskColour.YELLOW.code: 1, RiskColour.BLUE.code: 2,
+                     RiskColour.GREEN.code: 3}, value=cast(Child.risk_colour, String), else_=4)
+        order = [rank.desc() if descending else rank.asc(), Child.search_initials]
     elif sort == "last_visit":
         order = [Child.last_visit_date.desc() if descending else Child.last_visit_date.asc()]
     elif sort == "next_due":
@@ -209,6 +211,15 @@ def child_ids(
     elif sort == "village":  # by division code, the children of one village together by name
         code = select(OrgUnit.code).where(OrgUnit.id == Child.village_id).scalar_subquery()
         order = [code.desc() if descending else code.asc(), Child.search_initials]
+    elif sort in ("sex", "categories", "status"):  # the column's stored code(s), then the name
+        column = {"sex": cast(Child.sex, String), "categories": cast(Child.categories, String),
+                  "status": cast(Child.closed_reason, String)}[sort]
+        order = [column.desc() if descending else column.asc(), Child.search_initials]
+    elif sort == "guardian":  # the entrusted guardian's name (none last), then the child's
+        guardian = (select(FamilyMember.name).where(FamilyMember.child_id == Child.id,
+                                                    FamilyMember.is_entrusted_guardian.is_(True))
+                    .limit(1).scalar_subquery())
+        order = [guardian.is_(None), guardian.desc() if descending else guardian.asc(), Child.search_initials]
     else:
         order = [Child.search_initials.desc() if descending else Child.search_initials.asc()]
     sqlite = session.get_bind().dialect.name == "sqlite"

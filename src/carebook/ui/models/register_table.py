@@ -44,8 +44,8 @@ COL_VILLAGE = 9
 COLUMN_COUNT = 10
 
 #: Sort keys of the register's id query (``carebook.model.queries.children.SORT_KEYS``) per
-#: column; columns without one sort by name.
-SORT_KEYS = ["name", "name", "age", "name", "risk", "name", "last_visit", "next_due", "name", "village"]
+#: column (QA: sex, categories, guardian and status showed a sort arrow but sorted by name).
+SORT_KEYS = ["name", "sex", "age", "categories", "risk", "guardian", "last_visit", "next_due", "status", "village"]
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
