@@ -99,3 +99,22 @@ def test_recording_a_visit_with_a_photo_from_the_child_file(window: Any, ctx: An
     attachment_id = editor.attachments.tree.topLevelItem(0).data(0, Qt.ItemDataRole.UserRole + 1)
     content = register.read(read_attachment, tmp_path / "attachments", attachment_id)
     assert content.data == photo.read_bytes() and content.filename == "走访照片.png"
+
+
+def test_next_visit_follows_the_visit_date_saved(window: Any, ctx: Any, register: Register, qtbot: Any) -> None:
+    """QA: typing a new visit date and pressing Enter at once saved the next-visit date proposed
+    for the previous date (the new proposal was computed after the save had read the field)."""
+    from carebook.ui.visit_dialog import VisitDialog
+
+    child_id = register.child_ids()[0]
+    dialog = VisitDialog(ctx, child_id, window)
+    qtbot.addWidget(dialog)
+    ctx.tasks.wait_idle()  # the proposal for today is shown
+    day = dt.date.today() - dt.timedelta(days=60)
+    dialog.visit_date.set_value(day)  # changed, and saved before any new proposal arrived
+    dialog.form.field("visitor_name").set_value("李秀英")
+    dialog.save()
+    ctx.tasks.wait_idle()
+    visit = max(register.child_detail(child_id).visits, key=lambda v: v.visit_date)
+    assert visit.visit_date == day
+    assert visit.next_visit_date == register.propose_next_visit(child_id, day) != dt.date.today()

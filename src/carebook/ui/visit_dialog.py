@@ -171,8 +171,13 @@ class VisitDialog(QDialog):
         return {k: v for k, v in self.form.values().items() if v not in (None, "", False)}
 
     def save(self) -> None:
-        """Record the visit on the worker; validation messages appear beside the fields."""
+        """Record the visit on the worker; validation messages appear beside the fields. A next
+        visit date the user did not set is left to the model, which proposes it from the visit
+        date saved (QA: the proposal shown could still be the one for the date before the last
+        edit, when Enter was pressed at once)."""
         values = self.values()
+        if not self._next_touched:
+            values.pop("next_visit_date", None)
         files = [Path(self.attachments.item(i).text()) for i in range(self.attachments.count())]
         api, child_id = self.ctx.api, self.child_id
         self.buttons.setEnabled(False)
