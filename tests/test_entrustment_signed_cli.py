@@ -171,6 +171,13 @@ def test_a_signed_confirmation_is_not_reprinted_with_other_contents(
     old = next(r for r in rows if r.document_no == document_no)
     new = next(r for r in rows if r.document_no != document_no)
     assert old.status.code == "renewed" and new.renews_id == old.id and new.status.code == "printed"
+    # the lists name each confirmation's guardian as printed on it (QA: both said 赵六)
+    reg = Register.open(d)
+    try:
+        listed = {r.document_no: r.guardian_name for r in reg.entrustment_rows(child_id)}
+    finally:
+        reg.close()
+    assert listed == {document_no: GUARDIAN_NAME, new.document_no: "赵六"}
 
 
 def test_an_expired_confirmation_is_not_reprinted_but_renewed(

@@ -100,11 +100,15 @@ def effective_entrustment_status(e: Entrustment, today: dt.date, expiring_days: 
 
 
 def _entrustment_lines(session: Session, stmt: Any, today: dt.date) -> list[EntrustmentLine]:
+    from carebook.model.services.entrustments import guardian_names_as_printed
+
     days = load_settings(session).entrustment_expiring_days
+    found: list[tuple[Any, str, str | None]] = [(e, c, g) for e, c, g in session.execute(stmt)]
+    printed = guardian_names_as_printed(session, [r[0] for r in found])
     out = []
-    for e, child_name, guardian_name in session.execute(stmt):
-        out.append(EntrustmentLine(e.id, e.child_id, child_name, e.document_no, guardian_name, e.period_from,
-                                   e.period_to, effective_entrustment_status(e, today, days)))
+    for e, child_name, guardian_name in found:
+        out.append(EntrustmentLine(e.id, e.child_id, child_name, e.document_no, printed.get(e.id, guardian_name),
+                                   e.period_from, e.period_to, effective_entrustment_status(e, today, days)))
     return out
 
 

@@ -326,7 +326,8 @@ class EntrustmentOverview:
 
 
 def entrustment_rows(session: Session, *, today: dt.date | None = None, child_id: str | None = None) -> list[EntrustmentRow]:
-    """Every confirmation (optionally of one child), newest period first."""
+    """Every confirmation (optionally of one child), newest period first; the guardian named as
+    printed on it (:func:`guardian_names_as_printed`)."""
     today = today or dt.date.today()
     settings = load_settings(session)
     stmt = (select(Entrustment, Child.name, FamilyMember.name)
@@ -335,14 +336,46 @@ def entrustment_rows(session: Session, *, today: dt.date | None = None, child_id
             .order_by(Entrustment.period_to.desc()))
     if child_id:
         stmt = stmt.where(Entrustment.child_id == child_id)
+    found: list[tuple[Entrustment, str, str | None]] = [(e, c, g) for e, c, g in session.execute(stmt)]
+    printed = guardian_names_as_printed(session, [r[0] for r in found])
     return [
         EntrustmentRow(
-            id=e.id, document_no=e.document_no, child_id=e.child_id, child_name=cname, guardian_name=gname,
+            id=e.id, document_no=e.document_no, child_id=e.child_id, child_name=cname,
+            guardian_name=printed.get(e.id, gname),
             reason=e.reason.code, period_from=e.period_from, period_to=e.period_to, status=e.status.code,
             effective_status=effective_status(e, today, settings).code, signed_on=e.signed_on, version=e.version,
         )
-        for e, cname, gname in session.execute(stmt)
+        for e, cname, gname in found
     ]
+
+
+def guardian_names_as_printed(session: Session, entrustments: Sequence[Entrustment]) -> dict[str, str | None]:
+    """``{confirmation id: the guardian's name as printed on it}`` for the printed ones (printed,
+    signed, renewed …) whose guardian record was renamed after the printing: the name before the
+    first such change, from the change log (QA: a renewed confirmation was listed with the new
+    guardian's name, the same as its replacement). Confirmations not listed keep the current name."""
+    from carebook.model.changelog import ChangeLogEntry
+    from carebook.model.jsonvalues import loads
+
+    printed = [e for e in entrustments if e.printed_at is not None and e.guardian_id]
+    ids = sorted({str(e.guardian_id) for e in printed})
+    renames: dict[str, list[tuple[dt.datetime, str | None]]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(ChangeLogEntry.record_id, ChangeLogEntry.at_utc, ChangeLogEntry.old_value)
+            .where(ChangeLogEntry.entity == "family_member", ChangeLogEntry.field == "name",
+                   ChangeLogEntry.op == "update", ChangeLogEntry.record_id.in_(ids[start:start + 500]))
+            .order_by(ChangeLogEntry.at_utc))
+        for rid, at, old in rows:
+            renames.setdefault(rid, []).append((at, old))
+    out: dict[str, str | None] = {}
+    for e in printed:
+        assert e.printed_at is not None
+        later = [old for at, old in renames.get(str(e.guardian_id), []) if at > e.printed_at]
+        if later:
+            value = loads(later[0])
+            out[e.id] = str(value) if value is not None else None
+    return out
 
 
 def entrustment_overview(session: Session, *, today: dt.date | None = None) -> EntrustmentOverview:
