@@ -448,6 +448,10 @@ The register in use now is moved into a &apos;replaced-...&apos; folder of the d
         <translation>监护人</translation>
     </message>
     <message>
+        <source>Document no.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -1706,7 +1710,7 @@ The register of left-behind children and children in difficulty.</source>
     <name>RegisterTable</name>
     <message>
         <source>Name</source>
-        <extracomment>The village (村（居）) of the child: the last logical column, so the export&apos;s columns keep their places; a township&apos;s register page shows it beside the name, a village&apos;s hides it. Sort keys of the register&apos;s id query (``carebook.model.queries.children.SORT_KEYS``) per column; columns without one sort by name. Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
+        <extracomment>The village (村（居）) of the child: the last logical column, so the export&apos;s columns keep their places; a township&apos;s register page shows it beside the name, a village&apos;s hides it. Sort keys of the register&apos;s id query (``carebook.model.queries.children.SORT_KEYS``) per column (QA: sex, categories, guardian and status showed a sort arrow but sorted by name). Background colours of the four-colour risk rating (四色管理), light enough for black text.</extracomment>
         <translation>姓名</translation>
     </message>
     <message>

@@ -290,7 +290,7 @@ def load_child(api: Any, child_id: str) -> ChildFileData:
         history=history,
         assistance=[ListRow(a.id, (_enum_label("AssistanceType", a.kind), a.start_month or "", a.end_month or "",
                                    _text(a.amount_yuan), a.notes or "")) for a in records.assistance],
-        entrustments=[ListRow(e.id, (e.guardian_name or "", _text(e.period_from), _text(e.period_to),
+        entrustments=[ListRow(e.id, (e.document_no, e.guardian_name or "", _text(e.period_from), _text(e.period_to),
                                      _enum_label("EntrustmentStatus", e.status))) for e in records.entrustments],
         reports=[ListRow(r.id, (r.kind_label, _text(r.day), r.to, r.status_label)) for r in records.reports],
         attachments=[ListRow(a.id, (a.filename, a.owner_label, _text(a.added))) for a in records.attachments],

@@ -97,8 +97,9 @@ class ChildEditor(QWidget):
                                   self.tr("No assistance recorded."))
         self.visits = ListTab(self.tr("Visits"), [self.tr("Date"), self.tr("Kind"), self.tr("Visitor"),
                               self.tr("Findings"), self.tr("Next visit")], self.tr("No visit recorded yet."))
-        self.entrustments = ListTab(self.tr("Entrustments"), [self.tr("Guardian"), self.tr("From"),
-                                    self.tr("To"), self.tr("Status")], self.tr("No entrustment confirmation."))
+        self.entrustments = ListTab(self.tr("Entrustments"), [self.tr("Document no."), self.tr("Guardian"),
+                                    self.tr("From"), self.tr("To"), self.tr("Status")],
+                                    self.tr("No entrustment confirmation."))
         self.reports = ListTab(self.tr("Reports and referrals"), [self.tr("Kind"), self.tr("Date"),
                                self.tr("To"), self.tr("Status")], self.tr("No report or referral."))
         self.attachments = ListTab(self.tr("Attachments"), [self.tr("File"), self.tr("Kind"),
