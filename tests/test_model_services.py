@@ -298,6 +298,7 @@ SEARCHES = [
     ("zhangsiyuan", {"张思远"}), ("siyuan", set()),  # full pinyin matches from the start of a word
     ("lxh", {"李小红"}), ("oynn", {"欧阳娜娜"}), ("wf", {"王芳"}),
     ("z", {"张思远", "曾思远", "张𠮷"}), ("qqq", set()), ("赵", set()),
+    ("张 思远", {"张思远"}), ("思\u3000远", {"张思远", "曾思远"}),  # typed with a space (QA: found nothing)
 ]
 
 

@@ -86,7 +86,9 @@ def search_condition(query: str) -> Any:
         return _prefix_range(Child.id_number_rev, digits[::-1])
     if q.isascii():
         return Child.search_initials.like("% " + _escape_like(q.lower().replace(" ", "")) + "%", escape="\\")
-    return Child.name.like("%" + _escape_like(q) + "%", escape="\\")
+    # a name typed with spaces (白 秀, or a full-width space from a Chinese input method) is the
+    # name without them: names are stored without spaces (QA: "白 秀" found nothing)
+    return Child.name.like("%" + _escape_like("".join(q.split())) + "%", escape="\\")
 
 
 def _categories_text() -> Any:
