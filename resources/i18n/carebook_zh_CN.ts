@@ -3378,6 +3378,14 @@ The old PC of this village is retired at once: nothing it sends is accepted any 
         <translation>图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)</translation>
     </message>
     <message>
+        <source>Discard this visit?</source>
+        <translation>放弃这次走访记录？</translation>
+    </message>
+    <message>
+        <source>The visit you are recording has not been saved. Discard what you typed?</source>
+        <translation>正在记录的走访还没有保存。要放弃已经填写的内容吗？</translation>
+    </message>
+    <message>
         <source>Not saved: please correct the marked fields.</source>
         <translation>未保存：请更正标红的项目。</translation>
     </message>

@@ -118,3 +118,31 @@ def test_next_visit_follows_the_visit_date_saved(window: Any, ctx: Any, register
     visit = max(register.child_detail(child_id).visits, key=lambda v: v.visit_date)
     assert visit.visit_date == day
     assert visit.next_visit_date == register.propose_next_visit(child_id, day) != dt.date.today()
+
+
+def test_cancelling_a_typed_visit_asks_first(window: Any, ctx: Any, register: Register, qtbot: Any,
+                                             monkeypatch: Any) -> None:
+    """QA: Esc or 取消 threw a long typed visit away without asking. Now it asks when something
+    was typed; an untouched dialog closes at once."""
+    from carebook.ui.visit_dialog import VisitDialog
+
+    child_id = register.child_ids()[0]
+    dialog = VisitDialog(ctx, child_id, window)
+    qtbot.addWidget(dialog)
+    ctx.tasks.wait_idle()
+    asked: list[bool] = []
+    answers = [False, True]
+    monkeypatch.setattr(dialog, "ask_discard", lambda: (asked.append(True), answers.pop(0))[1])
+    dialog.show()
+    dialog.reject()  # nothing typed (the prefilled visitor and date do not count): no question
+    assert asked == [] and not dialog.isVisible()
+    dialog = VisitDialog(ctx, child_id, window)
+    qtbot.addWidget(dialog)
+    ctx.tasks.wait_idle()
+    monkeypatch.setattr(dialog, "ask_discard", lambda: (asked.append(True), answers.pop(0))[1])
+    dialog.show()
+    type_text(qtbot, dialog.form.field("living_conditions").editor, "房屋为砖混结构，采光通风较好")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # "keep typing"
+    assert asked == [True] and dialog.isVisible()
+    dialog.reject()  # "discard"
+    assert asked == [True, True] and not dialog.isVisible()

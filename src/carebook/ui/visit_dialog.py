@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -124,6 +125,8 @@ class VisitDialog(QDialog):
         self.visit_date.editor.editingFinished.connect(self._propose_next)  # type: ignore[attr-defined]
         self._next_touched = False
         self.next_visit.changed.connect(lambda: setattr(self, "_next_touched", True))
+        self._typed = False  # the user typed or chose something (a prefilled value does not count)
+        self.form.changed.connect(lambda: setattr(self, "_typed", True))
         api = ctx.api
         ctx.task(lambda t: backend.visit_context(api, child_id), self).success(self._show_context).run()
         self._propose_next()
@@ -183,6 +186,22 @@ class VisitDialog(QDialog):
         self.buttons.setEnabled(False)
         self.ctx.task(lambda t: backend.record_visit(api, child_id, values, files), self).success(
             self._saved).failure(self._failed).finally_(lambda: self.buttons.setEnabled(True)).run()
+
+    def reject(self) -> None:
+        """Cancel or Esc: when something was typed, ask first (QA: a long visit record typed in
+        the field was lost to one Esc without a word)."""
+        if (self._typed or self.attachments.count()) and not self.ask_discard():
+            return
+        super().reject()
+
+    def ask_discard(self) -> bool:
+        """Ask whether to throw away the visit being typed; True to discard it."""
+        answer = QMessageBox.question(
+            self, self.tr("Discard this visit?"),
+            self.tr("The visit you are recording has not been saved. Discard what you typed?"),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
 
     def _saved(self, visit_id: str) -> None:
         self.recorded.emit(visit_id)
