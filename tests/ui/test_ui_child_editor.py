@@ -235,3 +235,17 @@ def test_every_drop_down_reads_its_longest_item_whole(window: Any, ctx: Any, reg
         if combo.sizeHint().width() < widest + 20:  # the text, and room for the arrow
             narrow.append((combo.itemText(0), combo.sizeHint().width(), widest))
     assert narrow == []
+
+
+def test_heading_keeps_the_childs_name_while_the_name_field_is_empty(window: Any, ctx: Any,
+                                                                     register: Register, qtbot: Any) -> None:
+    """QA: clearing the name field of an existing child made the heading read 新儿童 *."""
+    child_id = register.child_ids()[0]
+    name = register.child_detail(child_id).fields["name"]
+    window.open_child(child_id)
+    ctx.tasks.wait_idle()
+    editor = window.child_editor
+    editor.identity.name.editor.selectAll()
+    qtbot.keyClick(editor.identity.name.editor, Qt.Key.Key_Backspace)  # as a user empties it
+    assert editor.identity.name.value() in (None, "")
+    assert editor.heading.text().startswith(name) and editor.heading.text().endswith("*")

@@ -274,7 +274,8 @@ class ChildEditor(QWidget):
         self._update_heading()
 
     def _update_heading(self) -> None:
-        name = self.identity.name.value() or self.tr("New child")
+        stored = self.data.values.get("name") if self.data is not None and self.child_id is not None else None
+        name = self.identity.name.value() or stored or self.tr("New child")  # (QA: a cleared name read 新儿童)
         self.heading.setText(name + (" *" if self.is_dirty() else ""))
         data = self.data
         if data is None or data.child_id is None:
