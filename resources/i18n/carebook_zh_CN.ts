@@ -2066,6 +2066,14 @@ The register of left-behind children and children in difficulty.</source>
         <translation>设置</translation>
     </message>
     <message>
+        <source>Unsaved settings</source>
+        <translation>设置未保存</translation>
+    </message>
+    <message>
+        <source>The visit settings have unsaved changes. Save them?</source>
+        <translation>走访频次设置有修改还没有保存。要保存吗？</translation>
+    </message>
+    <message>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>

@@ -146,3 +146,27 @@ def test_cancelling_a_typed_visit_asks_first(window: Any, ctx: Any, register: Re
     assert asked == [True] and dialog.isVisible()
     dialog.reject()  # "discard"
     assert asked == [True, True] and not dialog.isVisible()
+
+
+def test_leaving_the_settings_page_with_unsaved_frequencies_asks(window: Any, ctx: Any, register: Register,
+                                                                 monkeypatch: Any) -> None:
+    """QA: visit frequencies changed on the settings page were lost without a word on leaving it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    settings = window.page_by_code("settings")
+    window.show_page(window.pages.index(settings))
+    ctx.tasks.wait_idle()
+    before = register.settings().default_visit_interval
+    settings.default_interval.setValue(before + 7)
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save]
+    monkeypatch.setattr(settings, "ask_unsaved", lambda: answers.pop(0))
+    window.show_page(0)
+    assert window.stack.currentWidget() is settings  # Cancel: still there, the change kept
+    window.show_page(0)  # Save
+    ctx.tasks.wait_idle()
+    assert window.stack.currentWidget() is not settings and not answers
+    assert register.settings().default_visit_interval == before + 7
+    window.show_page(window.pages.index(settings))
+    ctx.tasks.wait_idle()
+    window.show_page(0)  # nothing changed: no question (answers is empty: a question would fail)
+    assert window.stack.currentWidget() is not settings

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -90,6 +91,7 @@ class SettingsPage(Page):
         freq.addLayout(by_cat)
         freq.addLayout(by_risk)
 
+        self._shown: dict[str, Any] = {}  # the frequencies as last loaded or saved
         self.save_button = QPushButton(self.tr("&Save settings"))
         self.save_button.clicked.connect(self.save)
         buttons = QHBoxLayout()
@@ -140,6 +142,28 @@ class SettingsPage(Page):
         self.default_interval.setValue(s.default_visit_interval)
         self.due_soon.setValue(s.due_soon_days)
         self.expiring.setValue(s.entrustment_expiring_days)
+        self._shown = self.values()
+
+    def can_leave(self) -> bool:
+        """Leaving with frequencies changed but not saved asks Save / Discard / Cancel (QA: the
+        changes were lost without a word)."""
+        if not self._shown or self.values() == self._shown:
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Save:
+            self.save()
+        else:
+            self._shown = {}  # discarded: the next visit to the page reads the settings again
+        return True
+
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        """Ask what to do with settings changed but not saved."""
+        return QMessageBox.question(
+            self, self.tr("Unsaved settings"), self.tr("The visit settings have unsaved changes. Save them?"),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
 
     def values(self) -> dict[str, Any]:
         """The visit settings shown."""
@@ -158,6 +182,7 @@ class SettingsPage(Page):
         self.ctx.task(lambda t: backend.save_settings(api, values), self).success(self._saved).run()
 
     def _saved(self, _result: object) -> None:
+        self._shown = self.values()
         self.ctx.notify_changed(SETTINGS)
         show_message(self, self.tr("Settings saved."), warning=False)
 
