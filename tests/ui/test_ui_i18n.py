@@ -90,3 +90,18 @@ def test_qt_standard_buttons_are_chinese(qapp: object) -> None:
     texts = {b.text().replace("&", "") for b in box.buttons()}
     assert not texts & {"Save", "Discard", "Cancel"}, texts
     assert any("保存" in t for t in texts) and any("取消" in t for t in texts), texts
+
+
+def test_settings_language_box_shows_the_language_in_use(ctx: object) -> None:
+    """QA: with ``--lang en`` the settings page's language box still showed 简体中文 (the stored
+    choice), not the language the app was showing."""
+    from carebook.ui.i18n import install_language
+    from carebook.ui.pages.settings_page import SettingsPage
+
+    try:
+        install_language("en")
+        page = SettingsPage(ctx)  # type: ignore[arg-type]
+        assert page.language.currentData() == "en"
+    finally:
+        install_language("zh_CN")
+    assert SettingsPage(ctx).language.currentData() == "zh_CN"  # type: ignore[arg-type]

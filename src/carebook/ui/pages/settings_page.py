@@ -52,7 +52,7 @@ class SettingsPage(Page):
         self.language.setObjectName("settings-language")
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
-        self.language.setCurrentIndex(max(0, self.language.findData(ctx.language())))
+        self.language.setCurrentIndex(max(0, self.language.findData(_language_in_use())))
         self.language.activated.connect(self._language_chosen)
         self.language.setMaximumWidth(220)
         lang_box = QGroupBox(self.tr("Language"))
@@ -188,7 +188,15 @@ class SettingsPage(Page):
 
     def _language_chosen(self, _index: int) -> None:
         code = str(self.language.currentData())
-        if code != self.ctx.language():
+        if code != self.ctx.language() or code != _language_in_use():
             self.ctx.prefs.setValue("ui/language", code)
             self.ctx.prefs.sync()
             self.ctx.language_changed.emit(code)
+
+
+def _language_in_use() -> str:
+    """The language the app shows now (``zh_CN`` or ``en``): the stored choice, or ``--lang`` for
+    this run (QA: with --lang en the box still showed 简体中文)."""
+    from carebook.model.i18n import current_language
+
+    return "en" if current_language() == "en" else "zh_CN"
