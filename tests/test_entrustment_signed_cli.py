@@ -4,6 +4,7 @@ back byte for byte; bad input records nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -222,3 +223,36 @@ def test_an_expired_confirmation_is_not_reprinted_but_renewed(
     finally:
         reg.close()
     assert statuses[document_no] == "renewed" and sorted(statuses.values()).count("printed") == 1
+
+
+def test_a_replace_that_cannot_write_its_pdf_changes_nothing(
+    village: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: ``--draft --replace --out /nonexistent/x.pdf`` failed to write the PDF but had already
+    renewed the printed confirmation and drafted a new one (each retry one more). Drafting,
+    writing and marking printed are now one transaction. And signatures for a renewed confirmation
+    are refused as such (it said "print it first")."""
+    d, child_id, document_no = village
+    base = ["--data-dir", str(d)]
+
+    def confirmations() -> dict[str, str]:
+        reg = Register.open(d)
+        try:
+            return reg.read(lambda s: {e.document_no: e.status.code for e in s.scalars(select(Entrustment))})
+        finally:
+            reg.close()
+
+    before = confirmations()
+    assert before == {document_no: "printed"}
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--child", child_id, "--draft", "--replace",
+                          "--out", str(tmp_path / "missing-folder" / "x.pdf"))
+    assert code == 1 and "Traceback" not in err
+    assert confirmations() == before
+    code, _out, err = cli(capsys, *base, "form", "entrustment", "--child", child_id, "--draft", "--replace",
+                          "--out", str(tmp_path / "new.pdf"))
+    assert code == 0, err
+    after = confirmations()
+    assert after[document_no] == "renewed" and sorted(after.values()) == ["printed", "renewed"]
+    code, _out, err = cli(capsys, *base, "form", "entrustment-signed", document_no, "--date",
+                          dt.date.today().isoformat(), "--signatory", GUARDIAN_NAME)
+    assert code == 1 and "已续签" in err and "请先打印" not in err

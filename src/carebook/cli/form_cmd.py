@@ -21,7 +21,12 @@ from carebook.model.i18n import msg
 from carebook.model.queries.children import ChildFilter
 from carebook.model.register import Register
 from carebook.model.services.children import find_child
-from carebook.model.services.entrustments import get_entrustment, mark_printed, replace_entrustment
+from carebook.model.services.entrustments import (
+    draft_entrustment,
+    get_entrustment,
+    mark_printed,
+    replace_entrustment,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -131,26 +136,33 @@ def run_entrustment(args: argparse.Namespace) -> int:
         today = reg.today()
         if args.replace and not (args.draft and args.child):
             raise CarebookError("--replace 需要和 --draft、--child 一起用", "--replace needs --draft and --child")
-        if args.draft and args.child and args.replace:
-            reg.write(replace_entrustment, args.child, period_from=args.period_from, period_to=args.period_to,
-                      today=today)
-        elif args.draft and args.child:
-            has = reg.read(lambda s: build.latest_entrustment(s, find_child(s, args.child).id))
-            if has is None:
-                reg.draft_entrustment(args.child, period_from=args.period_from, period_to=args.period_to)
-        data = reg.read(build.entrustment_data, args.child, entrustment_ref=args.entrustment, today=today)
-        status = reg.read(lambda s: get_entrustment(s, data.ref.document_id).status)
-        if status in (EntrustmentStatus.RENEWED, EntrustmentStatus.CANCELLED):
-            raise StateError(
-                "这份确认书已作废或已续签，不能再打印；请打印续签后的确认书",
-                "this confirmation was cancelled or renewed: print the one that replaced it",
+
+        def print_it(session: Any) -> None:
+            # one transaction: drafting (or replacing), the PDF written, the confirmation marked
+            # printed — a failure anywhere (the file cannot be written, a character no font has)
+            # changes nothing (QA: a failed --replace had already renewed the printed one)
+            if args.draft and args.child and args.replace:
+                replace_entrustment(session, args.child, period_from=args.period_from,
+                                    period_to=args.period_to, today=today)
+            elif args.draft and args.child and build.latest_entrustment(
+                    session, find_child(session, args.child).id) is None:
+                draft_entrustment(session, args.child, period_from=args.period_from,
+                                  period_to=args.period_to, today=today)
+            data = build.entrustment_data(session, args.child, entrustment_ref=args.entrustment, today=today)
+            status = get_entrustment(session, data.ref.document_id).status
+            if status in (EntrustmentStatus.RENEWED, EntrustmentStatus.CANCELLED):
+                raise StateError(
+                    "这份确认书已作废或已续签，不能再打印；请打印续签后的确认书",
+                    "this confirmation was cancelled or renewed: print the one that replaced it",
+                )
+            _emit(
+                args,
+                entrustment.render_entrustment(data, fonts),
+                msg("委托监护确认书", "entrustment confirmation"),
             )
-        _emit(
-            args,
-            entrustment.render_entrustment(data, fonts),
-            msg("委托监护确认书", "entrustment confirmation"),
-        )
-        reg.write(mark_printed, data.ref.document_id)
+            mark_printed(session, data.ref.document_id)
+
+        reg.write(print_it)
         return 0
 
     result: int = _with_register(args, work)

@@ -194,6 +194,10 @@ def mark_signed(
     """
     today = today or dt.date.today()
     ent = get_entrustment(session, ref)
+    if ent.status in (EntrustmentStatus.RENEWED, EntrustmentStatus.CANCELLED):  # (QA: said "print it first")
+        raise StateError(
+            f"确认书 {ent.document_no} 已{ent.status.zh}，不能再登记签字；请为取代它的确认书登记",
+            f"confirmation {ent.document_no} was {ent.status.en}: record the signatures of the one that replaced it")
     if ent.status not in (EntrustmentStatus.PRINTED, EntrustmentStatus.SIGNED):
         raise StateError("请先打印确认书，签字后再登记", "print the confirmation before recording signatures")
     on = clean_date(signed_on, "signed_on", today=today, label_zh="签订日期", label_en="date signed")
