@@ -255,4 +255,4 @@ def test_a_replace_that_cannot_write_its_pdf_changes_nothing(
     assert after[document_no] == "renewed" and sorted(after.values()) == ["printed", "renewed"]
     code, _out, err = cli(capsys, *base, "form", "entrustment-signed", document_no, "--date",
                           dt.date.today().isoformat(), "--signatory", GUARDIAN_NAME)
-    assert code == 1 and "已续签" in err and "请先打印" not in err
+    assert code == 1 and f"{document_no} 已续签，不能再登记签字" in err and "请先打印" not in err

@@ -196,7 +196,7 @@ def mark_signed(
     ent = get_entrustment(session, ref)
     if ent.status in (EntrustmentStatus.RENEWED, EntrustmentStatus.CANCELLED):  # (QA: said "print it first")
         raise StateError(
-            f"确认书 {ent.document_no} 已{ent.status.zh}，不能再登记签字；请为取代它的确认书登记",
+            f"确认书 {ent.document_no} {ent.status.zh}，不能再登记签字；请为取代它的确认书登记",
             f"confirmation {ent.document_no} was {ent.status.en}: record the signatures of the one that replaced it")
     if ent.status not in (EntrustmentStatus.PRINTED, EntrustmentStatus.SIGNED):
         raise StateError("请先打印确认书，签字后再登记", "print the confirmation before recording signatures")
@@ -436,9 +436,10 @@ class NoEntrustmentError(NotFoundError):
 
 
 class SignedEntrustmentChangedError(StateError):
-    """已签订的确认书内容已变: a signed confirmation cannot be printed again under its number,
-    because what it prints changed after it was printed (``changed``: what, in the user's words).
-    Printing it would give a paper that differs from the one signed."""
+    """确认书内容已变: a signed (or printed, ``signed=False``) confirmation cannot be printed again
+    under its number, because what it prints changed after it was printed (``changed``: what, in
+    the user's words). Printing it would give a paper that differs from the one signed (or handed
+    out for signing)."""
 
     def __init__(self, document_no: str, printed_on: dt.date | None, changed: list[tuple[str, str]],
                  *, signed: bool = True) -> None:
