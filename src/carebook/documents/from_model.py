@@ -203,9 +203,9 @@ def entrustment_data(
     """The confirmation of a child (its latest one not cancelled), or the one given by record
     id or document number. The document id printed is the confirmation's ``document_no``.
 
-    A signed confirmation prints what was signed or nothing: when what it shows changed after it
-    was printed (:func:`~carebook.model.services.entrustments.changed_since_signing`), it is
-    refused.
+    A printed or signed confirmation prints what was printed or nothing: when what it shows
+    changed after it was printed (:func:`~carebook.model.services.entrustments.changed_since_signing`),
+    it is refused, as is one whose period has ended.
 
     Raises:
         NotFoundError: unknown child, or the child has no confirmation yet (draft one first).

@@ -123,10 +123,10 @@ class TailRows(Flowable):  # type: ignore[misc]
         :data:`KEEP_WITH_FOOTER` for the next page), then the rest with the footer; ``[]`` when
         no row can go on this page."""
         self.wrap(availWidth, availHeight)
+        table = self._table
+        assert table is not None
         if self.height <= availHeight:
-            return [self.make([*self.head, *self.rows]), *self.footer]
-        table = self.make([*self.head, *self.rows])
-        table.wrap(availWidth, availHeight)
+            return [table, *self.footer]
         taken = table._getFirstPossibleSplitRowPosition(availHeight) - len(self.head)
         taken = min(taken, len(self.rows) - KEEP_WITH_FOOTER)
         if taken <= 0:

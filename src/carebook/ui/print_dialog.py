@@ -92,8 +92,9 @@ class PrintDialog(QDialog):
 
     def _failed(self, exc: BaseException, retry: Callable[[], None]) -> None:
         """An entrustment confirmation that cannot be printed as it stands: none drafted yet, a
-        printed or signed one whose contents changed since, or one whose period has ended. Offer to draft one from the file as it is now
-        (:meth:`ask_draft`), then ``retry``; any other error is shown."""
+        printed or signed one whose contents changed since, or one whose period has ended. Offer
+        to draft one from the file as it is now (:meth:`ask_draft`), then ``retry``; any other
+        error is shown."""
         from carebook.model.services.entrustments import (
             EntrustmentExpiredError,
             NoEntrustmentError,
